@@ -1,0 +1,74 @@
+"""Command-line entry point.
+
+Parses arguments and hands over to the TUI or to a non-interactive command.
+Nothing heavy is imported at module level: `lcs-tui --version` and the
+scripting commands must not pay for Textual, and the TUI must not pay for the
+simulator unless `--demo` asks for it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from lcs_tui import __version__
+
+# Each module registers its own subcommands (see lcs_tui/commands/__init__.py).
+COMMAND_MODULES = (
+    "lcs_tui.commands.simulator",
+    "lcs_tui.commands.profile",
+    "lcs_tui.commands.login",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lcs-tui",
+        description=(
+            "Dynamics 365 F&O Lifecycle Services in your terminal: environments, "
+            "database backups, refreshes, exports and downloads. "
+            "Without a command, opens the interactive app."
+        ),
+    )
+    parser.add_argument("--version", action="version", version=f"lcs-tui {__version__}")
+    parser.add_argument(
+        "--profile", metavar="NAME", help="profile to use (default: the default profile)"
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="open on the built-in LCS simulator: a seeded demo project, no Microsoft account",
+    )
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="hide and disable everything that changes something in LCS",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue  # a command family not built yet
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    func = getattr(args, "func", None)
+    if func is not None:
+        result: int = func(args)
+        return result
+    from lcs_tui.tui.launch import run_tui
+
+    return run_tui(profile=args.profile, demo=args.demo, read_only=args.read_only)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -8,7 +8,7 @@ request, and tests or the demo inject the simulator as a transport.
 from __future__ import annotations
 
 import ssl
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -27,7 +27,7 @@ class HttpSettings:
 
     proxy: str | None = None
     ca_bundle: str | None = None
-    timeout: httpx.Timeout = DEFAULT_TIMEOUT
+    timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
     async_transport: httpx.AsyncBaseTransport | None = None
     sync_transport: httpx.BaseTransport | None = None
 

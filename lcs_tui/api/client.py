@@ -1,0 +1,565 @@
+"""The LCS API client: one `httpx.AsyncClient`, typed answers, a retry policy.
+
+Rules it enforces (LCS-API.md, DESIGN.md):
+
+* HTTP 200 is not success: `IsSuccess: false` becomes `LcsRejected` (or
+  `QuotaExceeded`), carrying `ErrorMessage` and `OperationActivityId`.
+* 401 is answered with exactly one silent token renewal, then `LcsAuthError`.
+* 429 waits `Retry-After` (bounded, cancellable, reported) and tries again;
+  a client-side limiter keeps normal use from provoking it at all.
+* GETs survive connect errors, timeouts and 502/503/504 with a few jittered
+  retries. A POST that starts an operation is **never** retried: once it may
+  have reached LCS, any failure is `OutcomeUnknown`.
+* Every request is reported to an observer with secrets redacted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+import re
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Literal, Protocol
+from urllib.parse import quote
+
+import httpx
+
+from lcs_tui.api import ratelimit
+from lcs_tui.api.errors import (
+    LcsAuthError,
+    LcsConnectionError,
+    LcsError,
+    LcsHttpError,
+    LcsMalformedResponse,
+    LcsRejected,
+    LcsThrottled,
+    OutcomeUnknown,
+    QuotaExceeded,
+)
+from lcs_tui.api.models import (
+    ActionAccepted,
+    BackupList,
+    DatabaseBackup,
+    Envelope,
+    Environment,
+    HistoryEntry,
+    OperationReport,
+    OperationStarted,
+    Page,
+)
+from lcs_tui.api.parsing import Fields, ShapeError, parse_datetime
+from lcs_tui.api.ratelimit import Limit, LimitWouldWait, RateLimiter
+from lcs_tui.api.redact import redact_text, redact_url
+from lcs_tui.http import HttpSettings, make_async_client
+
+API_VERSION = "2017-09-15"
+
+
+class TokenSource(Protocol):
+    """Gives a bearer token; `force_refresh=True` after the API answered 401."""
+
+    def __call__(self, *, force_refresh: bool = False) -> Awaitable[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEvent:
+    """What the observer hears about each request or wait. Never holds a secret."""
+
+    kind: Literal["request", "wait"]
+    method: str
+    path: str
+    status: int | None = None
+    duration: float = 0.0
+    activity_id: str | None = None
+    attempt: int = 1
+    waited: float = 0.0
+    note: str | None = None
+
+
+Observer = Callable[[RequestEvent], None]
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    get_retries: int = 3
+    backoff_base: float = 0.5
+    backoff_max: float = 8.0
+    #: Longest single `Retry-After` the client waits out by itself.
+    max_retry_after: float = 120.0
+    #: Longest total throttling wait for one call before giving up.
+    max_throttle_total: float = 600.0
+
+
+_RETRYABLE_STATUS = frozenset({502, 503, 504})
+_QUOTA = re.compile(r"Maximum allowed API operations are (\d+) from (\S+)", re.IGNORECASE)
+_MAX_ENV_PAGES = 100
+
+
+class LcsClient:
+    """Async client for the LCS Database Movement and Environment APIs."""
+
+    def __init__(
+        self,
+        *,
+        api_host: str,
+        token_source: TokenSource,
+        http: HttpSettings | None = None,
+        observer: Observer | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        limiter: RateLimiter | None = None,
+        user_key: str = "me",
+    ) -> None:
+        self.api_host = api_host.rstrip("/")
+        self._token_source = token_source
+        self._http = make_async_client(http or HttpSettings())
+        self._observers: list[Observer] = [observer] if observer else []
+        self._retry = retry or RetryPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._limiter = limiter or RateLimiter(clock=clock, sleep=sleep)
+        self._user_key = user_key
+        #: Set when LCS announces a retirement date for this API version.
+        self.retirement_date: datetime | None = None
+
+    async def aclose(self) -> None:
+        await self._http.aclose()
+
+    async def __aenter__(self) -> LcsClient:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    def add_observer(self, observer: Observer) -> None:
+        self._observers.append(observer)
+
+    # -- database movement ---------------------------------------------------
+
+    async def list_backups(self, project_id: int) -> BackupList:
+        f, env = await self._call("GET", f"/databasemovement/v1/databases/project/{project_id}")
+        try:
+            items, skipped = _parse_items(
+                f.opt_list("DatabaseAssets") or [], DatabaseBackup.parse, "DatabaseAssets"
+            )
+        except ShapeError as exc:
+            raise _malformed(str(exc), env.activity_id) from None
+        return BackupList(backups=items, activity_id=env.activity_id, skipped=skipped)
+
+    async def start_refresh(
+        self, project_id: int, source_environment_id: str, target_environment_id: str
+    ) -> OperationStarted:
+        path = (
+            f"/databasemovement/v1/refresh/project/{project_id}"
+            f"/source/{_seg(source_environment_id)}/target/{_seg(target_environment_id)}"
+        )
+        activity = await self._start_operation(path)
+        return OperationStarted("refresh", activity, project_id, target_environment_id)
+
+    async def start_export(
+        self, project_id: int, environment_id: str, backup_name: str
+    ) -> OperationStarted:
+        path = (
+            f"/databasemovement/v1/export/project/{project_id}"
+            f"/environment/{_seg(environment_id)}/backupName/{_seg(backup_name)}"
+        )
+        activity = await self._start_operation(path)
+        return OperationStarted("export", activity, project_id, environment_id)
+
+    async def operation_status(
+        self, project_id: int, environment_id: str, activity_id: str
+    ) -> OperationReport:
+        path = (
+            f"/databasemovement/v1/fetchstatus/project/{project_id}"
+            f"/environment/{_seg(environment_id)}/operationactivity/{_seg(activity_id)}"
+        )
+        f, env = await self._call("GET", path)
+        try:
+            return OperationReport.parse(f, asked_activity_id=activity_id, envelope=env)
+        except ShapeError as exc:
+            raise _malformed(str(exc), env.activity_id) from None
+
+    # -- environments --------------------------------------------------------
+
+    async def environment_page(
+        self, project_id: int, page: int = 1, **filters: str
+    ) -> Page[Environment]:
+        params: dict[str, str | int] = {"page": page, **filters}
+        f, env = await self._call(
+            "GET",
+            f"/environmentinfo/v1/detail/project/{project_id}/",
+            params=params,
+            limits=[(f"detail:{project_id}", ratelimit.ENV_DETAIL_PER_PROJECT)],
+        )
+        return _parse_page(f, Environment.parse, env)
+
+    async def list_environments(self, project_id: int) -> list[Environment]:
+        """Every environment of the project, all pages."""
+        found: list[Environment] = []
+        seen: set[str] = set()
+        for page in range(1, _MAX_ENV_PAGES + 1):
+            result = await self.environment_page(project_id, page)
+            fresh = [e for e in result.items if e.id not in seen]
+            seen.update(e.id for e in fresh)
+            found.extend(fresh)
+            # A server that repeats a page or says "more" with nothing in it
+            # must not keep us paging forever.
+            if not result.has_more or not fresh:
+                break
+        return found
+
+    async def environment_by_id(self, project_id: int, environment_id: str) -> Environment | None:
+        result = await self.environment_page(project_id, 1, environmentId=environment_id)
+        return next(iter(result.items), None)
+
+    async def environment_by_name(self, project_id: int, name: str) -> Environment | None:
+        result = await self.environment_page(project_id, 1, environmentName=name)
+        return next((e for e in result.items if e.name.lower() == name.lower()), None)
+
+    async def history_page(
+        self, project_id: int, environment_id: str, page: int = 1
+    ) -> Page[HistoryEntry]:
+        f, env = await self._call(
+            "GET",
+            f"/environmentinfo/v1/history/project/{project_id}/environment/{_seg(environment_id)}/",
+            params={"page": page},
+            limits=[
+                (f"history-env:{environment_id}", ratelimit.HISTORY_PER_ENVIRONMENT),
+                (f"history-project:{project_id}", ratelimit.HISTORY_PER_PROJECT),
+            ],
+        )
+        return _parse_page(f, HistoryEntry.parse, env)
+
+    async def iter_history(
+        self, project_id: int, environment_id: str, *, max_pages: int = _MAX_ENV_PAGES
+    ) -> AsyncIterator[HistoryEntry]:
+        """History entries newest first, fetching the next page only when needed."""
+        for page in range(1, max_pages + 1):
+            result = await self.history_page(project_id, environment_id, page)
+            for entry in result.items:
+                yield entry
+            if not result.has_more or not result.items:
+                return
+
+    async def start_environment(self, project_id: int, environment_id: str) -> ActionAccepted:
+        return await self._environment_action("start", project_id, environment_id)
+
+    async def stop_environment(self, project_id: int, environment_id: str) -> ActionAccepted:
+        return await self._environment_action("stop", project_id, environment_id)
+
+    async def _environment_action(
+        self, action: str, project_id: int, environment_id: str
+    ) -> ActionAccepted:
+        path = f"/environment/v1/{action}/project/{project_id}/environment/{_seg(environment_id)}"
+        limits = [
+            (f"startstop-env:{environment_id}", ratelimit.START_STOP_PER_ENVIRONMENT),
+            (f"startstop-user:{self._user_key}", ratelimit.START_STOP_PER_USER),
+        ]
+        _, env = await self._call("POST", path, limits=limits, starts_operation=True, limit_wait=0)
+        return ActionAccepted(activity_id=env.activity_id)
+
+    # -- the request engine --------------------------------------------------
+
+    async def _start_operation(self, path: str) -> str:
+        _, env = await self._call("POST", path, starts_operation=True)
+        if not env.activity_id:
+            raise OutcomeUnknown(
+                "LCS accepted the request but sent no OperationActivityId",
+                hint="check the environment's history in LCS to find the operation",
+            )
+        return env.activity_id
+
+    def _emit(self, event: RequestEvent) -> None:
+        for observer in self._observers:
+            observer(event)
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: dict[str, str | int] | None = None,
+        limits: list[tuple[str, Limit]] | None = None,
+        starts_operation: bool = False,
+        limit_wait: float | None = None,
+    ) -> tuple[Fields, Envelope]:
+        url = self.api_host + path
+        shown = redact_url(str(httpx.URL(url, params=params)).removeprefix(self.api_host))
+        renewed = False
+        attempt = 0
+        throttled_for = 0.0
+        while True:
+            attempt += 1
+            if limits:
+                await self._wait_for_limiter(method, shown, limits, limit_wait)
+            token = await self._token_source(force_refresh=renewed)
+            headers = {
+                "Authorization": f"Bearer {token}",
+                "x-ms-version": API_VERSION,
+                "Content-Type": "application/json",
+                "Accept": "application/json",
+            }
+            started = self._clock()
+            try:
+                response = await self._http.request(method, url, params=params, headers=headers)
+            except httpx.HTTPError as exc:
+                duration = self._clock() - started
+                not_sent = isinstance(
+                    exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+                )
+                self._emit(
+                    RequestEvent(
+                        "request",
+                        method,
+                        shown,
+                        None,
+                        duration,
+                        None,
+                        attempt,
+                        note=_describe_transport_error(exc),
+                    )
+                )
+                if starts_operation:
+                    if not_sent:
+                        raise LcsConnectionError(
+                            f"could not reach LCS: {_describe_transport_error(exc)}",
+                            hint="nothing was sent; check the network and try again",
+                        ) from None
+                    raise OutcomeUnknown(
+                        f"the connection failed after the request was sent "
+                        f"({_describe_transport_error(exc)}); LCS may have started the operation",
+                        hint="check the environment's history before trying again",
+                    ) from None
+                if method == "GET" and attempt <= self._retry.get_retries:
+                    await self._backoff(attempt)
+                    continue
+                raise LcsConnectionError(
+                    f"could not reach LCS at {self.api_host}: {_describe_transport_error(exc)}",
+                    hint="check the network, proxy and CA settings; the app retries by itself",
+                ) from None
+
+            duration = self._clock() - started
+            status = response.status_code
+            activity = _activity_from_body(response) if status == 200 else None
+            self._emit(RequestEvent("request", method, shown, status, duration, activity, attempt))
+
+            if status == 401:
+                # A 401 means LCS did not act, so one retry is safe for any method.
+                if not renewed:
+                    renewed = True
+                    continue
+                raise LcsAuthError(
+                    "LCS refused the sign-in token (HTTP 401)",
+                    hint=(
+                        "the token may be for another geography, the app registration may "
+                        "lack the 'Dynamics Lifecycle services' permission, or the user is "
+                        "not an owner or environment admin of the project"
+                    ),
+                )
+            if status == 429:
+                # LCS refused the call without acting on it; waiting and retrying is safe.
+                delay = _retry_after(response)
+                if (
+                    delay > self._retry.max_retry_after
+                    or throttled_for + delay > self._retry.max_throttle_total
+                ):
+                    raise LcsThrottled(
+                        f"LCS is throttling requests for another {delay:.0f} s",
+                        retry_at=_utcnow() + timedelta(seconds=delay),
+                        hint="wait and try again; the limits are a few calls per minute",
+                    )
+                self._emit(
+                    RequestEvent(
+                        "wait",
+                        method,
+                        shown,
+                        429,
+                        waited=delay,
+                        note=f"throttled by LCS: waiting {delay:.0f} s",
+                    )
+                )
+                await self._sleep(delay)
+                throttled_for += delay
+                continue
+            if status != 200:
+                body = redact_text(response.text[:200]) if response.content else ""
+                if starts_operation:
+                    if status >= 500:
+                        raise OutcomeUnknown(
+                            f"LCS answered HTTP {status} to a request that starts an operation; "
+                            "it may have started anyway",
+                            hint="check the environment's history before trying again",
+                        )
+                    raise LcsHttpError(f"LCS answered HTTP {status}", status=status)
+                if status in _RETRYABLE_STATUS and attempt <= self._retry.get_retries:
+                    await self._backoff(attempt)
+                    continue
+                raise LcsHttpError(
+                    f"LCS answered HTTP {status} for {method} {shown}"
+                    + (f": {body}" if body and "<" not in body[:1] else ""),
+                    status=status,
+                    hint="the service may be having trouble; try again in a few minutes",
+                )
+
+            try:
+                fields = Fields(_json(response), "answer")
+                envelope = Envelope.parse(fields)
+            except (ShapeError, ValueError) as exc:
+                if starts_operation:
+                    raise OutcomeUnknown(
+                        "LCS's answer to a request that starts an operation was unreadable; "
+                        "the operation may have started",
+                        hint="check the environment's history before trying again",
+                    ) from None
+                raise _malformed(str(exc), activity) from None
+            if envelope.retirement_date and self.retirement_date is None:
+                self.retirement_date = envelope.retirement_date
+                self._emit(
+                    RequestEvent(
+                        "request",
+                        method,
+                        shown,
+                        status,
+                        0.0,
+                        envelope.activity_id,
+                        attempt,
+                        note=f"API version retires on {envelope.retirement_date:%Y-%m-%d}",
+                    )
+                )
+            if not envelope.is_success:
+                raise _rejection(envelope)
+            return fields, envelope
+
+    async def _wait_for_limiter(
+        self, method: str, shown: str, limits: list[tuple[str, Limit]], limit_wait: float | None
+    ) -> None:
+        def report(delay: float) -> None:
+            self._emit(
+                RequestEvent(
+                    "wait",
+                    method,
+                    shown,
+                    None,
+                    waited=delay,
+                    note=f"pacing to stay under LCS limits: waiting {delay:.0f} s",
+                )
+            )
+
+        try:
+            await self._limiter.acquire(limits, on_wait=report, max_wait=limit_wait)
+        except LimitWouldWait as exc:
+            raise LcsThrottled(
+                f"LCS allows this only once per few minutes; try again in {exc.delay:.0f} s",
+                retry_at=_utcnow() + timedelta(seconds=exc.delay),
+            ) from None
+
+    async def _backoff(self, attempt: int) -> None:
+        ceiling = min(self._retry.backoff_max, self._retry.backoff_base * 2 ** (attempt - 1))
+        await self._sleep(random.uniform(ceiling / 2, ceiling))
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _seg(value: str) -> str:
+    """Percent-encode one path segment (ids are opaque: never reformatted)."""
+    return quote(value, safe="")
+
+
+def _json(response: httpx.Response) -> Any:
+    if not response.content:
+        raise ShapeError("the answer was empty")
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        kind = "an HTML page" if response.content.lstrip()[:1] == b"<" else "not JSON"
+        raise ShapeError(f"the answer was {kind}") from None
+
+
+def _activity_from_body(response: httpx.Response) -> str | None:
+    try:
+        data = json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if str(key).lower() == "operationactivityid" and isinstance(value, str):
+                return value
+    return None
+
+
+def _retry_after(response: httpx.Response) -> float:
+    raw = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        return 60.0  # LCS's windows are a minute; an unreadable value means "wait one"
+
+
+def _malformed(detail: str, activity_id: str | None) -> LcsMalformedResponse:
+    return LcsMalformedResponse(
+        f"LCS sent an answer the app cannot read ({detail})",
+        hint="this is usually temporary; if it persists, quote the OperationActivityId to support",
+        activity_id=activity_id,
+    )
+
+
+def _rejection(envelope: Envelope) -> LcsRejected:
+    message = envelope.error_message or "no reason given"
+    quota = _QUOTA.search(message)
+    if quota:
+        return QuotaExceeded(
+            message,
+            activity_id=envelope.activity_id,
+            limit=int(quota.group(1)),
+            frees_at=parse_datetime(quota.group(2).rstrip(".")),
+        )
+    return LcsRejected(message, activity_id=envelope.activity_id)
+
+
+def _describe_transport_error(exc: httpx.HTTPError) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "timed out"
+    if isinstance(exc, httpx.ConnectError):
+        text = str(exc)
+        if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
+            return "TLS certificate not trusted (set the profile's CA bundle)"
+        return "connection failed"
+    if isinstance(exc, httpx.RemoteProtocolError):
+        return "the server closed the connection"
+    return type(exc).__name__
+
+
+def _parse_items(
+    raw_items: list[Any], parse: Callable[[Fields], Any], where: str
+) -> tuple[list[Any], int]:
+    items: list[Any] = []
+    skipped = 0
+    for index, raw in enumerate(raw_items):
+        try:
+            items.append(parse(Fields(raw, f"{where}[{index}]")))
+        except ShapeError:
+            skipped += 1
+    return items, skipped
+
+
+def _parse_page(f: Fields, parse: Callable[[Fields], Any], env: Envelope) -> Page[Any]:
+    try:
+        items, skipped = _parse_items(f.opt_list("Data") or [], parse, "Data")
+        return Page(
+            items=items,
+            page=f.opt_int("ResultPageCurrent") or 1,
+            has_more=bool(f.opt_bool("ResultHasMorePages")),
+            skipped=skipped,
+        )
+    except ShapeError as exc:
+        raise _malformed(str(exc), env.activity_id) from None
+
+
+__all__ = ["LcsClient", "LcsError", "RequestEvent", "RetryPolicy", "TokenSource"]

@@ -1,0 +1,213 @@
+"""A profile: everything needed to sign in to one LCS project. No secrets.
+
+Passwords, client secrets and tokens live in the secret store the profile
+names (see lcs_tui/secrets.py), never in the profile or its file.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES, geography_for_host
+
+if TYPE_CHECKING:
+    from lcs_tui.http import HttpSettings
+
+SIGN_IN_METHODS: dict[str, str] = {
+    "password": "username + password (the documented LCS flow; no MFA)",
+    "password+secret": "username + password + client secret (confidential app)",
+    "device-code": "device code: sign in on any browser, works with MFA",
+    "browser": "interactive browser sign-in on this machine (needs a browser)",
+}
+PASSWORD_METHODS = frozenset({"password", "password+secret"})
+
+SECRET_STORES: dict[str, str] = {
+    "keyring": "the system keyring (encrypted by the OS)",
+    "session": "this session only: forgotten when lcs-tui exits",
+    "file": "a plain file readable only by you (mode 0600) - UNENCRYPTED",
+}
+
+# Profile names become TOML bare keys and keyring entry names: keep them plain.
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+
+
+class ProfileError(ValueError):
+    """A profile field has an unusable value; `key` names the field."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(message)
+        self.key = key
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    tenant: str
+    client_id: str
+    username: str | None
+    project_id: int
+    geography: str
+    api_host: str
+    authority: str
+    sign_in_method: str
+    proxy: str | None = None
+    ca_bundle: str | None = None
+    secret_store: str = "keyring"
+
+    def __post_init__(self) -> None:
+        _validate(self)
+
+    @property
+    def scope(self) -> str:
+        # The LCS resource id ends in "/", and MSAL appends "/.default": the
+        # double slash is what Entra expects (LCS-API.md section 4).
+        return f"{self.api_host}//.default"
+
+    @property
+    def uses_password(self) -> bool:
+        return self.sign_in_method in PASSWORD_METHODS
+
+    @property
+    def needs_client_secret(self) -> bool:
+        return self.sign_in_method == "password+secret"
+
+    def http_settings(self) -> HttpSettings:
+        import os.path
+
+        from lcs_tui.http import HttpSettings
+
+        ca_bundle = os.path.expanduser(self.ca_bundle) if self.ca_bundle else None
+        return HttpSettings(proxy=self.proxy, ca_bundle=ca_bundle)
+
+
+def make_profile(
+    *,
+    name: str,
+    tenant: str,
+    client_id: str,
+    project_id: int,
+    sign_in_method: str,
+    username: str | None = None,
+    geography: str | None = None,
+    api_host: str | None = None,
+    authority: str | None = None,
+    proxy: str | None = None,
+    ca_bundle: str | None = None,
+    secret_store: str = "keyring",
+) -> Profile:
+    """Build a profile, deriving the API host and authority from the geography.
+
+    Either `geography` (a GEOGRAPHIES key) or `api_host` must be given; an API
+    host outside the table makes the geography "custom", whose authority
+    defaults to the commercial cloud's.
+    """
+    if api_host is not None:
+        api_host = api_host.rstrip("/")
+    if geography is None or geography == CUSTOM:
+        if api_host is None:
+            raise ProfileError("geography", "give a geography or a custom API host")
+        geography = geography_for_host(api_host)
+    geo = GEOGRAPHIES.get(geography)
+    if geo is None and geography != CUSTOM:
+        raise ProfileError(
+            "geography",
+            f"unknown geography {geography!r}; known: {', '.join(GEOGRAPHIES)} "
+            "(or give a custom API host)",
+        )
+    if api_host is None:
+        assert geo is not None  # a custom geography always comes with its host
+        api_host = geo.api_host
+    if authority is None:
+        # A custom host (a simulator, a new region) signs in at the commercial
+        # cloud unless told otherwise.
+        authority = (geo or GEOGRAPHIES["global"]).authority_for(tenant.strip())
+    return Profile(
+        name=name,
+        tenant=tenant.strip(),
+        client_id=client_id.strip(),
+        username=username.strip() if username else None,
+        project_id=project_id,
+        geography=geography,
+        api_host=api_host,
+        authority=authority.rstrip("/"),
+        sign_in_method=sign_in_method,
+        proxy=proxy or None,
+        ca_bundle=ca_bundle or None,
+        secret_store=secret_store,
+    )
+
+
+def default_authority(profile: Profile) -> str:
+    geo = GEOGRAPHIES.get(profile.geography)
+    return (geo or GEOGRAPHIES["global"]).authority_for(profile.tenant)
+
+
+def _validate(p: Profile) -> None:
+    if not _NAME.match(p.name):
+        raise ProfileError(
+            "name",
+            f"profile name {p.name!r} must be 1-64 letters, digits, '-' or '_', "
+            "starting with a letter or digit",
+        )
+    for key, value in (("tenant", p.tenant), ("client_id", p.client_id)):
+        if not value or any(c.isspace() or c == "/" for c in value):
+            raise ProfileError(key, f"{key} must be a non-empty id without spaces or '/'")
+    if isinstance(p.project_id, bool) or not isinstance(p.project_id, int) or p.project_id <= 0:
+        raise ProfileError("project_id", "project_id must be a positive whole number")
+    if p.geography != CUSTOM and p.geography not in GEOGRAPHIES:
+        raise ProfileError(
+            "geography", f"unknown geography {p.geography!r}; known: {', '.join(GEOGRAPHIES)}"
+        )
+    _check_url("api_host", p.api_host, want_path=False, http_loopback_ok=True)
+    # MSAL itself accepts only https authorities.
+    _check_url("authority", p.authority, want_path=True, http_loopback_ok=False)
+    if p.sign_in_method not in SIGN_IN_METHODS:
+        raise ProfileError(
+            "sign_in_method",
+            f"unknown sign-in method {p.sign_in_method!r}; one of: {', '.join(SIGN_IN_METHODS)}",
+        )
+    if p.sign_in_method in PASSWORD_METHODS and not p.username:
+        raise ProfileError("username", f"sign-in method {p.sign_in_method!r} needs a username")
+    if p.secret_store not in SECRET_STORES:
+        raise ProfileError(
+            "secret_store",
+            f"unknown secret store {p.secret_store!r}; one of: {', '.join(SECRET_STORES)}",
+        )
+    if p.proxy is not None:
+        parts = urlsplit(p.proxy)
+        if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+            raise ProfileError("proxy", "proxy must be a URL like http://proxy.example:8080")
+
+
+def _check_url(key: str, value: str, *, want_path: bool, http_loopback_ok: bool) -> None:
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a malformed port
+    except ValueError as exc:
+        raise ProfileError(key, f"{key} is not a valid URL: {exc}") from None
+    if not parts.hostname:
+        raise ProfileError(key, f"{key} must be a URL like https://host")
+    # Tokens travel to the API host and passwords to the authority: only over
+    # TLS, except to this machine (a local simulator or test server).
+    plain_ok = http_loopback_ok and parts.scheme == "http" and _is_loopback(parts.hostname)
+    if parts.scheme != "https" and not plain_ok:
+        raise ProfileError(key, f"{key} must start with https://")
+    path = parts.path.strip("/")
+    if want_path and not path:
+        raise ProfileError(key, f"{key} must end with the tenant, e.g. https://host/<tenant>")
+    if not want_path and path:
+        raise ProfileError(key, f"{key} must be only scheme and host, e.g. https://host")
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False

@@ -1,0 +1,100 @@
+"""Client-side checks run before anything is sent to LCS.
+
+LCS would refuse most of these itself, but only after a round trip, and a
+refused call can still count against the 3-per-24h quota; checking first
+also lets the UI explain the rule in plain words.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lcs_tui.api import Environment
+
+#: Export names: LCS documents no rules; letters, digits, `-` and `_` are safe
+#: in a URL path segment and as a file name on every platform.
+BACKUP_NAME_PATTERN = re.compile(r"^[A-Za-z0-9_-]+$")
+BACKUP_NAME_MAX = 100
+
+
+def backup_name_problem(name: str) -> str | None:
+    """Why `name` cannot be an export's backup name, or None when it can."""
+    if not name:
+        return "type a name for the backup"
+    if name.lower().endswith(".bacpac"):
+        return "leave out the .bacpac extension; LCS adds it"
+    if len(name) > BACKUP_NAME_MAX:
+        return f"use at most {BACKUP_NAME_MAX} characters"
+    bad = sorted({c for c in name if not BACKUP_NAME_PATTERN.match(c)})
+    if bad:
+        shown = " ".join(repr(c) for c in bad[:5])
+        return f"use only letters, digits, '-' and '_' (not {shown})"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """A reason an action cannot go ahead, phrased for the user."""
+
+    message: str
+
+
+def refresh_problems(
+    source: Environment,
+    target: Environment,
+    *,
+    target_quota_left: int | None,
+    busy: set[str],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if source.id == target.id:
+        problems.append(Problem("source and target are the same environment"))
+    if target.is_production:
+        problems.append(
+            Problem(
+                f"{target.name} is a production environment; LCS only refreshes into "
+                "sandboxes (to copy into production, use the LCS portal's import)"
+            )
+        )
+    elif not target.is_sandbox:
+        problems.append(
+            Problem(
+                f"{target.name} is a {target.type or 'non-sandbox'} environment; "
+                "the target of a refresh must be a sandbox"
+            )
+        )
+    if target_quota_left is not None and target_quota_left <= 0:
+        problems.append(Problem(f"{target.name} has no operations left in the last 24 hours"))
+    for env in (source, target):
+        if env.id in busy:
+            problems.append(Problem(f"{env.name} is busy with another operation"))
+    return problems
+
+
+def export_problems(
+    environment: Environment,
+    backup_name: str,
+    *,
+    quota_left: int | None,
+    busy: set[str],
+    existing_names: set[str],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    if not environment.is_sandbox:
+        problems.append(
+            Problem(
+                f"{environment.name} is a {environment.type or 'non-sandbox'} environment; "
+                "LCS exports only from sandboxes"
+            )
+        )
+    name_problem = backup_name_problem(backup_name)
+    if name_problem:
+        problems.append(Problem(f"backup name: {name_problem}"))
+    elif backup_name.lower() in existing_names:
+        problems.append(Problem(f"a backup named {backup_name} already exists"))
+    if quota_left is not None and quota_left <= 0:
+        problems.append(Problem(f"{environment.name} has no operations left in the last 24 hours"))
+    if environment.id in busy:
+        problems.append(Problem(f"{environment.name} is busy with another operation"))
+    return problems

@@ -1,0 +1,96 @@
+"""Operations this app started or watches, as the journal stores them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import asdict, dataclass, field, replace
+from datetime import datetime
+from typing import Any
+
+from lcs_tui.api import OperationStatus, Outcome
+
+#: Local states before or instead of an LCS status word.
+STARTING = "Starting"  # written before the POST; no activity id yet
+OUTCOME_UNKNOWN = "OutcomeUnknown"  # the POST may or may not have started it
+NOT_STARTED_LOCALLY = "NotSent"  # the POST failed before reaching LCS, or LCS refused
+
+LOCAL_STATES = frozenset({STARTING, OUTCOME_UNKNOWN, NOT_STARTED_LOCALLY})
+
+
+@dataclass(frozen=True, slots=True)
+class TrackedOperation:
+    """A refresh or export: what the user asked for and what LCS last said."""
+
+    key: str
+    kind: str  # "refresh" | "export"
+    project_id: int
+    #: The environment whose id the status is polled with (target of a
+    #: refresh, source of an export).
+    poll_environment_id: str
+    environment_name: str
+    source_name: str | None = None
+    source_environment_id: str | None = None
+    backup_name: str | None = None
+    activity_id: str | None = None
+    status: str = STARTING
+    requested_at: datetime | None = None
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    message: str | None = None
+    #: Found in the environment history rather than started here.
+    discovered: bool = False
+    profile: str = "default"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def new(cls, **values: Any) -> TrackedOperation:
+        return cls(key=uuid.uuid4().hex, **values)
+
+    @property
+    def lcs_status(self) -> OperationStatus:
+        return OperationStatus(self.status)
+
+    @property
+    def finished(self) -> bool:
+        if self.status == NOT_STARTED_LOCALLY:
+            return True
+        return self.status not in LOCAL_STATES and self.lcs_status.finished
+
+    @property
+    def needs_watching(self) -> bool:
+        """True while polling LCS can still tell something new."""
+        return self.activity_id is not None and not self.finished
+
+    @property
+    def outcome(self) -> Outcome:
+        if self.status in LOCAL_STATES:
+            return Outcome.FAILED if self.status == NOT_STARTED_LOCALLY else Outcome.UNKNOWN
+        return self.lcs_status.outcome
+
+    def title(self) -> str:
+        if self.kind == "refresh":
+            return f"refresh {self.source_name or '?'}→{self.environment_name}"
+        return f"export {self.environment_name}" + (
+            f" → {self.backup_name}" if self.backup_name else ""
+        )
+
+    def with_changes(self, **changes: Any) -> TrackedOperation:
+        return replace(self, **changes)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("requested_at", "started_at", "finished_at"):
+            value = data[key]
+            data[key] = value.isoformat() if value else None
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TrackedOperation:
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in known}
+        for key in ("requested_at", "started_at", "finished_at"):
+            raw = values.get(key)
+            values[key] = datetime.fromisoformat(raw) if raw else None
+        if not isinstance(values.get("key"), str) or not isinstance(values.get("kind"), str):
+            raise ValueError("operation without key or kind")
+        return cls(**values)

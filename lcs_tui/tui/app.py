@@ -1,0 +1,654 @@
+"""The lcs-tui application: one screen with environments, backups and operations.
+
+Invariant: the event loop never blocks. Network calls run in async workers;
+MSAL and keyring run in thread workers, which never touch widgets and report
+back with messages. A periodic tick *starts* a status poll and skips when the
+previous one is still running, so a slow LCS never piles up requests.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer
+
+from lcs_tui.api import (
+    Environment,
+    LcsConnectionError,
+    LcsError,
+    LcsRejected,
+    LcsThrottled,
+    OutcomeUnknown,
+    QuotaExceeded,
+    RequestEvent,
+)
+from lcs_tui.api.models import Outcome
+from lcs_tui.service.operations import TrackedOperation
+from lcs_tui.service.project import ActionRefused, StatusChange
+from lcs_tui.tui.messages import (
+    DeviceFlowStarted,
+    RequestLogged,
+    SignedIn,
+    SignInFailed,
+    SignInNeeded,
+)
+from lcs_tui.tui.screens.common import ConfirmDialog, TextPage
+from lcs_tui.tui.screens.details import BackupDetails, EnvironmentDetails
+from lcs_tui.tui.screens.export import ExportDialog
+from lcs_tui.tui.screens.refresh import RefreshConfirm, RefreshPicker
+from lcs_tui.tui.screens.signin import DeviceCodeDialog, ErrorDialog, PasswordDialog
+from lcs_tui.tui.screens.texts import HELP, IMPORT
+from lcs_tui.tui.screens.watch import WatchDialog
+from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
+from lcs_tui.tui.widgets.environments import EnvironmentsTable
+from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
+from lcs_tui.tui.widgets.request_log import RequestLog
+from lcs_tui.tui.widgets.status_bar import StatusBar
+from lcs_tui.workspace import Workspace
+
+#: Actions that change something in LCS: hidden and disabled with --read-only.
+MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
+NARROW_WIDTH = 110
+#: After a failed load, try again after this many seconds (doubling, capped).
+RELOAD_RETRY_FIRST = 5.0
+RELOAD_RETRY_MAX = 120.0
+
+
+class LcsApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "lcs-tui"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("r", "refresh", "Refresh"),
+        Binding("e", "export", "Export"),
+        Binding("w", "watch", "Watch id"),
+        Binding("t", "start_stop", "Start/stop", show=False),
+        Binding("slash", "filter", "Filter"),
+        Binding("l", "toggle_log", "Log"),
+        Binding("i", "import_info", "Import", show=False),
+        Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("question_mark", "help", "Help"),
+        Binding("q", "quit", "Quit"),
+        Binding("escape", "close_filter", show=False),
+    ]
+
+    def __init__(self, workspace: Workspace, *, bell: bool = True) -> None:
+        super().__init__()
+        self.workspace = workspace
+        self.service = workspace.service
+        self._bell_enabled = bell
+        self._polling = False
+        self._loaded = False
+        self._reload_delay = RELOAD_RETRY_FIRST
+        self._device_cancel: threading.Event | None = None
+        self.username: str | None = None
+
+    # -- layout -------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        with Horizontal(id="top"):
+            yield EnvironmentsTable(id="environments")
+            yield BackupsPane(id="backups")
+        yield OperationsTable(id="operations")
+        yield RequestLog(id="log")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        ws = self.workspace
+        bar = self.query_one(StatusBar)
+        bar.profile = ws.profile.name + (" (demo)" if ws.demo else "")
+        bar.project = str(ws.profile.project_id)
+        bar.host = ws.profile.api_host.removeprefix("https://")
+        bar.read_only = ws.read_only
+        bar.connection = "signing in"
+        self.query_one("#environments").border_title = "Environments"
+        self.query_one("#operations").border_title = "Operations"
+        ws.client.add_observer(self._observe_request)
+        self.set_interval(ws.poll_interval, self._tick)
+        self.set_interval(1.0, self._refresh_elapsed)
+        self._apply_width(self.size.width)
+        self.query_one(EnvironmentsTable).focus()
+        self.sign_in_silently()
+
+    def _observe_request(self, event: RequestEvent) -> None:
+        self.post_message(RequestLogged(event))
+
+    def on_resize(self) -> None:
+        self._apply_width(self.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        self.screen.set_class(width < NARROW_WIDTH, "narrow")
+
+    async def on_unmount(self) -> None:
+        if self._device_cancel is not None:
+            self._device_cancel.set()
+        await self.workspace.aclose()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in MUTATING_ACTIONS and self.workspace.read_only)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        if not self.workspace.read_only:
+            yield SystemCommand(
+                "Refresh a sandbox",
+                "Copy one environment's database over a sandbox (checked, then confirmed)",
+                self.action_refresh,
+            )
+            yield SystemCommand(
+                "Export a sandbox", "Export a sandbox database to a backup", self.action_export
+            )
+            yield SystemCommand(
+                "Start or stop the environment",
+                "Customer-managed environments only",
+                self.action_start_stop,
+            )
+        yield SystemCommand(
+            "Watch an operation by activity id",
+            "Track an operation started in the portal",
+            self.action_watch,
+        )
+        yield SystemCommand(
+            "Filter backups", "Type words to narrow the backup list", self.action_filter
+        )
+        yield SystemCommand("Sort backups", "Sort by the next column", self.action_sort_backups)
+        yield SystemCommand(
+            "Toggle request log", "Every call with its activity id", self.action_toggle_log
+        )
+        yield SystemCommand(
+            "Reload", "Reload environments, backups and history", self.action_reload
+        )
+        yield SystemCommand(
+            "Import a backup", "Why there is no import, and where to do it", self.action_import_info
+        )
+        yield SystemCommand("Help", "Keys and what each pane shows", self.action_help)
+
+    # -- sign-in --------------------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
+    def sign_in_silently(self) -> None:
+        from lcs_tui.auth import SignInError, SignInRequired
+
+        session = self.workspace.session
+        try:
+            if self.workspace.demo_password and session.account is None:
+                signed_in = session.sign_in_with_password(self.workspace.demo_password)
+                self.post_message(SignedIn(signed_in.username))
+                return
+            session.acquire_token()
+            account = session.account
+            self.post_message(SignedIn(account.username if account else "signed in"))
+        except SignInRequired:
+            self.post_message(SignInNeeded())
+        except SignInError as exc:
+            self.post_message(SignInFailed(exc.message, exc.hint))
+
+    @on(SignInNeeded)
+    def _sign_in_needed(self, message: SignInNeeded) -> None:
+        self.query_one(StatusBar).connection = "sign-in needed"
+        profile = self.workspace.profile
+        if profile.sign_in_method == "device-code":
+            self.start_device_flow()
+            return
+        dialog = PasswordDialog(
+            profile.username or "?", need_secret=profile.needs_client_secret, error=message.error
+        )
+
+        def done(ok: bool | None) -> None:
+            if ok:
+                self.sign_in_with_password(dialog.password, dialog.secret)
+            else:
+                self.query_one(StatusBar).connection = "not signed in"
+
+        self.push_screen(dialog, done)
+
+    @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
+    def sign_in_with_password(self, password: str, secret: str | None) -> None:
+        from lcs_tui.auth import SignInError
+
+        try:
+            account = self.workspace.session.sign_in_with_password(password, secret)
+        except SignInError as exc:
+            self.post_message(SignInFailed(exc.message, exc.hint))
+            return
+        self.post_message(SignedIn(account.username))
+
+    @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
+    def start_device_flow(self) -> None:
+        from lcs_tui.auth import SignInError
+
+        try:
+            flow = self.workspace.session.start_device_flow()
+        except SignInError as exc:
+            self.post_message(SignInFailed(exc.message, exc.hint))
+            return
+        self.post_message(
+            DeviceFlowStarted(flow, flow.user_code, flow.verification_uri, flow.message)
+        )
+
+    @on(DeviceFlowStarted)
+    def _device_flow_started(self, message: DeviceFlowStarted) -> None:
+        cancel = threading.Event()
+        self._device_cancel = cancel
+        self.push_screen(DeviceCodeDialog(message.text, message.user_code, message.url, cancel))
+        self.finish_device_flow(message.flow, cancel)
+
+    @work(thread=True, exclusive=True, group="device-flow", exit_on_error=False)
+    def finish_device_flow(self, flow: Any, cancel: threading.Event) -> None:
+        from lcs_tui.auth import SignInCancelled, SignInError
+
+        try:
+            account = self.workspace.session.finish_device_flow(flow, cancel)
+        except SignInCancelled:
+            self.post_message(SignInFailed("Sign-in cancelled.", "press Ctrl+R to try again"))
+            return
+        except SignInError as exc:
+            self.post_message(SignInFailed(exc.message, exc.hint))
+            return
+        self.post_message(SignedIn(account.username))
+
+    @on(SignedIn)
+    def _signed_in(self, message: SignedIn) -> None:
+        if isinstance(self.screen, DeviceCodeDialog):
+            self.screen.dismiss(True)
+        self.username = message.username
+        bar = self.query_one(StatusBar)
+        bar.user = f"signed in as {message.username}"
+        bar.connection = "loading"
+        self.reload()
+
+    @on(SignInFailed)
+    def _sign_in_failed(self, message: SignInFailed) -> None:
+        if isinstance(self.screen, DeviceCodeDialog):
+            self.screen.dismiss(False)
+        bar = self.query_one(StatusBar)
+        bar.user = "not signed in"
+        bar.connection = "sign-in failed"
+
+        def retry(again: bool | None) -> None:
+            if again:
+                self.post_message(SignInNeeded())
+
+        self.push_screen(ErrorDialog("Sign-in failed", message.message, message.hint), retry)
+
+    # -- loading ----------------------------------------------------------------------
+
+    def action_reload(self) -> None:
+        if self.username is None:
+            self.sign_in_silently()
+        else:
+            self.reload()
+
+    @work(exclusive=True, group="load", exit_on_error=False)
+    async def reload(self) -> None:
+        service = self.service
+        bar = self.query_one(StatusBar)
+        try:
+            envs = await service.load_environments()
+            self._show_environments()
+            backups = await service.load_backups()
+            self.query_one(BackupsPane).set_backups(backups)
+            self._loaded = True
+            self._reload_delay = RELOAD_RETRY_FIRST
+            bar.connection = "online"
+            # Sandboxes first: they are the ones refreshes and exports touch.
+            for env in sorted(envs, key=lambda e: (not e.is_sandbox, e.name)):
+                await service.load_recent_history(env.id)
+                self._show_environments()
+            service.reconcile_starting()
+            adopted = service.adopt_running_from_history()
+            if adopted:
+                self.notify(f"Watching {len(adopted)} running operation(s) found in the history.")
+            self._show_operations()
+            self._tick()
+        except LcsError as exc:
+            self._load_failed(exc)
+
+    def _load_failed(self, exc: LcsError) -> None:
+        bar = self.query_one(StatusBar)
+        if isinstance(exc, LcsConnectionError):
+            bar.connection = f"offline — retrying in {self._reload_delay:.0f} s"
+        elif isinstance(exc, LcsThrottled):
+            bar.connection = f"throttled until {exc.retry_at:%H:%M:%S} UTC"
+        else:
+            bar.connection = "error"
+            self.notify(
+                str(exc),
+                title="Could not load the project",
+                severity="error",
+                markup=False,
+                timeout=10,
+            )
+        # Back off and try again by itself: the app recovers when LCS does.
+        self.set_timer(self._reload_delay, self.reload)
+        self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
+
+    def _show_environments(self) -> None:
+        service = self.service
+        envs = list(service.environments.values())
+        quotas = {e.id: service.quota(e.id) for e in envs}
+        self.query_one(EnvironmentsTable).show(envs, quotas, service.busy_environment_ids())
+        self.query_one("#environments").border_title = f"Environments ({len(envs)})"
+
+    def _show_operations(self) -> None:
+        ops = list(self.service.operations.values())
+        self.query_one(OperationsTable).show(ops, self.service.now())
+        running = sum(1 for op in ops if op.needs_watching)
+        self.query_one("#operations").border_title = (
+            f"Operations ({running} running)" if running else "Operations"
+        )
+
+    def _refresh_elapsed(self) -> None:
+        table = self.query_one(OperationsTable)
+        now = self.service.now()
+        for op in self.service.operations.values():
+            if op.key in table.rows and not op.finished:
+                table.update_cell(op.key, "elapsed", Text(elapsed(op, now)))
+
+    # -- watching -------------------------------------------------------------------------
+
+    def _tick(self) -> None:
+        # Start a poll only when the previous one finished: a slow LCS must not
+        # pile up requests (and `exclusive` alone would cancel it forever).
+        if self._polling or not self._loaded or not self.service.active_operations():
+            return
+        self._polling = True
+        self.poll_operations()
+
+    @work(group="poll", exit_on_error=False)
+    async def poll_operations(self) -> None:
+        bar = self.query_one(StatusBar)
+        try:
+            for op in self.service.active_operations():
+                try:
+                    change = await self.service.poll(op)
+                except (LcsConnectionError, LcsThrottled) as exc:
+                    bar.connection = (
+                        "offline — retrying"
+                        if isinstance(exc, LcsConnectionError)
+                        else f"throttled until {exc.retry_at:%H:%M:%S} UTC"
+                    )
+                    return
+                except LcsError as exc:
+                    self._note_poll_error(op, exc)
+                    continue
+                bar.connection = "online"
+                if change is not None:
+                    await self._status_changed(change)
+        finally:
+            self._polling = False
+
+    def _note_poll_error(self, op: TrackedOperation, exc: LcsError) -> None:
+        self.notify(
+            f"{op.title()}: {exc}", title="Status check failed", severity="warning", markup=False
+        )
+
+    async def _status_changed(self, change: StatusChange) -> None:
+        op = change.after
+        self._show_operations()
+        if not change.finished_now:
+            return
+        if op.outcome is Outcome.SUCCEEDED:
+            self.notify(
+                f"{op.title()} completed.", title="Operation finished", timeout=15, markup=False
+            )
+        else:
+            self.notify(
+                f"{op.title()} ended with {op.status}. Activity id {op.activity_id}.",
+                title="Operation failed",
+                severity="error",
+                timeout=30,
+                markup=False,
+            )
+        if self._bell_enabled:
+            self.bell()
+        # A finished operation changes the quota and busy state; an export adds a backup.
+        try:
+            await self.service.load_recent_history(op.poll_environment_id)
+            if op.kind == "export":
+                self.query_one(BackupsPane).set_backups(await self.service.load_backups())
+        except LcsError:
+            pass  # shown again on the next reload; the status itself is already recorded
+        self._show_environments()
+
+    # -- request log and connection state -------------------------------------------------
+
+    @on(RequestLogged)
+    def _request_logged(self, message: RequestLogged) -> None:
+        event = message.event
+        self.query_one(RequestLog).record(event, datetime.now())
+        bar = self.query_one(StatusBar)
+        if event.kind == "wait" and event.status == 429:
+            until = datetime.utcnow() + timedelta(seconds=event.waited)
+            bar.connection = f"throttled until {until:%H:%M:%S} UTC"
+        elif event.kind == "wait":
+            bar.connection = f"pacing: next call in {event.waited:.0f} s"
+        elif event.status is None:
+            bar.connection = f"retrying ({event.note})"
+        elif event.status == 200 and self._loaded:
+            bar.connection = "online"
+
+    def action_toggle_log(self) -> None:
+        self.query_one(RequestLog).toggle_class("visible")
+
+    # -- actions ------------------------------------------------------------------------
+
+    def _envs(self) -> list[Environment]:
+        return list(self.service.environments.values())
+
+    def _highlighted_env(self) -> Environment | None:
+        env_id = self.query_one(EnvironmentsTable).highlighted_id
+        return self.service.environments.get(env_id) if env_id else None
+
+    def _need_environments(self) -> bool:
+        if not self.service.environments:
+            self.notify("The environments are not loaded yet.", severity="warning")
+            return False
+        return True
+
+    def action_refresh(self) -> None:
+        if not self._need_environments():
+            return
+        envs = self._envs()
+        highlighted = self._highlighted_env()
+        source = next((e.id for e in envs if e.is_production), None)
+        target = highlighted.id if highlighted and highlighted.is_sandbox else None
+        picker = RefreshPicker(envs, self.service.refresh_problems, source, target)
+
+        def picked(ok: bool | None) -> None:
+            if not ok or picker.chosen is None:
+                return
+            source_id, target_id = picker.chosen
+            src, tgt = self.service.environments[source_id], self.service.environments[target_id]
+
+            def confirmed(yes: bool | None) -> None:
+                if yes:
+                    self.start_refresh(source_id, target_id)
+
+            self.push_screen(RefreshConfirm(src, tgt), confirmed)
+
+        self.push_screen(picker, picked)
+
+    @work(group="start", exit_on_error=False)
+    async def start_refresh(self, source_id: str, target_id: str) -> None:
+        try:
+            op = await self.service.start_refresh(source_id, target_id)
+        except (ActionRefused, LcsError) as exc:
+            self._start_failed("Refresh not started", exc)
+            return
+        finally:
+            self._show_operations()
+            self._show_environments()
+        self.notify(
+            f"{op.title()} started. Activity id {op.activity_id}.", title="Refresh", markup=False
+        )
+
+    def action_export(self) -> None:
+        if not self._need_environments():
+            return
+        highlighted = self._highlighted_env()
+        dialog = ExportDialog(
+            self._envs(),
+            self.service.export_problems,
+            highlighted.id if highlighted else None,
+            self.service.now(),
+        )
+
+        def done(ok: bool | None) -> None:
+            if ok and dialog.chosen:
+                self.start_export(*dialog.chosen)
+
+        self.push_screen(dialog, done)
+
+    @work(group="start", exit_on_error=False)
+    async def start_export(self, env_id: str, name: str) -> None:
+        try:
+            op = await self.service.start_export(env_id, name)
+        except (ActionRefused, LcsError) as exc:
+            self._start_failed("Export not started", exc)
+            return
+        finally:
+            self._show_operations()
+            self._show_environments()
+        self.notify(
+            f"{op.title()} started. Activity id {op.activity_id}.", title="Export", markup=False
+        )
+
+    def _start_failed(self, title: str, exc: Exception) -> None:
+        if isinstance(exc, ActionRefused):
+            self.notify(
+                "\n".join(p.message for p in exc.problems),
+                title=title,
+                severity="error",
+                markup=False,
+            )
+            return
+        assert isinstance(exc, LcsError)
+        if isinstance(exc, QuotaExceeded):
+            title = "Quota used up"
+        elif isinstance(exc, OutcomeUnknown):
+            title = "Outcome unknown — check before retrying"
+        elif isinstance(exc, LcsRejected):
+            title = "LCS refused the operation"
+        message = exc.message
+        if exc.activity_id:
+            message += f"\n\nOperationActivityId: {exc.activity_id}"
+        self.push_screen(ErrorDialog(title, message, exc.hint, retry_label=None))
+
+    def action_watch(self) -> None:
+        if not self._need_environments():
+            return
+        highlighted = self._highlighted_env()
+        dialog = WatchDialog(self._envs(), highlighted.id if highlighted else None)
+
+        def done(ok: bool | None) -> None:
+            if ok and dialog.chosen:
+                env_id, activity = dialog.chosen
+                self.service.watch(activity, env_id, kind="operation")
+                self._show_operations()
+                self._tick()
+
+        self.push_screen(dialog, done)
+
+    def action_start_stop(self) -> None:
+        env = self._highlighted_env()
+        if env is None:
+            self.notify("Highlight an environment first.", severity="warning")
+            return
+        if not env.is_customer_managed:
+            self.notify(
+                f"{env.name} is managed by Microsoft; only customer-managed "
+                "environments can be started or stopped.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        if not (env.can_start or env.can_stop):
+            self.notify(
+                f"{env.name} can neither be started nor stopped right now "
+                f"(state {env.deployment_state or 'unknown'}).",
+                severity="warning",
+                markup=False,
+            )
+            return
+        verb = "start" if env.can_start else "stop"
+        body = f"{verb.capitalize()} {env.name}? " + (
+            "Its users lose access until it is started again."
+            if verb == "stop"
+            else "It becomes available in a few minutes."
+        )
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.start_or_stop(env.id, verb)
+
+        self.push_screen(
+            ConfirmDialog(f"{verb.capitalize()} {env.name}", body, confirm_label=verb.capitalize()),
+            done,
+        )
+
+    @work(group="start", exit_on_error=False)
+    async def start_or_stop(self, env_id: str, verb: str) -> None:
+        try:
+            if verb == "start":
+                await self.service.start_environment(env_id)
+            else:
+                await self.service.stop_environment(env_id)
+        except LcsError as exc:
+            self._start_failed(f"Could not {verb} the environment", exc)
+            return
+        self.notify(f"{verb.capitalize()} requested.", markup=False)
+        try:
+            await self.service.load_environments()
+        except LcsError:
+            return
+        self._show_environments()
+
+    def action_import_info(self) -> None:
+        self.push_screen(TextPage("Importing a backup", IMPORT))
+
+    def action_help(self) -> None:
+        self.push_screen(TextPage("lcs-tui — keys", HELP))
+
+    def action_filter(self) -> None:
+        self.query_one(BackupsPane).open_filter()
+
+    def action_close_filter(self) -> None:
+        pane = self.query_one(BackupsPane)
+        if pane.has_class("filtering"):
+            pane.close_filter()
+
+    def action_sort_backups(self, reverse: bool = False) -> None:
+        self.query_one(BackupsPane).cycle_sort(reverse_only=reverse)
+
+    # -- selection ------------------------------------------------------------------------
+
+    @on(DataTable.RowSelected, "#environments")
+    def _environment_selected(self, event: DataTable.RowSelected) -> None:
+        env = self.service.environments.get(str(event.row_key.value))
+        if env is None:
+            return
+        client, project = self.service.client, self.service.project_id
+
+        async def fetch(page: int) -> Any:
+            return await client.history_page(project, env.id, page)
+
+        self.push_screen(EnvironmentDetails(env, fetch))
+
+    @on(DataTable.RowSelected, "#backups-table")
+    def _backup_selected(self, event: DataTable.RowSelected) -> None:
+        backup = self.query_one(BackupsPane).highlighted()
+        if backup is not None:
+            self.push_screen(BackupDetails(backup))
+
+
+__all__ = ["BackupsTable", "LcsApp"]

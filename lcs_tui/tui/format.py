@@ -1,0 +1,68 @@
+"""How domain values look on screen: status colours, durations, dates.
+
+Server-supplied text is wrapped in `rich.text.Text` so that a `[` in a backup
+name is shown as typed, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from rich.text import Text
+
+from lcs_tui.service.operations import NOT_STARTED_LOCALLY, OUTCOME_UNKNOWN, STARTING
+
+# One style per documented status word; anything else is shown neutral.
+STATUS_STYLES: dict[str, str] = {
+    "NotStarted": "grey70",
+    "InProgress": "bold yellow",
+    "Completed": "bold green",
+    "SignedOff": "green",
+    "Failed": "bold red",
+    "Aborted": "red",
+    "RollbackInProgress": "bold dark_orange",
+    "RollbackFailed": "bold red reverse",
+    "RollbackCompleted": "dark_orange",
+    STARTING: "cyan",
+    OUTCOME_UNKNOWN: "bold magenta",
+    NOT_STARTED_LOCALLY: "red dim",
+}
+LOCAL_LABELS = {
+    STARTING: "Starting…",
+    OUTCOME_UNKNOWN: "Outcome unknown",
+    NOT_STARTED_LOCALLY: "Not started",
+}
+UNKNOWN_STATUS_STYLE = "italic"
+
+
+def status_text(word: str) -> Text:
+    return Text(LOCAL_LABELS.get(word, word), style=STATUS_STYLES.get(word, UNKNOWN_STATUS_STYLE))
+
+
+def plain(value: object | None, placeholder: str = "—") -> Text:
+    if value is None or value == "":
+        return Text(placeholder, style="dim")
+    return Text(str(value))
+
+
+def when(value: datetime | None) -> Text:
+    return plain(f"{value:%Y-%m-%d %H:%M}" if value else None)
+
+
+def duration(delta: timedelta | None) -> str:
+    if delta is None:
+        return "—"
+    seconds = max(0, int(delta.total_seconds()))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}h{minutes:02d}m"
+    if minutes:
+        return f"{minutes}m{secs:02d}s"
+    return f"{secs}s"
+
+
+def short_id(value: str | None, length: int = 8) -> str:
+    if not value:
+        return "—"
+    return value if len(value) <= length else value[:length] + "…"

@@ -1,0 +1,21 @@
+"""Starting the TUI from the command line (imports Textual only when called)."""
+
+from __future__ import annotations
+
+
+def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
+    from lcs_tui.workspace import open_demo
+
+    if demo:
+        workspace = open_demo(read_only=read_only)
+    else:
+        from lcs_tui.tui.first_run import choose_workspace
+
+        chosen = choose_workspace(profile, read_only=read_only)
+        if chosen is None:
+            return 0
+        workspace = chosen
+    from lcs_tui.tui.app import LcsApp
+
+    LcsApp(workspace).run()
+    return 0

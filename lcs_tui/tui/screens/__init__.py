@@ -1,0 +1,1 @@
+"""Modal screens: dialogs for actions, details, help and sign-in."""

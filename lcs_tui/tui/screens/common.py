@@ -1,0 +1,92 @@
+"""Small shared dialogs: a yes/no confirmation and a text page."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+
+class Dialog(ModalScreen[bool]):
+    """Base: a centred box, Escape cancels."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    Dialog { align: center middle; }
+    Dialog > Vertical {
+        width: 84; max-width: 100%; height: auto; max-height: 100%;
+        border: thick $primary; background: $surface; padding: 1 2;
+    }
+    Dialog .title { text-style: bold; margin-bottom: 1; }
+    Dialog .buttons { height: auto; margin-top: 1; align-horizontal: right; }
+    Dialog .buttons Button { margin-left: 2; }
+    Dialog .problems { color: $error; height: auto; }
+    Dialog .warning { color: $warning; }
+    Dialog .field-label { margin-top: 1; }
+    """
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+
+class ConfirmDialog(Dialog):
+    def __init__(
+        self, title: str, body: str | Text, confirm_label: str = "Confirm", variant: str = "warning"
+    ) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body
+        self._confirm_label = confirm_label
+        self._variant = variant
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._title, classes="title")
+            yield Static(self._body)
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(self._confirm_label, id="confirm", variant=self._variant)  # type: ignore[arg-type]
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+
+class TextPage(Dialog):
+    """A scrollable page of text with a Close button (help, details, import)."""
+
+    DEFAULT_CSS = """
+    TextPage > Vertical { width: 100; }
+    TextPage VerticalScroll { height: auto; max-height: 40; }
+    """
+
+    def __init__(self, title: str, body: str | Text) -> None:
+        super().__init__()
+        self._title = title
+        self._body = body
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._title, classes="title")
+            with VerticalScroll():
+                yield Static(self._body)
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(False)

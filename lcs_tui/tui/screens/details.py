@@ -1,0 +1,163 @@
+"""Detail pages: an environment with its history, a backup."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, DataTable, Label, Static
+
+from lcs_tui.api import DatabaseBackup, Environment, HistoryEntry, LcsError, Page
+from lcs_tui.tui.format import plain, status_text, when
+from lcs_tui.tui.screens.common import Dialog
+
+HistoryFetcher = Callable[[int], Awaitable[Page[HistoryEntry]]]
+
+
+def fields_table(rows: list[tuple[str, object]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold")
+    table.add_column()
+    for label, value in rows:
+        table.add_row(label, value if isinstance(value, Text) else plain(value))
+    return table
+
+
+def environment_fields(env: Environment) -> Table:
+    return fields_table(
+        [
+            ("Name", env.name),
+            ("Id", env.id),
+            ("Type", env.type),
+            ("Infrastructure", env.infrastructure),
+            ("State", env.deployment_state),
+            ("Status", env.deployment_status),
+            ("Topology", env.topology),
+            ("Application", f"{env.app_release or '—'} ({env.app_build_version or '—'})"),
+            ("Platform", f"{env.platform_release or '—'} ({env.platform_version or '—'})"),
+            ("Deployed on (UTC)", env.deployed_on_text),
+            ("Region", env.region),
+            ("DR region", env.dr_region),
+            ("URL", env.endpoint_url),
+        ]
+    )
+
+
+class EnvironmentDetails(Dialog):
+    BINDINGS = [Binding("m", "more", "More history")]
+    DEFAULT_CSS = """
+    EnvironmentDetails > Vertical { width: 120; }
+    EnvironmentDetails DataTable { height: 12; }
+    """
+
+    def __init__(self, env: Environment, fetch: HistoryFetcher) -> None:
+        super().__init__()
+        self._env = env
+        self._fetch = fetch
+        self._next_page = 1
+        self._has_more = True
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Environment {self._env.name}", classes="title")
+            yield Static(environment_fields(self._env))
+            yield Label("History", classes="field-label")
+            yield DataTable(id="history", cursor_type="row")
+            yield Static(id="history-state")
+            with Horizontal(classes="buttons"):
+                yield Button("More history (m)", id="more")
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#history", DataTable)
+        for key, label in (
+            ("start", "Started"),
+            ("end", "Ended"),
+            ("type", "Type"),
+            ("status", "Status"),
+            ("activity", "Activity id"),
+        ):
+            table.add_column(label, key=key)
+        table.focus()
+        self.load_page()
+
+    def action_more(self) -> None:
+        if self._has_more:
+            self.load_page()
+
+    @on(Button.Pressed, "#more")
+    def _more(self) -> None:
+        self.action_more()
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(False)
+
+    @work(exclusive=True, group="history", exit_on_error=False)
+    async def load_page(self) -> None:
+        state = self.query_one("#history-state", Static)
+        state.update(Text(f"loading page {self._next_page}…", style="dim"))
+        try:
+            page = await self._fetch(self._next_page)
+        except LcsError as exc:
+            state.update(Text(f"Could not load the history: {exc}", style="red"))
+            return
+        table = self.query_one("#history", DataTable)
+        for entry in page.items:
+            table.add_row(
+                when(entry.started),
+                when(entry.ended),
+                plain(entry.type_display or entry.type or entry.name),
+                status_text(entry.status.word),
+                plain(entry.activity_id),
+            )
+        self._next_page += 1
+        self._has_more = page.has_more and bool(page.items)
+        self.query_one("#more", Button).disabled = not self._has_more
+        state.update(
+            Text(
+                f"{table.row_count} entries"
+                + (" — m for more" if self._has_more else " — all loaded"),
+                style="dim",
+            )
+        )
+
+
+def backup_fields(backup: DatabaseBackup) -> Table:
+    return fields_table(
+        [
+            ("Name", backup.name),
+            ("File", backup.file_name),
+            ("Id", backup.id),
+            ("Created (UTC)", when(backup.created)),
+            ("Created by", backup.created_by),
+            ("Modified (UTC)", when(backup.modified)),
+            ("Modified by", backup.modified_by),
+            ("Description", backup.description),
+        ]
+    )
+
+
+class BackupDetails(Dialog):
+    def __init__(self, backup: DatabaseBackup) -> None:
+        super().__init__()
+        self._backup = backup
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"Backup {self._backup.name}", classes="title")
+            yield Static(backup_fields(self._backup))
+            with Horizontal(classes="buttons"):
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(False)

@@ -1,0 +1,115 @@
+"""Starting an export: pick a sandbox, name the backup (validated as you type)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from lcs_tui.api import Environment
+from lcs_tui.service.checks import Problem
+from lcs_tui.tui.screens.common import Dialog
+
+ExportCheck = Callable[[str, str], list[Problem]]
+
+
+def suggested_name(env: Environment, now: datetime) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in env.name.lower())
+    return f"{safe}-{now:%Y%m%d-%H%M}"
+
+
+class ExportDialog(Dialog):
+    def __init__(
+        self, envs: list[Environment], check: ExportCheck, env_id: str | None, now: datetime
+    ) -> None:
+        super().__init__()
+        self._envs = {e.id: e for e in envs}
+        self._check = check
+        self._env_id = env_id
+        self._now = now
+        self.chosen: tuple[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        sandboxes = [e for e in self._envs.values() if e.is_sandbox]
+        start = self._env_id if self._env_id in {e.id for e in sandboxes} else None
+        with Vertical():
+            yield Label("Export a sandbox database to a backup (.bacpac)", classes="title")
+            yield Static(
+                "The backup appears in the project's asset library when the export "
+                "completes. Exports run only from sandboxes."
+            )
+            yield Label("Sandbox", classes="field-label")
+            yield Select(
+                [(f"{e.name}  ({e.type})", e.id) for e in sandboxes],
+                id="env",
+                value=start if start else Select.NULL,
+                prompt="choose a sandbox",
+            )
+            yield Label("Backup name (letters, digits, - and _)", classes="field-label")
+            default = suggested_name(self._envs[start], self._now) if start else ""
+            yield Input(value=default, id="name", restrict=r"[A-Za-z0-9_\-]*", max_length=100)
+            yield Static(id="problems", classes="problems")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Export", id="confirm", variant="warning", disabled=True)
+
+    def on_mount(self) -> None:
+        self._recheck()
+        self.query_one("#name" if self._env_id else "#env").focus()
+
+    @on(Select.Changed, "#env")
+    def _env_changed(self, event: Select.Changed) -> None:
+        name_input = self.query_one("#name", Input)
+        if isinstance(event.value, str) and not name_input.value:
+            name_input.value = suggested_name(self._envs[event.value], self._now)
+        self._recheck()
+
+    @on(Input.Changed, "#name")
+    def _name_changed(self) -> None:
+        self._recheck()
+
+    def _selection(self) -> tuple[str, str] | None:
+        env = self.query_one("#env", Select).value
+        if not isinstance(env, str):
+            return None
+        return env, self.query_one("#name", Input).value.strip()
+
+    def _recheck(self) -> None:
+        chosen = self._selection()
+        out = self.query_one("#problems", Static)
+        button = self.query_one("#confirm", Button)
+        if chosen is None:
+            out.update(Text("Choose a sandbox.", style="dim"))
+            button.disabled = True
+            return
+        problems = self._check(*chosen)
+        env = self._envs[chosen[0]]
+        button.label = f"Export {env.name}"
+        if problems:
+            out.update(Text("\n".join(f"✘ {p.message}" for p in problems)))
+        else:
+            out.update(Text(f"✔ {env.name} → {chosen[1]}.bacpac", style="green"))
+        button.disabled = bool(problems)
+
+    def _accept(self) -> None:
+        chosen = self._selection()
+        if chosen and not self._check(*chosen):
+            self.chosen = chosen
+            self.dismiss(True)
+
+    @on(Input.Submitted, "#name")
+    def _submitted(self) -> None:
+        self._accept()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self._accept()
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)

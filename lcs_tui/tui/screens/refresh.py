@@ -1,0 +1,180 @@
+"""Starting a refresh: pick source and target, see the checks, type the name.
+
+Two steps, because a refresh replaces the target's database, takes it offline
+without warning to its users, cannot be cancelled and can run for a day: the
+second step states exactly that and only enables the button once the user has
+typed the target environment's name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Input, Label, Select, Static
+
+from lcs_tui.api import Environment
+from lcs_tui.service.checks import Problem
+from lcs_tui.tui.screens.common import Dialog
+
+ProblemCheck = Callable[[str, str], list[Problem]]
+
+
+def _options(envs: list[Environment]) -> list[tuple[str, str]]:
+    return [(f"{e.name}  ({e.type or '?'})", e.id) for e in envs]
+
+
+class RefreshPicker(Dialog):
+    """Step 1: choose source and target; the checks run as the choice changes."""
+
+    def __init__(
+        self,
+        envs: list[Environment],
+        check: ProblemCheck,
+        source_id: str | None,
+        target_id: str | None,
+    ) -> None:
+        super().__init__()
+        self._envs = {e.id: e for e in envs}
+        self._check = check
+        self._source_id = source_id
+        self._target_id = target_id
+        self.chosen: tuple[str, str] | None = None
+
+    def compose(self) -> ComposeResult:
+        envs = list(self._envs.values())
+        with Vertical():
+            yield Label("Refresh a sandbox from another environment", classes="title")
+            yield Static("Copies the source environment's database over the target's.")
+            yield Label("Source (copied from)", classes="field-label")
+            yield Select(
+                _options(envs),
+                id="source",
+                allow_blank=True,
+                value=self._source_id if self._source_id else Select.NULL,
+                prompt="choose the source",
+            )
+            yield Label("Target (overwritten) — must be a sandbox", classes="field-label")
+            sandboxes = [e for e in envs if not e.is_production]
+            yield Select(
+                _options(sandboxes),
+                id="target",
+                allow_blank=True,
+                value=self._target_id
+                if self._target_id in {e.id for e in sandboxes}
+                else Select.NULL,
+                prompt="choose the target sandbox",
+            )
+            yield Static(id="problems", classes="problems")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button("Continue…", id="continue", variant="warning", disabled=True)
+
+    def on_mount(self) -> None:
+        self._recheck()
+        self.query_one("#source", Select).focus()
+
+    @on(Select.Changed)
+    def _changed(self) -> None:
+        self._recheck()
+
+    def _selection(self) -> tuple[str, str] | None:
+        source = self.query_one("#source", Select).value
+        target = self.query_one("#target", Select).value
+        if isinstance(source, str) and isinstance(target, str):
+            return source, target
+        return None
+
+    def _recheck(self) -> None:
+        chosen = self._selection()
+        problems_widget = self.query_one("#problems", Static)
+        button = self.query_one("#continue", Button)
+        if chosen is None:
+            problems_widget.update(Text("Choose a source and a target.", style="dim"))
+            button.disabled = True
+            return
+        problems = self._check(*chosen)
+        if problems:
+            problems_widget.update(Text("\n".join(f"✘ {p.message}" for p in problems)))
+        else:
+            problems_widget.update(Text("✔ all checks passed", style="green"))
+        button.disabled = bool(problems)
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        chosen = self._selection()
+        if chosen and not self._check(*chosen):
+            self.chosen = chosen
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)
+
+
+class RefreshConfirm(Dialog):
+    """Step 2: the consequences, and the target's name typed to confirm."""
+
+    DEFAULT_CSS = """
+    RefreshConfirm > Vertical { border: thick $error; }
+    """
+
+    def __init__(self, source: Environment, target: Environment) -> None:
+        super().__init__()
+        self._source = source
+        self._target = target
+
+    def compose(self) -> ComposeResult:
+        t, s = self._target, self._source
+        body = Text.assemble(
+            "The database of ",
+            (t.name, "bold"),
+            " will be ",
+            ("replaced", "bold"),
+            " by a copy of ",
+            (s.name, "bold"),
+            ".\n\n",
+            "• ",
+            (t.name, "bold"),
+            " goes offline at once, without warning to its users.\n",
+            "• Everything in its database now is lost.\n",
+            "• The operation ",
+            ("cannot be cancelled", "bold"),
+            " and can take up to 24 hours.\n",
+            "• It uses one of ",
+            (t.name, "bold"),
+            "'s 3 operations per 24 hours.\n",
+        )
+        with Vertical():
+            yield Label(f"Refresh {t.name} from {s.name}?", classes="title")
+            yield Static(body)
+            yield Label(
+                Text.assemble("Type ", (t.name, "bold"), " to confirm:"), classes="field-label"
+            )
+            yield Input(placeholder=t.name, id="typed")
+            with Horizontal(classes="buttons"):
+                yield Button("Cancel", id="cancel")
+                yield Button(f"Refresh {t.name}", id="confirm", variant="error", disabled=True)
+
+    def on_mount(self) -> None:
+        self.query_one("#typed", Input).focus()
+
+    @on(Input.Changed, "#typed")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value.strip() != self._target.name
+
+    @on(Input.Submitted, "#typed")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self._target.name:
+            self.dismiss(True)
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(False)

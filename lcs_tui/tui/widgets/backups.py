@@ -1,0 +1,199 @@
+"""The Database backups pane: a sortable, filterable table and a detail line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.reactive import reactive
+from textual.timer import Timer
+from textual.widgets import DataTable, Input, Static
+from textual.widgets.data_table import CellDoesNotExist
+
+from lcs_tui.api import DatabaseBackup
+from lcs_tui.tui.format import plain, when
+
+SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
+    "created": ("Created", lambda b: b.created or datetime.min),
+    "name": ("Name", lambda b: b.name.lower()),
+    "by": ("Created by", lambda b: (b.created_by or "").lower()),
+    "file": ("File", lambda b: (b.file_name or "").lower()),
+}
+SORT_ORDER = ("created", "name", "by", "file")
+FILTER_DELAY = 0.15  # seconds of typing quiet before the table is rebuilt
+
+
+def matches(backup: DatabaseBackup, words: list[str]) -> bool:
+    haystack = " ".join(
+        x for x in (backup.name, backup.file_name, backup.description, backup.created_by) if x
+    ).lower()
+    return all(w in haystack for w in words)
+
+
+class BackupsTable(DataTable[Text]):
+    BINDINGS = [
+        Binding("s", "app.sort_backups", "Sort"),
+        Binding("S", "app.sort_backups(True)", "Reverse", show=False),
+    ]
+
+
+class BackupsPane(Vertical):
+    """Holds every backup; shows those matching the filter, in the chosen order."""
+
+    DEFAULT_CSS = """
+    BackupsPane #backup-filter { display: none; height: 3; border: tall $accent; }
+    BackupsPane.filtering #backup-filter { display: block; }
+    BackupsPane #backup-detail { height: auto; max-height: 4; color: $text-muted; padding: 0 1; }
+    """
+
+    sort_key: reactive[str] = reactive("created")
+    descending: reactive[bool] = reactive(True)
+
+    class Highlighted(Message):
+        def __init__(self, backup: DatabaseBackup | None) -> None:
+            super().__init__()
+            self.backup = backup
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self._all: dict[str, DatabaseBackup] = {}
+        self._filter_timer: Timer | None = None
+        self._words: list[str] = []
+
+    def compose(self) -> ComposeResult:
+        yield Input(placeholder="filter backups: type words, Esc to close", id="backup-filter")
+        yield BackupsTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+        yield Static(id="backup-detail")
+
+    def on_mount(self) -> None:
+        table = self.table
+        table.add_column("Name", key="name")
+        table.add_column("Created", key="created")
+        table.add_column("Created by", key="by")
+        table.add_column("File", key="file")
+        self._update_title()
+
+    @property
+    def table(self) -> BackupsTable:
+        return self.query_one(BackupsTable)
+
+    @property
+    def shown_count(self) -> int:
+        return self.table.row_count
+
+    def set_backups(self, backups: list[DatabaseBackup]) -> None:
+        self._all = {b.id: b for b in backups}
+        self._rebuild()
+
+    def highlighted(self) -> DatabaseBackup | None:
+        table = self.table
+        if table.row_count == 0:
+            return None
+        try:
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return self._all.get(str(row_key.value))
+
+    def _visible(self) -> list[DatabaseBackup]:
+        rows = (
+            [b for b in self._all.values() if matches(b, self._words)]
+            if self._words
+            else list(self._all.values())
+        )
+        rows.sort(key=SORTS[self.sort_key][1], reverse=self.descending)  # type: ignore[arg-type]
+        return rows
+
+    def _rebuild(self) -> None:
+        table = self.table
+        current = self.highlighted()
+        table.clear()
+        rows = self._visible()
+        for b in rows:
+            table.add_row(
+                Text(b.name, style="bold"),
+                when(b.created),
+                plain(b.created_by),
+                plain(b.file_name),
+                key=b.id,
+            )
+        if current is not None and current.id in table.rows:
+            table.move_cursor(row=table.get_row_index(current.id))
+        self._update_title()
+        self.post_message(self.Highlighted(self.highlighted()))
+
+    def _update_title(self) -> None:
+        total = len(self._all)
+        shown = self.table.row_count
+        label, _ = SORTS[self.sort_key]
+        arrow = "↓" if self.descending else "↑"
+        count = f"{shown} of {total}" if self._words else f"{total}"
+        self.border_title = f"Database backups ({count}) · sorted by {label} {arrow}"
+
+    def cycle_sort(self, reverse_only: bool = False) -> None:
+        if reverse_only:
+            self.descending = not self.descending
+        else:
+            index = SORT_ORDER.index(self.sort_key)
+            self.sort_key = SORT_ORDER[(index + 1) % len(SORT_ORDER)]
+            self.descending = self.sort_key == "created"
+        self._rebuild()
+
+    def open_filter(self) -> None:
+        self.add_class("filtering")
+        self.query_one("#backup-filter", Input).focus()
+
+    def close_filter(self) -> None:
+        filter_input = self.query_one("#backup-filter", Input)
+        filter_input.value = ""
+        self.remove_class("filtering")
+        self._apply_filter("")
+        self.table.focus()
+
+    @on(Input.Changed, "#backup-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        # Debounced: a fast typist should not rebuild 5,000 rows per key.
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        value = event.value
+        self._filter_timer = self.set_timer(FILTER_DELAY, lambda: self._apply_filter(value))
+
+    @on(Input.Submitted, "#backup-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._apply_filter(event.value)
+        self.table.focus()
+
+    def _apply_filter(self, value: str) -> None:
+        words = value.lower().split()
+        if words == self._words:
+            return
+        self._words = words
+        self._rebuild()
+
+    @on(DataTable.RowHighlighted, "#backups-table")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        backup = self._all.get(str(event.row_key.value)) if event.row_key else None
+        detail = self.query_one("#backup-detail", Static)
+        if backup is None:
+            detail.update("")
+        else:
+            text = Text.assemble(
+                (backup.file_name or backup.name, "bold"),
+                "  ",
+                f"created {backup.created:%Y-%m-%d %H:%M} UTC" if backup.created else "",
+                f" by {backup.created_by}" if backup.created_by else "",
+            )
+            if backup.description:
+                text.append("\n")
+                text.append(backup.description)
+            detail.update(text)
+        self.post_message(self.Highlighted(backup))

@@ -1,0 +1,91 @@
+"""The Environments pane: one row per environment, updated in place."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+from lcs_tui.api import Environment
+from lcs_tui.service.quota import Quota
+from lcs_tui.tui.format import plain
+
+COLUMNS = (
+    ("name", "Name"),
+    ("type", "Type"),
+    ("infra", "Infra"),
+    ("state", "State"),
+    ("version", "Version"),
+    ("region", "Region"),
+    ("quota", "Ops today"),
+)
+
+
+def state_text(env: Environment, busy: bool) -> Text:
+    if busy:
+        return Text("busy", style="bold yellow")
+    word = env.deployment_status or env.deployment_state
+    style = {
+        "Deployed": "green",
+        "Finished": "green",
+        "Stopped": "grey62",
+        "Failed": "bold red",
+    }.get(word or "", "")
+    return Text(word or "—", style=style)
+
+
+def quota_text(quota: Quota | None) -> Text:
+    if quota is None:
+        return Text("…", style="dim")
+    style = "bold red" if quota.left == 0 else "yellow" if quota.left == 1 else ""
+    return Text(quota.describe(), style=style)
+
+
+class EnvironmentsTable(DataTable[Text]):
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        self.zebra_stripes = True
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    def show(
+        self, envs: list[Environment], quotas: dict[str, Quota | None], busy: set[str]
+    ) -> None:
+        """Add new rows and update existing ones in place (keeps the cursor)."""
+        wanted = {e.id for e in envs}
+        for row_key in list(self.rows):
+            if row_key.value not in wanted:
+                self.remove_row(row_key)
+        for env in envs:
+            cells = {
+                "name": Text(env.name, style="bold" if env.is_production else ""),
+                "type": plain(env.type),
+                "infra": plain(_short_infra(env.infrastructure)),
+                "state": state_text(env, env.id in busy),
+                "version": plain(env.app_release or env.app_build_version),
+                "region": plain(env.region),
+                "quota": quota_text(quotas.get(env.id)),
+            }
+            if env.id in self.rows:
+                for column, value in cells.items():
+                    self.update_cell(env.id, column, value)
+            else:
+                self.add_row(*cells.values(), key=env.id)
+
+    @property
+    def highlighted_id(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return row_key.value
+
+
+def _short_infra(value: str | None) -> str | None:
+    return {
+        "MicrosoftManaged": "Microsoft",
+        "CustomerManaged": "Customer",
+        "SelfService": "Self-service",
+    }.get(value or "", value)

@@ -1,0 +1,73 @@
+"""The Operations pane: every operation started here or found running."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import DataTable
+from textual.widgets.data_table import CellDoesNotExist
+
+from lcs_tui.service.operations import TrackedOperation
+from lcs_tui.tui.format import duration, plain, short_id, status_text
+
+COLUMNS = (
+    ("what", "Operation"),
+    ("status", "Status"),
+    ("elapsed", "Elapsed"),
+    ("activity", "Activity id"),
+    ("note", "Note"),
+)
+
+
+def elapsed(op: TrackedOperation, now: datetime) -> str:
+    start = op.started_at or op.requested_at
+    if start is None:
+        return "—"
+    end = op.finished_at if op.finished and op.finished_at else now
+    return duration(end - start)
+
+
+def note(op: TrackedOperation) -> Text:
+    if op.message:
+        return Text(op.message, style="dim")
+    if op.discovered:
+        return Text("found in history" if op.kind != "operation" else "watched by id", style="dim")
+    return Text("")
+
+
+class OperationsTable(DataTable[Text]):
+    def on_mount(self) -> None:
+        self.cursor_type = "row"
+        for key, label in COLUMNS:
+            self.add_column(label, key=key)
+
+    def show(self, operations: list[TrackedOperation], now: datetime) -> None:
+        ordered = sorted(operations, key=lambda op: op.requested_at or datetime.min, reverse=True)
+        for op in ordered:
+            cells = {
+                "what": Text(op.title()),
+                "status": status_text(op.status),
+                "elapsed": plain(elapsed(op, now)),
+                "activity": Text(short_id(op.activity_id, 13), style="dim"),
+                "note": note(op),
+            }
+            if op.key in self.rows:
+                for column, value in cells.items():
+                    self.update_cell(op.key, column, value)
+            else:
+                self.add_row(*cells.values(), key=op.key)
+        wanted = {op.key for op in operations}
+        for row_key in list(self.rows):
+            if row_key.value not in wanted:
+                self.remove_row(row_key)
+
+    @property
+    def highlighted_key(self) -> str | None:
+        if self.row_count == 0:
+            return None
+        try:
+            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
+        except CellDoesNotExist:
+            return None
+        return row_key.value

@@ -1,0 +1,56 @@
+"""The request log: every call the client made, redacted, with its activity id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from rich.text import Text
+from textual.widgets import RichLog
+
+from lcs_tui.api import RequestEvent
+
+MAX_LINES = 2000
+
+
+def format_event(event: RequestEvent, at: datetime) -> Text:
+    stamp = f"{at:%H:%M:%S} "
+    if event.kind == "wait":
+        return Text.assemble(
+            stamp,
+            ("WAIT ", "bold yellow"),
+            f"{event.method} {event.path}  ",
+            (event.note or "", "yellow"),
+        )
+    status = event.status
+    colour = "green" if status == 200 else "yellow" if status in (401, 429) else "red"
+    text = Text.assemble(
+        stamp,
+        (f"{event.method:<4} ", "bold"),
+        event.path,
+        "  ",
+        (str(status) if status is not None else "—", colour),
+        f"  {event.duration * 1000:.0f} ms",
+    )
+    if event.attempt > 1:
+        text.append(f"  try {event.attempt}", style="yellow")
+    if event.activity_id:
+        text.append(f"  activity {event.activity_id}", style="cyan")
+    if event.note:
+        text.append(f"  {event.note}", style="yellow")
+    return text
+
+
+class RequestLog(RichLog):
+    DEFAULT_CSS = """
+    RequestLog { height: 10; border: round $secondary; display: none; }
+    RequestLog.visible { display: block; }
+    """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(max_lines=MAX_LINES, wrap=False, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
+        self.border_title = "Request log (l to hide)"
+        self.count = 0
+
+    def record(self, event: RequestEvent, at: datetime) -> None:
+        self.count += 1
+        self.write(format_event(event, at))

@@ -1,0 +1,149 @@
+"""Assembling one open profile: sign-in session, LCS client, project service.
+
+The TUI and the scripting commands both start here; the demo builds the same
+thing on top of the in-process simulator, so the demo runs the real sign-in,
+client and service code — only the network is simulated.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from lcs_tui.api import LcsClient
+from lcs_tui.http import HttpSettings
+from lcs_tui.service.journal import Journal
+from lcs_tui.service.project import ProjectService, utc_now
+
+if TYPE_CHECKING:
+    from lcs_tui.auth import Session
+    from lcs_tui.config import Profile
+    from lcs_tui.simulator import Simulator
+
+#: Seconds between status polls of running operations against real LCS. The
+#: Database Movement API documents no limit; twice a minute is plenty for
+#: operations that take hours.
+DEFAULT_POLL_INTERVAL = 30.0
+DEMO_POLL_INTERVAL = 2.0
+
+
+@dataclass
+class Workspace:
+    profile: Profile
+    session: Session
+    client: LcsClient
+    service: ProjectService
+    read_only: bool = False
+    demo: bool = False
+    poll_interval: float = DEFAULT_POLL_INTERVAL
+    #: The demo signs in with the simulator's demo password, through the real code.
+    demo_password: str | None = field(default=None, repr=False)
+    simulator: Simulator | None = None
+
+    @property
+    def now(self) -> Callable[[], datetime]:
+        return self.service.now
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def state_dir() -> Path:
+    override = os.environ.get("LCS_TUI_STATE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_state_dir
+
+    return Path(user_state_dir("lcs-tui", appauthor=False))
+
+
+def journal_for(profile_name: str) -> Journal:
+    safe = "".join(c if c.isalnum() or c in "-_" else "_" for c in profile_name)
+    return Journal(state_dir() / f"journal-{safe}.json")
+
+
+def open_profile(
+    profile: Profile,
+    *,
+    read_only: bool = False,
+    http: HttpSettings | None = None,
+    journal: Journal | None = None,
+    now: Callable[[], datetime] = utc_now,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+) -> Workspace:
+    """Build the workspace of a configured profile. No network until used."""
+    from lcs_tui.auth import Session, async_token_source
+    from lcs_tui.secrets import open_secret_store
+
+    settings = http if http is not None else profile.http_settings()
+    session = Session(profile, open_secret_store(profile.secret_store), settings)
+    client = LcsClient(
+        api_host=profile.api_host,
+        token_source=async_token_source(session),
+        http=settings,
+        user_key=profile.username or profile.name,
+    )
+    service = ProjectService(
+        client,
+        profile.project_id,
+        profile=profile.name,
+        journal=journal if journal is not None else journal_for(profile.name),
+        now=now,
+    )
+    return Workspace(
+        profile, session, client, service, read_only=read_only, poll_interval=poll_interval
+    )
+
+
+def open_demo(
+    *,
+    read_only: bool = False,
+    time_scale: float = 120.0,
+    simulator: Simulator | None = None,
+    journal: Journal | None = None,
+) -> Workspace:
+    """The demo: a seeded simulated project, signed in through the real MSAL code."""
+    from lcs_tui.auth import Session, async_token_source
+    from lcs_tui.config import make_profile
+    from lcs_tui.secrets import MemoryStore
+    from lcs_tui.simulator import Simulator, demo
+
+    sim = simulator or Simulator.demo(time_scale=time_scale)
+    profile = make_profile(
+        name="demo",
+        tenant=demo.TENANT_DOMAIN,
+        client_id=demo.CLIENT_ID,
+        username=demo.USERNAME,
+        project_id=demo.PROJECT_ID,
+        geography="global",
+        sign_in_method="password",
+        secret_store="session",
+    )
+    settings = HttpSettings(
+        async_transport=sim.async_transport(), sync_transport=sim.sync_transport()
+    )
+    session = Session(profile, MemoryStore(), settings)
+    client = LcsClient(
+        api_host=profile.api_host,
+        token_source=async_token_source(session),
+        http=settings,
+        user_key=demo.USERNAME,
+    )
+    service = ProjectService(
+        client, profile.project_id, profile="demo", journal=journal, now=sim.clock.now
+    )
+    return Workspace(
+        profile,
+        session,
+        client,
+        service,
+        read_only=read_only,
+        demo=True,
+        poll_interval=DEMO_POLL_INTERVAL,
+        demo_password=demo.PASSWORD,
+        simulator=sim,
+    )

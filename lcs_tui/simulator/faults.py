@@ -1,0 +1,217 @@
+"""Fault injection: switches a test flips to make the simulated services misbehave.
+
+Counted faults fire on the next matching requests and disarm themselves
+(each firing decrements its count). Unless a `path_prefix` says otherwise,
+request faults apply to the LCS API only (paths under /databasemovement/,
+/environmentinfo/ and /environment/), never to sign-in or blob traffic, so a
+test that breaks the API does not also break the sign-in before it.
+`path_prefix="/"` matches every request.
+
+All switches are safe to flip from a test thread while the loopback server
+runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal
+
+MalformedKind = Literal["truncated-json", "html", "empty", "not-an-object", "wrong-types"]
+MALFORMED_KINDS: tuple[MalformedKind, ...] = (
+    "truncated-json",
+    "html",
+    "empty",
+    "not-an-object",
+    "wrong-types",
+)
+
+#: Path prefixes of the LCS API: the default target of request faults.
+LCS_API_PREFIXES = ("/databasemovement/", "/environmentinfo/", "/environment/")
+#: Path prefixes of the rate-limited environment API (the target of `throttle`).
+ENVIRONMENT_API_PREFIXES = ("/environmentinfo/", "/environment/")
+
+
+@dataclass
+class _Armed:
+    remaining: int | None  # None: until cleared
+    path_prefix: str | None
+    status: int = 0
+    kind: MalformedKind = "truncated-json"
+    seconds: float = 0.0
+    nbytes: int = 0
+
+
+def _matches(path: str, path_prefix: str | None, default: tuple[str, ...]) -> bool:
+    if path_prefix is None:
+        return path.startswith(default)
+    return path.startswith(path_prefix)
+
+
+class Faults:
+    """The switchboard. See each method; `clear()` disarms everything."""
+
+    def __init__(self, on_unknown_status: Callable[[str, float], None]) -> None:
+        self._lock = threading.Lock()
+        self._on_unknown_status = on_unknown_status
+        self._drop_after: list[_Armed] = []
+        self._drop_before: list[_Armed] = []
+        self._server_errors: list[_Armed] = []
+        self._malformed: list[_Armed] = []
+        self._throttle: list[_Armed] = []
+        self._slow: list[_Armed] = []
+        self._blob_cut: list[_Armed] = []
+        self._fail_next: list[bool] = []  # one entry per operation: rollback?
+        #: Every request fails with a connection error, as if the network were down.
+        self.offline = False
+        #: The blob endpoint ignores `Range` and answers 200 with the whole body.
+        self.blob_ignore_range = False
+        #: Whether the environment API enforces its documented rate limits.
+        self.limits_enabled = True
+        self._version_eol: datetime | None = None
+
+    # --- arming -------------------------------------------------------------------
+
+    def drop_after_action(self, n: int = 1, path_prefix: str | None = None) -> None:
+        """The service performs the next `n` requests (e.g. starts the operation),
+        then the connection drops without an answer. In-process the transport
+        raises `httpx.RemoteProtocolError`; the server closes the socket unwritten.
+        Such a request is logged with status 0."""
+        with self._lock:
+            self._drop_after.append(_Armed(n, path_prefix))
+
+    def drop_before_action(self, n: int = 1, path_prefix: str | None = None) -> None:
+        """The next `n` requests fail to connect (`httpx.ConnectError` in-process;
+        the server closes the socket before reading); nothing happens, nothing is logged."""
+        with self._lock:
+            self._drop_before.append(_Armed(n, path_prefix))
+
+    def server_errors(self, n: int = 1, status: int = 503, path_prefix: str | None = None) -> None:
+        """The next `n` requests get a 5xx with an HTML body, like a gateway
+        answering for a sick backend. The service does nothing."""
+        if not 500 <= status <= 599:
+            raise ValueError("status must be a 5xx code")
+        with self._lock:
+            self._server_errors.append(_Armed(n, path_prefix, status=status))
+
+    def malformed(
+        self, n: int = 1, kind: MalformedKind = "truncated-json", path_prefix: str | None = None
+    ) -> None:
+        """The next `n` answers are mangled after the service acted:
+        "truncated-json" (the JSON cut in half), "html" (an HTML page, status 200),
+        "empty" (200, no body), "not-an-object" (valid JSON, a list holding the
+        answer), "wrong-types" (valid JSON, but booleans are strings, lists are
+        numbers and integers are strings: `IsSuccess: "True"`, `DatabaseAssets: 3`)."""
+        if kind not in MALFORMED_KINDS:
+            raise ValueError(f"kind must be one of {MALFORMED_KINDS}")
+        with self._lock:
+            self._malformed.append(_Armed(n, path_prefix, kind=kind))
+
+    def throttle(self, n: int = 1, retry_after: int = 30) -> None:
+        """The next `n` environment-API calls (detail, history, start, stop)
+        answer 429 with `Retry-After: retry_after`, whatever the real limits say."""
+        with self._lock:
+            self._throttle.append(_Armed(n, None, seconds=float(retry_after)))
+
+    def slow(self, seconds: float, n: int | None = None, path_prefix: str | None = None) -> None:
+        """Delay answers by `seconds` (real time): the next `n` requests, or all
+        of them until `clear()` when `n` is None."""
+        with self._lock:
+            self._slow.append(_Armed(n, path_prefix, seconds=seconds))
+
+    def unknown_status(self, word: str = "ServicingInProgress", minutes: float = 30.0) -> None:
+        """Operations show the undocumented status `word` for `minutes` of
+        simulated time, then carry on where they were (their timeline shifts).
+        Applies to every unfinished operation from now, and to operations
+        started within the next `minutes` (from their start)."""
+        self._on_unknown_status(word, minutes)
+
+    def fail_next_operations(self, n: int = 1, rollback: bool = False) -> None:
+        """The next `n` operations started through the API fail part-way
+        (InProgress → Failed), or roll back (→ RollbackInProgress →
+        RollbackCompleted) when `rollback` is true."""
+        with self._lock:
+            self._fail_next.extend([rollback] * n)
+
+    def blob_cut_after(self, nbytes: int, n: int = 1) -> None:
+        """The next `n` blob downloads stop after `nbytes` body bytes and the
+        connection drops (headers announce the full length)."""
+        with self._lock:
+            self._blob_cut.append(_Armed(n, None, nbytes=nbytes))
+
+    def version_eol(self, moment: datetime | None) -> None:
+        """Answer `VersionEOL` with a real date (None restores 9999-12-31...)."""
+        with self._lock:
+            self._version_eol = moment
+
+    def clear(self) -> None:
+        """Disarm every fault and restore every switch to its default."""
+        with self._lock:
+            for armed in (
+                self._drop_after,
+                self._drop_before,
+                self._server_errors,
+                self._malformed,
+                self._throttle,
+                self._slow,
+                self._blob_cut,
+            ):
+                armed.clear()
+            self._fail_next.clear()
+            self.offline = False
+            self.blob_ignore_range = False
+            self.limits_enabled = True
+            self._version_eol = None
+
+    # --- firing (used by the service) ---------------------------------------------
+
+    def take_drop_before(self, path: str) -> bool:
+        return self._take(self._drop_before, path, LCS_API_PREFIXES) is not None
+
+    def take_drop_after(self, path: str) -> bool:
+        return self._take(self._drop_after, path, LCS_API_PREFIXES) is not None
+
+    def take_server_error(self, path: str) -> int | None:
+        armed = self._take(self._server_errors, path, LCS_API_PREFIXES)
+        return None if armed is None else armed.status
+
+    def take_malformed(self, path: str) -> MalformedKind | None:
+        armed = self._take(self._malformed, path, LCS_API_PREFIXES)
+        return None if armed is None else armed.kind
+
+    def take_throttle(self, path: str) -> int | None:
+        armed = self._take(self._throttle, path, ENVIRONMENT_API_PREFIXES)
+        return None if armed is None else int(armed.seconds)
+
+    def take_delay(self, path: str) -> float:
+        armed = self._take(self._slow, path, LCS_API_PREFIXES)
+        return 0.0 if armed is None else armed.seconds
+
+    def take_blob_cut(self) -> int | None:
+        armed = self._take(self._blob_cut, "/", ("/",))
+        return None if armed is None else armed.nbytes
+
+    def take_forced_failure(self) -> Literal["failure", "rollback"] | None:
+        with self._lock:
+            if not self._fail_next:
+                return None
+            return "rollback" if self._fail_next.pop(0) else "failure"
+
+    @property
+    def current_version_eol(self) -> datetime | None:
+        with self._lock:
+            return self._version_eol
+
+    def _take(self, armed_list: list[_Armed], path: str, default: tuple[str, ...]) -> _Armed | None:
+        with self._lock:
+            for armed in armed_list:
+                if not _matches(path, armed.path_prefix, default):
+                    continue
+                if armed.remaining is not None:
+                    armed.remaining -= 1
+                    if armed.remaining <= 0:
+                        armed_list.remove(armed)
+                return armed
+        return None

@@ -214,10 +214,12 @@ def parse_range(header: str | None, size: int) -> ByteRange | Literal["unsatisfi
         last = int(last_text) if last_text else size - 1
     except ValueError:
         return None
-    if first < 0 or last < first:
+    if first < 0:
         return None
     if first >= size:
         return "unsatisfiable"
+    if last < first:
+        return None  # syntactically invalid: RFC 9110 says ignore the header
     return first, min(last, size - 1)
 
 

@@ -112,7 +112,7 @@ def status_at(
     # Walk the interludes in time order; each one shifts what follows it.
     shift = timedelta(0)
     for interlude in sorted(interludes, key=lambda i: i.start):
-        if interlude.start >= now:
+        if interlude.start > now:
             break
         if now < interlude.end:
             return interlude.word, None

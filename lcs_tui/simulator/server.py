@@ -17,7 +17,7 @@ import ssl
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 from lcs_tui.simulator.exchange import Request, origin_of
 from lcs_tui.simulator.service import Service
-from lcs_tui.simulator.tls import write_certificates
+from lcs_tui.simulator.tls import reuse_or_write_certificates, write_certificates
 
 # What a client that went away mid-answer raises on our side; not our error.
 _DISCONNECTS = (ConnectionError, ssl.SSLError, TimeoutError, socket.timeout, OSError)
@@ -158,11 +158,16 @@ class LoopbackServer:
         host: str = "127.0.0.1",
         port: int = 0,
         log: Callable[[str], None] | None = None,
+        cert_dir: Path | None = None,
     ) -> None:
         if not is_loopback(host):
             raise ValueError(f"the simulator serves loopback addresses only, not {host!r}")
-        self._tmp = tempfile.TemporaryDirectory(prefix="lcs-tui-simulator-")
-        files = write_certificates(Path(self._tmp.name))
+        self._tmp: tempfile.TemporaryDirectory[str] | None = None
+        if cert_dir is None:
+            self._tmp = tempfile.TemporaryDirectory(prefix="lcs-tui-simulator-")
+            files = write_certificates(Path(self._tmp.name))
+        else:
+            files = reuse_or_write_certificates(cert_dir)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(files.cert_file, files.key_file)
@@ -184,21 +189,11 @@ class LoopbackServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
-        self._tmp.cleanup()
+        if self._tmp is not None:
+            self._tmp.cleanup()
 
     def __enter__(self) -> LoopbackServer:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-@contextlib.contextmanager
-def serve(
-    service: Service, host: str, port: int, log: Callable[[str], None] | None = None
-) -> Iterator[LoopbackServer]:
-    server = LoopbackServer(service, host, port, log)
-    try:
-        yield server
-    finally:
-        server.close()

@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -156,14 +157,21 @@ class Simulator:
 
     @contextmanager
     def serve_https(
-        self, host: str = "127.0.0.1", port: int = 0, log: Callable[[str], None] | None = None
+        self,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log: Callable[[str], None] | None = None,
+        cert_dir: Path | None = None,
     ) -> Iterator[LoopbackServer]:
         """Serve everything over HTTPS on a loopback address until the block ends.
 
         The server's `base_url` is at once the API host, the authority host
-        (`{base_url}/{tenant}`) and the blob host; trust `ca_file`.
+        (`{base_url}/{tenant}`) and the blob host; trust `ca_file`. Port 0
+        picks a free port. `log` receives one line per request. The
+        certificates are generated in a temporary directory, or kept in
+        `cert_dir` (reused while valid). Non-loopback hosts are refused.
         """
-        server = LoopbackServer(self._service, host, port, log)
+        server = LoopbackServer(self._service, host, port, log, cert_dir)
         try:
             yield server
         finally:

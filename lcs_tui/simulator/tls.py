@@ -37,6 +37,29 @@ def _name(common_name: str) -> x509.Name:
     )
 
 
+def _files(directory: Path) -> CertificateFiles:
+    return CertificateFiles(
+        directory / "ca.pem", directory / "server.pem", directory / "server-key.pem"
+    )
+
+
+def reuse_or_write_certificates(directory: Path) -> CertificateFiles:
+    """The certificates in `directory` if they are there and valid for at
+    least another day, else new ones written there. Keeping them lets a
+    profile's CA bundle survive restarts of `lcs-tui simulator`."""
+    files = _files(directory)
+    try:
+        leaf = x509.load_pem_x509_certificate(files.cert_file.read_bytes())
+        if files.ca_file.exists() and files.key_file.exists():
+            expires = leaf.not_valid_after_utc.replace(tzinfo=None)
+            if expires > utc_now() + timedelta(days=1):
+                return files
+    except (OSError, ValueError):
+        pass
+    directory.mkdir(parents=True, exist_ok=True)
+    return write_certificates(directory)
+
+
 def write_certificates(directory: Path) -> CertificateFiles:
     # Real time, not simulator time: the client's TLS stack checks validity
     # against the machine's clock.
@@ -118,9 +141,7 @@ def write_certificates(directory: Path) -> CertificateFiles:
     )
 
     pem = serialization.Encoding.PEM
-    files = CertificateFiles(
-        directory / "ca.pem", directory / "server.pem", directory / "server-key.pem"
-    )
+    files = _files(directory)
     files.ca_file.write_bytes(ca_cert.public_bytes(pem))
     files.cert_file.write_bytes(leaf_cert.public_bytes(pem) + ca_cert.public_bytes(pem))
     files.key_file.write_bytes(

@@ -72,6 +72,7 @@ async def test_the_sandboxes_are_in_different_situations(
     assert uat_third["IsSuccess"] is True  # UAT had used two of its three
     assert test["IsSuccess"] is True
     demo_sim.clock.advance(timedelta(hours=2))  # type: ignore[attr-defined]
+    token = sign_in(demo_sim)  # the demo's tokens last an hour
     uat_fourth = await start(export_path(demo.UAT_ENVIRONMENT_ID, "uat-fourth"))
     assert "Maximum allowed API operations are 3" in str(uat_fourth["ErrorMessage"])
 

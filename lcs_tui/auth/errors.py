@@ -298,8 +298,15 @@ def _is_tls_error(exc: BaseException | None) -> bool:
 
 
 def error_from_discovery(exc: ValueError, profile: Profile) -> SignInError:
-    """MSAL raises ValueError when the authority's OpenID configuration fails."""
-    code = entra_code(str(exc))
+    """MSAL raises ValueError when the authority's OpenID configuration fails;
+    Entra's answer (with its AADSTS code) is in the exception it replaced."""
+    code = None
+    cause: BaseException | None = exc
+    for _ in range(5):
+        if cause is None or code is not None:
+            break
+        code = entra_code(str(cause))
+        cause = cause.__cause__ or cause.__context__
     fields = _fields(profile)
     teaching = _ENTRA_CODES.get(code or "")
     if teaching is not None:

@@ -1,0 +1,29 @@
+"""Sign-in to Entra ID for LCS: MSAL sessions, the token cache, errors that teach.
+
+Everything blocking here (MSAL, keyring) is a plain synchronous call, safe
+from any thread; the async LCS client uses `async_token_source`.
+"""
+
+from lcs_tui.auth.errors import (
+    SignInCancelled,
+    SignInError,
+    SignInRequired,
+    error_from_entra,
+    explain_api_401,
+)
+from lcs_tui.auth.session import Account, DeviceFlow, Session, browser_available
+from lcs_tui.auth.token_source import AsyncTokenSource, async_token_source
+
+__all__ = [
+    "Account",
+    "AsyncTokenSource",
+    "DeviceFlow",
+    "Session",
+    "SignInCancelled",
+    "SignInError",
+    "SignInRequired",
+    "async_token_source",
+    "browser_available",
+    "error_from_entra",
+    "explain_api_401",
+]

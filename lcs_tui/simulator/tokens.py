@@ -63,6 +63,7 @@ class TokenStore:
 
     def __init__(self) -> None:
         self._access: dict[str, AccessGrant] = {}
+        self._issued = 0
         self._refresh: dict[str, RefreshGrant] = {}
         self._devices: dict[str, DeviceCode] = {}
 
@@ -95,7 +96,17 @@ class TokenStore:
         token = unsigned_jwt(claims)
         grant = AccessGrant(token, user, app.client_id, tenant_id, resource, now, now + lifetime)
         self._access[token] = grant
+        self._issued += 1
+        if self._issued % 1000 == 0:
+            self._forget_long_expired(now)
         return grant
+
+    def _forget_long_expired(self, now: datetime) -> None:
+        # A token unknown and a token expired get the same 401, so tokens
+        # expired for a day can go: a 24-hour demo must not accumulate them.
+        cutoff = now - timedelta(days=1)
+        for token in [t for t, g in self._access.items() if g.expires_at < cutoff]:
+            del self._access[token]
 
     def access(self, token: str) -> AccessGrant | None:
         return self._access.get(token)

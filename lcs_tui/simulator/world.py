@@ -28,6 +28,8 @@ from lcs_tui.simulator.records import Backup, Environment, HistoryEntry, Operati
 from lcs_tui.simulator.tokens import TokenStore
 
 MIB = 1024 * 1024
+#: The request log keeps at most this many entries (the oldest half goes).
+REQUEST_LOG_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -212,3 +214,6 @@ class World:
     def log(self, method: str, path: str, status: int) -> None:
         with self.lock:
             self.request_log.append(LogEntry(method, path, status))
+            # A demo left running for days must not grow without bound.
+            if len(self.request_log) > REQUEST_LOG_LIMIT:
+                del self.request_log[: REQUEST_LOG_LIMIT // 2]

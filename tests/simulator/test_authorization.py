@@ -77,3 +77,16 @@ async def test_unknown_paths_and_methods_answer_like_aspnet(
     wrong_method = await client.post(f"{API}{backups_path()}", headers=bearer(token))
     assert unknown.status_code == 404 and "No HTTP resource" in unknown.json()["Message"]
     assert wrong_method.status_code == 405
+
+
+async def test_the_request_log_stays_bounded(
+    sim: Simulator, client: httpx.AsyncClient, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from lcs_tui.simulator import world
+
+    monkeypatch.setattr(world, "REQUEST_LOG_LIMIT", 10)
+    sim.request_log.clear()
+    for _ in range(25):
+        await call(client, "GET", backups_path(), token)
+    assert 5 <= len(sim.request_log) <= 10
+    assert sim.request_log[-1] == ("GET", backups_path(), 200)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
@@ -171,8 +172,8 @@ async def test_rule_breaking_starts_are_refused_with_200_and_start_nothing(
     envs: Envs,
     client: httpx.AsyncClient,
     token: str,
-    path,
-    fragment: str,  # type: ignore[no-untyped-def]
+    path: Callable[[Envs], str],
+    fragment: str,
 ) -> None:
     body = await call_json(client, "POST", path(envs), token)
 

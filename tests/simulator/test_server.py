@@ -151,10 +151,7 @@ def test_faults_over_the_wire(
     assert https.get(f"{base}{backups_path()}", headers=bearer(token)).status_code == 504
 
     sim.faults.offline = True
-    with (
-        pytest.raises(httpx.ConnectError),
-        httpx.Client(verify=https._transport._pool._ssl_context) as fresh,
-    ):  # type: ignore[attr-defined]
+    with pytest.raises(httpx.ConnectError), httpx.Client(verify=tls) as fresh:
         fresh.get(f"{base}{backups_path()}")
     sim.faults.offline = False
 

@@ -9,15 +9,14 @@ import keyring
 import keyring.core
 import pytest
 
+from lcs_tui.secrets import MemoryStore
 from tests.auth.keyrings import MemoryKeyring
 
 
 @pytest.fixture(autouse=True)
 def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, Path]:
     """Config, data, cache, state and log dirs of this test, nowhere else."""
-    dirs = {
-        name: tmp_path / "home" / name for name in ("config", "data", "cache", "state", "log")
-    }
+    dirs = {name: tmp_path / "home" / name for name in ("config", "data", "cache", "state", "log")}
     for path in dirs.values():
         path.mkdir(parents=True)
     monkeypatch.setenv("LCS_TUI_CONFIG_DIR", str(dirs["config"] / "lcs-tui"))
@@ -28,6 +27,8 @@ def isolated_dirs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     for name in ("LCS_TUI_PASSWORD", "LCS_TUI_CLIENT_SECRET", "LCS_TUI_SECRETS_FILE"):
         monkeypatch.delenv(name, raising=False)
+    # "This session only" means this process; each test is a new session.
+    monkeypatch.setattr("lcs_tui.secrets._SESSION_STORE", MemoryStore())
     return dirs
 
 

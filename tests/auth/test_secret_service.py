@@ -74,3 +74,23 @@ def test_20_kb_token_cache_round_trip(store: tuple[KeyringStore, str]) -> None:
     # No orphaned chunk entries are left in the keyring.
     for i in range(1, 30):
         assert keyring_store._read(f"{profile}/token-cache/{i}") is None
+
+
+@pytest.mark.filterwarnings(
+    "ignore:This API has been deprecated for public client flows:DeprecationWarning"
+)
+def test_a_sign_in_survives_a_restart_through_the_real_keyring(
+    store: tuple[KeyringStore, str],
+) -> None:
+    from lcs_tui.simulator import ManualClock, Simulator, demo
+    from tests.auth.simhelp import START, backups_status, profile, session
+
+    keyring_store, name = store
+    sim = Simulator(clock=ManualClock(START))
+    first = session(sim, profile(name=name), keyring_store)
+    first.sign_in_with_password(demo.PASSWORD)
+    assert first.warnings == []
+    restarted = session(sim, profile(name=name), KeyringStore(keyring_store._keyring()))
+    assert restarted.account is not None and restarted.account.username == demo.USERNAME
+    sim.expire_tokens()
+    assert backups_status(sim, restarted.acquire_token(force_refresh=True)) == 200

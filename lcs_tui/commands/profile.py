@@ -1,0 +1,442 @@
+"""`lcs-tui profile add|list|show|remove|default`.
+
+Interactive in a terminal (prompts on stderr, so stdout stays clean for
+scripts), fully driven by flags otherwise. Nothing here prints a secret.
+
+Exit codes shared by the sign-in commands: 0 ok, 2 usage, 3 sign-in failed,
+4 configuration or secret-store problem.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lcs_tui.config import Config, Profile
+
+EXIT_OK = 0
+EXIT_USAGE = 2
+EXIT_SIGN_IN = 3
+EXIT_CONFIG = 4
+
+
+class UsageError(Exception):
+    """The command line lacks something a non-interactive run must be given."""
+
+
+# ------------------------------------------------------------------ plumbing
+
+
+def register(subparsers: Any) -> None:
+    from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
+    from lcs_tui.config.profile import SECRET_STORES, SIGN_IN_METHODS
+
+    parser = subparsers.add_parser(
+        "profile",
+        help="create, list, show, remove profiles and pick the default",
+        description="Profiles say which LCS project to open and how to sign in. "
+        "They hold no secrets.",
+    )
+    sub = parser.add_subparsers(dest="profile_command", metavar="ACTION", required=True)
+
+    add = sub.add_parser(
+        "add",
+        help="create a profile (asks for what is missing when run in a terminal)",
+        description="Create a profile. In a terminal, asks for anything not given as a flag; "
+        "with --no-input (or without a terminal) every required value must be a flag.",
+    )
+    add.add_argument("name", nargs="?", help="profile name (letters, digits, - and _)")
+    add.add_argument("--tenant", help="Entra tenant: domain (contoso.onmicrosoft.com) or GUID")
+    add.add_argument("--client-id", help="application (client) id of your app registration")
+    add.add_argument("--username", help="user name (UPN), e.g. ana@contoso.com")
+    add.add_argument("--project-id", type=int, help="LCS project id (a number)")
+    add.add_argument(
+        "--geography",
+        choices=[*GEOGRAPHIES, CUSTOM],
+        help="where the LCS project lives (decides the API host and sign-in cloud)",
+    )
+    add.add_argument("--api-host", help="custom API host, e.g. https://127.0.0.1:8443")
+    add.add_argument("--authority", help="sign-in authority (default: from the geography)")
+    add.add_argument(
+        "--method",
+        choices=list(SIGN_IN_METHODS),
+        help="sign-in method: " + "; ".join(f"{k}: {v}" for k, v in SIGN_IN_METHODS.items()),
+    )
+    add.add_argument("--proxy", help="HTTPS proxy URL (default: HTTPS_PROXY from the environment)")
+    add.add_argument("--ca-bundle", help="PEM file of CA certificates to trust")
+    add.add_argument(
+        "--secret-store",
+        choices=list(SECRET_STORES),
+        help="where passwords and tokens go: "
+        + "; ".join(f"{k}: {v}" for k, v in SECRET_STORES.items()),
+    )
+    add.add_argument("--default", action="store_true", help="make it the default profile")
+    add.add_argument("--replace", action="store_true", help="overwrite a profile of that name")
+    add.add_argument("--no-input", action="store_true", help="never prompt")
+    add.set_defaults(func=_run(_add))
+
+    lst = sub.add_parser("list", help="list profiles (the default is marked *)")
+    lst.add_argument("--json", action="store_true", help="machine-readable output")
+    lst.set_defaults(func=_run(_list))
+
+    show = sub.add_parser("show", help="show one profile (never its secrets)")
+    show.add_argument("name", nargs="?", help="profile name (default: --profile or the default)")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+    add_profile_option(show)
+    show.set_defaults(func=_run(_show))
+
+    remove = sub.add_parser("remove", help="remove a profile and its stored secrets")
+    remove.add_argument("name")
+    remove.set_defaults(func=_run(_remove))
+
+    default = sub.add_parser("default", help="show or set the default profile")
+    default.add_argument("name", nargs="?")
+    default.set_defaults(func=_run(_default))
+
+
+def add_profile_option(parser: argparse.ArgumentParser) -> None:
+    """`--profile` after the subcommand too; SUPPRESS keeps a value given
+    before the subcommand (argparse would otherwise reset it to None)."""
+    parser.add_argument(
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help="profile to use"
+    )
+
+
+def _run(action: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    def func(args: argparse.Namespace) -> int:
+        return run_reporting_errors(lambda: action(args))
+
+    return func
+
+
+def run_reporting_errors(action: Callable[[], int]) -> int:
+    """Turn the known failures into a message, a hint and an exit code."""
+    from lcs_tui.auth.errors import SignInError
+    from lcs_tui.config import ConfigError
+    from lcs_tui.secrets import SecretStoreError
+
+    try:
+        return action()
+    except UsageError as exc:
+        err(f"error: {exc}")
+        return EXIT_USAGE
+    except ConfigError as exc:
+        err(f"error: {exc}")
+        if exc.hint:
+            err(exc.hint)
+        return EXIT_CONFIG
+    except SecretStoreError as exc:
+        err(f"error: {exc.message}")
+        if exc.hint:
+            err(exc.hint)
+        return EXIT_CONFIG
+    except SignInError as exc:
+        err(f"error: {exc.as_text()}")
+        return EXIT_SIGN_IN
+
+
+def err(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def interactive(args: argparse.Namespace) -> bool:
+    return not getattr(args, "no_input", False) and sys.stdin.isatty()
+
+
+def ask(prompt: str, default: str | None = None) -> str:
+    shown = f"{prompt} [{default}]: " if default else f"{prompt}: "
+    sys.stderr.write(shown)
+    sys.stderr.flush()
+    line = sys.stdin.readline()
+    if not line:
+        raise UsageError("input ended before the question was answered")
+    answer = line.strip()
+    return answer or (default or "")
+
+
+def choose(prompt: str, options: list[tuple[str, str]], default: str | None = None) -> str:
+    for i, (key, text) in enumerate(options, start=1):
+        err(f"  {i}. {key:<16} {text}")
+    keys = [key for key, _ in options]
+    while True:
+        answer = ask(prompt, default)
+        if answer in keys:
+            return answer
+        if answer.isdigit() and 1 <= int(answer) <= len(options):
+            return keys[int(answer) - 1]
+        err(f"  please answer with a number 1-{len(options)} or a name")
+
+
+def selected_profile_name(args: argparse.Namespace) -> str | None:
+    name = getattr(args, "name", None) or getattr(args, "profile", None)
+    return name if isinstance(name, str) else None
+
+
+# ------------------------------------------------------------------- actions
+
+
+def _add(args: argparse.Namespace) -> int:
+    from lcs_tui.config import ProfileError, load_config, make_profile, save_config
+
+    config = load_config()
+    asking = interactive(args)
+    values = _collect(args, config, asking)
+    try:
+        profile = make_profile(**values)
+    except ProfileError as exc:
+        raise UsageError(f"{exc.key}: {exc.message}") from None
+    config = config.with_profile(profile, make_default=args.default)
+    save_config(config)
+    print(f"profile {profile.name} saved in {config.path}")
+    if config.default == profile.name:
+        print(f"{profile.name} is the default profile")
+    _explain_store(profile)
+    print(f"next: lcs-tui login --profile {profile.name}")
+    return EXIT_OK
+
+
+def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str, Any]:
+    from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
+    from lcs_tui.config.profile import PASSWORD_METHODS, SIGN_IN_METHODS
+
+    missing: list[str] = []
+
+    def need(value: str | None, flag: str, prompt: str, default: str | None = None) -> str:
+        if value:
+            return value
+        if asking:
+            while True:
+                answer = ask(prompt, default)
+                if answer:
+                    return answer
+        missing.append(flag)
+        return ""
+
+    name = need(args.name, "NAME", "Profile name", None if config.profiles else "default")
+    if name in config.profiles and not args.replace:
+        raise UsageError(f"a profile named {name!r} exists; add --replace to overwrite it")
+    tenant = need(args.tenant, "--tenant", "Tenant (domain like contoso.onmicrosoft.com, or GUID)")
+    client_id = need(args.client_id, "--client-id", "Application (client) id of your app")
+    project = need(
+        str(args.project_id) if args.project_id is not None else None,
+        "--project-id",
+        "LCS project id",
+    )
+
+    geography = args.geography
+    api_host = args.api_host
+    if api_host is None and geography in (None, CUSTOM):
+        if asking:
+            options = [
+                (g.key, g.label + ("" if g.verified else " (unverified)"))
+                for g in GEOGRAPHIES.values()
+            ]
+            options.append((CUSTOM, "another API host (e.g. the local simulator)"))
+            err("Where does the LCS project live?")
+            geography = choose("Geography", options, "global")
+            if geography == CUSTOM:
+                api_host = need(None, "--api-host", "API host (https://...)")
+        else:
+            missing.append("--geography or --api-host")
+
+    method = args.method
+    if method is None:
+        if asking:
+            err("How do you sign in?")
+            method = choose("Sign-in method", list(SIGN_IN_METHODS.items()), "password")
+        else:
+            missing.append("--method")
+    username = args.username
+    if not username and method in PASSWORD_METHODS:
+        username = need(None, "--username", "User name (e.g. ana@contoso.com)")
+    elif not username and asking:
+        username = ask("User name (optional, helps pick the account)") or None
+
+    proxy, ca_bundle = args.proxy, args.ca_bundle
+    if asking and args.proxy is None:
+        proxy = ask("HTTPS proxy (empty: none, or HTTPS_PROXY)") or None
+    if asking and args.ca_bundle is None:
+        ca_bundle = ask("CA bundle file (empty: the system's)") or None
+    if ca_bundle:
+        path = Path(ca_bundle).expanduser()
+        if not path.is_file():
+            raise UsageError(f"--ca-bundle: no such file: {path}")
+        ca_bundle = str(path.resolve())
+
+    if missing:
+        raise UsageError(
+            "missing " + ", ".join(missing) + " (run in a terminal to be asked, "
+            "or see: lcs-tui profile add --help)"
+        )
+    if not project.isdigit() or int(project) <= 0:
+        raise UsageError(f"project id must be a positive number, not {project!r}")
+    return {
+        "name": name,
+        "tenant": tenant,
+        "client_id": client_id,
+        "project_id": int(project),
+        "sign_in_method": method,
+        "username": username,
+        "geography": None if geography == CUSTOM else geography,
+        "api_host": api_host,
+        "authority": args.authority,
+        "proxy": proxy,
+        "ca_bundle": ca_bundle,
+        "secret_store": _secret_store(args.secret_store, asking),
+    }
+
+
+def _secret_store(chosen: str | None, asking: bool) -> str:
+    from lcs_tui.secrets import default_secrets_file, detect_keyring
+
+    if chosen in ("session", "file"):
+        return chosen
+    status = detect_keyring()
+    if status.usable:
+        return "keyring"
+    if chosen == "keyring":
+        from lcs_tui.secrets import SecretStoreError
+
+        raise SecretStoreError("no usable system keyring", hint=status.message)
+    err(f"No usable system keyring: {status.message}")
+    if not asking:
+        raise UsageError("choose --secret-store session or --secret-store file")
+    return choose(
+        "Keep secrets",
+        [
+            ("session", "only while lcs-tui runs (sign in each time)"),
+            ("file", f"in {default_secrets_file()} - UNENCRYPTED, readable only by you"),
+        ],
+        "session",
+    )
+
+
+def _explain_store(profile: Profile) -> None:
+    from lcs_tui.secrets import default_secrets_file
+
+    if profile.secret_store == "session":
+        err("secrets of this profile are kept only while lcs-tui runs")
+    elif profile.secret_store == "file":
+        err(f"warning: secrets of this profile go UNENCRYPTED into {default_secrets_file()}")
+
+
+def _list(args: argparse.Namespace) -> int:
+    from lcs_tui.config import load_config
+
+    config = load_config()
+    rows = [
+        _public_fields(p) | {"default": p.name == config.default}
+        for p in sorted(config.profiles.values(), key=lambda p: p.name)
+    ]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+        return EXIT_OK
+    if not rows:
+        err("no profiles yet; create one with: lcs-tui profile add")
+        return EXIT_OK
+    columns = ("name", "geography", "project_id", "username", "sign_in_method", "secret_store")
+    titles = ("NAME", "GEOGRAPHY", "PROJECT", "USER", "METHOD", "SECRETS")
+    table = [titles, *[tuple(str(r[c] or "-") for c in columns) for r in rows]]
+    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
+    for index, row in enumerate(table):
+        mark = "*" if index and rows[index - 1]["default"] else " "
+        cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
+        print(f"{mark} {cells}".rstrip())
+    return EXIT_OK
+
+
+def _show(args: argparse.Namespace) -> int:
+    from lcs_tui.config import load_config
+
+    config = load_config()
+    profile = config.get(selected_profile_name(args))
+    fields: dict[str, Any] = _public_fields(profile)
+    fields["default"] = profile.name == config.default
+    fields["scope"] = profile.scope
+    fields |= _stored_state(profile)
+    if args.json:
+        print(json.dumps(fields, indent=2))
+        return EXIT_OK
+    for key, value in fields.items():
+        if isinstance(value, bool):
+            value = "yes" if value else "no"
+        print(f"{key + ':':<17} {value if value is not None else '-'}")
+    return EXIT_OK
+
+
+def _public_fields(p: Profile) -> dict[str, Any]:
+    return {
+        "name": p.name,
+        "tenant": p.tenant,
+        "client_id": p.client_id,
+        "username": p.username,
+        "project_id": p.project_id,
+        "geography": p.geography,
+        "api_host": p.api_host,
+        "authority": p.authority,
+        "sign_in_method": p.sign_in_method,
+        "secret_store": p.secret_store,
+        "proxy": p.proxy,
+        "ca_bundle": p.ca_bundle,
+    }
+
+
+def _stored_state(profile: Profile) -> dict[str, Any]:
+    """Whether secrets are stored: yes/no only, never the values."""
+    from lcs_tui.secrets import SecretStoreError, open_secret_store
+
+    store = open_secret_store(profile.secret_store)
+    try:
+        state: dict[str, Any] = {}
+        if profile.uses_password:
+            state["password_stored"] = store.get(profile.name, "password") is not None
+        if profile.needs_client_secret:
+            state["secret_stored"] = store.get(profile.name, "client-secret") is not None
+        state["signed_in"] = store.get(profile.name, "token-cache") is not None
+        return state
+    except SecretStoreError as exc:
+        return {"secrets": f"unknown ({exc.message})"}
+
+
+def _remove(args: argparse.Namespace) -> int:
+    from lcs_tui.config import load_config, save_config
+    from lcs_tui.secrets import SECRET_KINDS, SecretStoreError, open_secret_store
+
+    config = load_config()
+    profile = config.get(args.name)
+    config = config.without_profile(profile.name)
+    save_config(config)
+    print(f"profile {profile.name} removed")
+    try:
+        store = open_secret_store(profile.secret_store)
+        for kind in SECRET_KINDS:
+            store.delete(profile.name, kind)
+        print(f"its stored password, client secret and tokens were removed from {store.label}")
+    except SecretStoreError as exc:
+        err(f"warning: its secrets could not be removed: {exc.message}")
+    if config.default:
+        print(f"default profile: {config.default}")
+    elif config.profiles:
+        err("no default profile now; pick one with: lcs-tui profile default NAME")
+    return EXIT_OK
+
+
+def _default(args: argparse.Namespace) -> int:
+    from lcs_tui.config import load_config, save_config
+
+    config = load_config()
+    if args.name is None:
+        if config.default is None:
+            err("no default profile; pick one with: lcs-tui profile default NAME")
+            return EXIT_CONFIG
+        print(config.default)
+        return EXIT_OK
+    config = config.with_default(args.name)
+    save_config(config)
+    print(f"default profile: {args.name}")
+    return EXIT_OK

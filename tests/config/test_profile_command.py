@@ -1,0 +1,237 @@
+"""`lcs-tui profile ...` as a new user and as a script would use it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import keyring
+import keyring.core
+import pytest
+from keyring.backends import fail
+
+from lcs_tui.config import load_config
+from lcs_tui.secrets import KeyringStore
+from tests.auth.cli import run
+from tests.auth.keyrings import MemoryKeyring
+
+FLAGS = (
+    "--tenant", "contoso.onmicrosoft.com",
+    "--client-id", "aaaaaaaa-0000-0000-0000-000000000001",
+    "--username", "ana@contoso.com",
+    "--project-id", "1234567",
+    "--geography", "eu",
+    "--method", "password",
+)  # fmt: skip
+
+
+@pytest.fixture
+def no_keyring() -> object:
+    previous = keyring.core._keyring_backend
+    keyring.set_keyring(fail.Keyring())
+    yield
+    keyring.core._keyring_backend = previous
+
+
+def test_script_adds_a_profile_with_flags_only(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    result = run(capsys, monkeypatch, "profile", "add", "contoso-eu", *FLAGS)
+    assert result.code == 0, result.err
+    assert "next: lcs-tui login --profile contoso-eu" in result.out
+    config = load_config()
+    profile = config.get()  # the first profile became the default
+    assert profile.name == "contoso-eu"
+    assert profile.api_host == "https://lcsapi.eu.lcs.dynamics.com"
+    assert profile.secret_store == "keyring"
+
+
+def test_script_missing_values_is_a_usage_error_naming_them(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    result = run(capsys, monkeypatch, "profile", "add", "p", "--tenant", "t")
+    assert result.code == 2
+    for flag in ("--client-id", "--project-id", "--geography or --api-host", "--method"):
+        assert flag in result.err
+    assert not load_config().profiles
+
+
+def test_new_user_is_asked_for_everything(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    answers = "\n".join(
+        [
+            "contoso-fr",  # name
+            "contoso.onmicrosoft.com",  # tenant
+            "aaaaaaaa-0000-0000-0000-000000000001",  # client id
+            "7654321",  # project id
+            "3",  # geography: fr (third in the list)
+            "3",  # method: device-code
+            "",  # user name (optional for device code)
+            "",  # proxy
+            "",  # CA bundle
+        ]
+    )
+    result = run(capsys, monkeypatch, "profile", "add", answers=answers + "\n")
+    assert result.code == 0, result.err
+    assert "Geography" in result.err and "South Africa" in result.err
+    profile = load_config().get("contoso-fr")
+    assert (profile.geography, profile.project_id) == ("fr", 7654321)
+    assert profile.sign_in_method == "device-code"
+    assert profile.username is None
+
+
+def test_custom_api_host_for_the_simulator(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+    tmp_path: Path,
+) -> None:
+    ca = tmp_path / "ca.pem"
+    ca.write_text("-----BEGIN CERTIFICATE-----\n")
+    result = run(
+        capsys, monkeypatch, "profile", "add", "sim",
+        "--tenant", "contoso.onmicrosoft.com", "--client-id", "c1", "--project-id", "1",
+        "--api-host", "https://127.0.0.1:8443",
+        "--authority", "https://127.0.0.1:8443/contoso.onmicrosoft.com",
+        "--method", "device-code", "--ca-bundle", str(ca),
+    )  # fmt: skip
+    assert result.code == 0, result.err
+    profile = load_config().get("sim")
+    assert profile.geography == "custom"
+    assert profile.scope == "https://127.0.0.1:8443//.default"
+    assert profile.ca_bundle == str(ca.resolve())
+
+
+def test_replacing_a_profile_needs_replace(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    assert run(capsys, monkeypatch, "profile", "add", "p", *FLAGS).code == 0
+    again = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS)
+    assert again.code == 2 and "--replace" in again.err
+    replaced = run(
+        capsys, monkeypatch, "profile", "add", "p", *FLAGS[:-1], "device-code", "--replace"
+    )
+    assert replaced.code == 0
+    assert load_config().get("p").sign_in_method == "device-code"
+
+
+def test_without_a_keyring_a_script_must_choose(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_keyring: None
+) -> None:
+    result = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS)
+    assert result.code == 2
+    assert "No usable system keyring" in result.err
+    assert "--secret-store session" in result.err and "--secret-store file" in result.err
+
+    chosen = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS, "--secret-store", "file")
+    assert chosen.code == 0
+    assert "UNENCRYPTED" in chosen.err
+    assert load_config().get("p").secret_store == "file"
+
+
+def test_without_a_keyring_a_user_is_offered_session_or_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_keyring: None
+) -> None:
+    result = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS, answers="\n\n1\n")
+    assert result.code == 0, result.err
+    assert "No usable system keyring" in result.err
+    assert "UNENCRYPTED" in result.err  # the file choice is labelled as such
+    assert load_config().get("p").secret_store == "session"
+
+
+def test_asking_for_the_keyring_without_one_is_a_config_error(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_keyring: None
+) -> None:
+    result = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS, "--secret-store", "keyring")
+    assert result.code == 4
+    assert "no usable system keyring" in result.err
+
+
+def test_list_and_show_never_print_secrets(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    run(capsys, monkeypatch, "profile", "add", "a", *FLAGS)
+    run(capsys, monkeypatch, "profile", "add", "b", *FLAGS[:-1], "password+secret")
+    store = KeyringStore()
+    store.set("a", "password", "pw-visible-nowhere")
+    store.set("b", "client-secret", "secret-visible-nowhere")
+    store.set("b", "token-cache", '{"RefreshToken": "rt-visible-nowhere"}')
+
+    listed = run(capsys, monkeypatch, "profile", "list")
+    assert listed.code == 0
+    lines = listed.out.splitlines()
+    assert lines[0].split()[:3] == ["NAME", "GEOGRAPHY", "PROJECT"]
+    assert lines[1].startswith("* a ") and lines[2].startswith("  b ")
+
+    shown = run(capsys, monkeypatch, "--profile", "b", "profile", "show")
+    assert "secret_stored:    yes" in shown.out
+    assert "signed_in:        yes" in shown.out
+    as_json = json.loads(run(capsys, monkeypatch, "profile", "show", "a", "--json").out)
+    assert as_json["password_stored"] is True and as_json["default"] is True
+
+    everything = "".join(
+        r.out + r.err
+        for r in (
+            listed,
+            shown,
+            run(capsys, monkeypatch, "profile", "list", "--json"),
+            run(capsys, monkeypatch, "profile", "show", "a"),
+        )
+    )
+    for secret in ("pw-visible-nowhere", "secret-visible-nowhere", "rt-visible-nowhere"):
+        assert secret not in everything
+
+
+def test_remove_takes_the_secrets_along(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    run(capsys, monkeypatch, "profile", "add", "a", *FLAGS)
+    run(capsys, monkeypatch, "profile", "add", "b", *FLAGS)
+    KeyringStore().set("a", "password", "pw")
+    KeyringStore().set("a", "token-cache", "x" * 5000)
+    result = run(capsys, monkeypatch, "profile", "remove", "a")
+    assert result.code == 0, result.err
+    assert not any(user.startswith("a/") for _, user in memory_keyring.entries)
+    assert "default profile: b" in result.out
+    assert load_config().default == "b"
+
+
+def test_default_shows_and_sets(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    run(capsys, monkeypatch, "profile", "add", "a", *FLAGS)
+    run(capsys, monkeypatch, "profile", "add", "b", *FLAGS)
+    assert run(capsys, monkeypatch, "profile", "default").out.strip() == "a"
+    assert run(capsys, monkeypatch, "profile", "default", "b").code == 0
+    assert load_config().default == "b"
+    unknown = run(capsys, monkeypatch, "profile", "default", "zzz")
+    assert unknown.code == 4 and "known profiles: a, b" in unknown.err
+
+
+def test_broken_config_file_is_reported_with_exit_code_4(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = load_config().path
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        '[profiles.p]\ntenant = "t"\nproject_id = "x"\nclient_id = "c"\n'
+        'sign_in_method = "device-code"\n'
+    )
+    result = run(capsys, monkeypatch, "profile", "list")
+    assert result.code == 4
+    assert str(path) in result.err and "line 3" in result.err and "'project_id'" in result.err

@@ -118,9 +118,7 @@ def test_keyring_store_uses_the_configured_keyring(memory_keyring: MemoryKeyring
     assert "MemoryKeyring" in store.label
 
 
-@pytest.mark.parametrize(
-    "backend", [fail.Keyring(), null.Keyring()], ids=["fail", "null"]
-)
+@pytest.mark.parametrize("backend", [fail.Keyring(), null.Keyring()], ids=["fail", "null"])
 def test_no_usable_keyring_is_said_plainly(backend: keyring.backend.KeyringBackend) -> None:
     status = detect_keyring(backend)
     assert not status.usable
@@ -206,9 +204,7 @@ def test_file_store_narrows_widened_permissions(tmp_path: Path) -> None:
     assert stat.S_IMODE(store.path.stat().st_mode) == 0o600
 
 
-def test_file_store_location_can_be_chosen(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_file_store_location_can_be_chosen(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LCS_TUI_SECRETS_FILE", str(tmp_path / "elsewhere.json"))
     store = open_secret_store("file")
     assert isinstance(store, FileStore) and store.path == tmp_path / "elsewhere.json"

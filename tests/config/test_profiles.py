@@ -257,7 +257,7 @@ def test_config_dir_follows_the_environment(
 
 
 def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = tmp_path / "profiles.toml"
+    path = tmp_path / "atomic" / "profiles.toml"
     save_config(Config(path=path).with_profile(eu_profile("first")))
     before = path.read_text()
 
@@ -268,7 +268,7 @@ def test_save_is_atomic(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(OSError):
         save_config(load_config(path).with_profile(eu_profile("second")))
     assert path.read_text() == before
-    assert [p.name for p in tmp_path.iterdir()] == ["profiles.toml"]  # no temp file left
+    assert [p.name for p in path.parent.iterdir()] == ["profiles.toml"]  # no temp file left
 
 
 @pytest.mark.skipif(os.name != "posix", reason="POSIX permissions")

@@ -2,20 +2,35 @@
 
 Used in-process by `lcs-tui --demo` and the fast tests (httpx transports),
 and as a real HTTPS server on loopback for end-to-end tests. It implements
-the service side from docs/../shared LCS-API facts and shares no code with
-`lcs_tui.api` (a bug in one must not hide in the other). See
-docs/simulator.md.
+the service side of the LCS API as the project's API notes describe it and
+shares no code with `lcs_tui.api` (a bug in one must not hide in the other).
+See docs/simulator.md.
 
     from lcs_tui.simulator import Simulator, ManualClock, ScaledClock, demo
 """
+
+from typing import TYPE_CHECKING, Any
 
 from lcs_tui.simulator import demo
 from lcs_tui.simulator.clock import Clock, ManualClock, ScaledClock
 from lcs_tui.simulator.exchange import LogEntry
 from lcs_tui.simulator.faults import Faults
 from lcs_tui.simulator.records import Backup, Environment, HistoryEntry, OperationInfo
-from lcs_tui.simulator.server import LoopbackServer
 from lcs_tui.simulator.simulator import Simulator
+
+if TYPE_CHECKING:
+    from lcs_tui.simulator.server import LoopbackServer
+
+
+def __getattr__(name: str) -> Any:
+    # The loopback server (http.server, ssl, certificate generation) loads
+    # only when asked for.
+    if name == "LoopbackServer":
+        from lcs_tui.simulator.server import LoopbackServer
+
+        return LoopbackServer
+    raise AttributeError(name)
+
 
 __all__ = [
     "Backup",

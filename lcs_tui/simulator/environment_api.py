@@ -6,7 +6,6 @@ checked after authentication and before anything else.
 
 from __future__ import annotations
 
-import math
 from datetime import datetime
 from typing import Any
 
@@ -257,7 +256,3 @@ def power(
         PowerAction(activity_id, "start" if action == "start" else "stop", now, length)
     )
     return succeeded(world, activity_id=activity_id)
-
-
-def retry_after_seconds(wait: float) -> int:
-    return max(1, math.ceil(wait))

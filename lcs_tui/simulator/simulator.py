@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -28,10 +28,12 @@ from lcs_tui.simulator.records import (
     OperationInfo,
     Project,
 )
-from lcs_tui.simulator.server import LoopbackServer
 from lcs_tui.simulator.service import Service
 from lcs_tui.simulator.transports import SimAsyncTransport, SimSyncTransport
 from lcs_tui.simulator.world import MIB, Settings, World
+
+if TYPE_CHECKING:
+    from lcs_tui.simulator.server import LoopbackServer
 
 #: Where a `Simulator()` without an explicit clock starts.
 DEFAULT_START = datetime(2026, 11, 20, 8, 0)
@@ -171,6 +173,10 @@ class Simulator:
         certificates are generated in a temporary directory, or kept in
         `cert_dir` (reused while valid). Non-loopback hosts are refused.
         """
+        # Imported here: the demo and the in-process tests never pay for TLS
+        # certificate generation or http.server.
+        from lcs_tui.simulator.server import LoopbackServer
+
         server = LoopbackServer(self._service, host, port, log, cert_dir)
         try:
             yield server

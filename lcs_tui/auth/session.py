@@ -12,6 +12,7 @@ survives restarts only where the user allowed secrets to be kept.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import sys
@@ -353,8 +354,10 @@ class Session:
             cache = self._load_cache()
             if not cache.has_state_changed:
                 return
+            # MSAL indents its JSON; compact it, it is a third smaller in the keyring.
+            state = json.dumps(json.loads(cache.serialize()), separators=(",", ":"))
             try:
-                self._secrets.set(self.profile.name, "token-cache", cache.serialize())
+                self._secrets.set(self.profile.name, "token-cache", state)
             except SecretStoreError as exc:
                 cache.has_state_changed = True  # serialize() cleared it; retry next time
                 # The token still works in memory; a long watch must not stop

@@ -416,7 +416,8 @@ def _remove(args: argparse.Namespace) -> int:
         store = open_secret_store(profile.secret_store)
         for kind in SECRET_KINDS:
             store.delete(profile.name, kind)
-        print(f"its stored password, client secret and tokens were removed from {store.label}")
+        if profile.secret_store != "session":  # nothing outlived the session anyway
+            print(f"its stored password, client secret and tokens were removed from {store.label}")
     except SecretStoreError as exc:
         err(f"warning: its secrets could not be removed: {exc.message}")
     if config.default:

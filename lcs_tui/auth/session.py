@@ -102,13 +102,16 @@ class Session:
     @property
     def account(self) -> Account | None:
         """The signed-in account according to the token cache (blocks on first use)."""
-        with self._lock:
-            cache = self._load_cache()
-            accounts = [
-                Account(a.get("username", ""), a.get("home_account_id"))
-                for a in cache.search(cache.CredentialType.ACCOUNT)
-            ]
-        return _pick(accounts, self.profile.username)
+
+        def run() -> list[Account]:
+            with self._lock:
+                cache = self._load_cache()
+                return [
+                    Account(a.get("username", ""), a.get("home_account_id"))
+                    for a in cache.search(cache.CredentialType.ACCOUNT)
+                ]
+
+        return _pick(self._guarded(run), self.profile.username)
 
     @property
     def warnings(self) -> list[str]:
@@ -163,7 +166,7 @@ class Session:
             self._persist_cache()
             if "access_token" not in result:
                 raise error_from_entra(result, profile, secrets=(used_password, used_secret))
-            account = self._keep_only(result)
+            account = self._keep_only(app, result)
             self._remember("password", password, remember)
             if profile.needs_client_secret:
                 self._remember("client-secret", client_secret, remember)
@@ -210,7 +213,7 @@ class Session:
             )
             self._persist_cache()
             if "access_token" in result:
-                return self._keep_only(result)
+                return self._keep_only(app, result)
             if cancel.is_set():
                 raise _cancelled(self.profile)
             if result.get("error") in ("authorization_pending", "slow_down"):
@@ -243,7 +246,7 @@ class Session:
             self._persist_cache()
             if "access_token" not in result:
                 raise error_from_entra(result, self.profile)
-            return self._keep_only(result)
+            return self._keep_only(app, result)
 
         return self._guarded(run)
 
@@ -276,7 +279,8 @@ class Session:
         profile = self.profile
         secret: str | None = None
         if profile.needs_client_secret:
-            secret = self._stored("client-secret")
+            # A secret given at sign-in but not remembered still serves this session.
+            secret = self._stored("client-secret") or self._app_secret
             if not secret:
                 raise SignInRequired(
                     f"Profile {profile.name} is not signed in (no client secret is stored)",
@@ -304,7 +308,7 @@ class Session:
             result = self._ropc(app, password)
             self._persist_cache()
             if "access_token" in result:
-                self._keep_only(result)
+                self._keep_only(app, result)
                 return str(result["access_token"])
             failure = error_from_entra(result, profile, secrets=(password, secret))
         if failure is not None and (failure.code in INTERACTION_CODES or failure.code is None):
@@ -431,17 +435,15 @@ class Session:
                 return account
         return accounts[0] if accounts else None
 
-    def _keep_only(self, result: dict[str, Any]) -> Account:
-        """After an interactive sign-in, drop other accounts from the cache:
-        one profile, one account."""
+    def _keep_only(self, app: msal.ClientApplication, result: dict[str, Any]) -> Account:
+        """After a sign-in, drop other accounts from the cache: one profile,
+        one account (a profile whose user changed must not renew the old one)."""
         claims = result.get("id_token_claims") or {}
         username = str(claims.get("preferred_username") or self.profile.username or "")
         with self._lock:
-            app = self._app
-            if app is not None:
-                for other in app.get_accounts():
-                    if str(other.get("username", "")).lower() != username.lower():
-                        app.remove_account(other)
+            for other in app.get_accounts():
+                if str(other.get("username", "")).lower() != username.lower():
+                    app.remove_account(other)
             self._persist_cache()
         home = None
         if "oid" in claims and "tid" in claims:

@@ -369,3 +369,25 @@ def test_device_code_that_expires_while_waiting(sim: Simulator) -> None:
     with pytest.raises(SignInError) as caught:
         s.finish_device_flow(flow)
     assert "expired" in caught.value.message
+
+
+def test_a_client_secret_not_remembered_still_renews_in_this_session(sim: Simulator) -> None:
+    store = MemoryStore()
+    prof = profile(client_id=demo.CONFIDENTIAL_CLIENT_ID, sign_in_method="password+secret")
+    s = session(sim, prof, store)
+    s.sign_in_with_password(demo.PASSWORD, demo.CLIENT_SECRET, remember=False)
+    assert store.get("contoso", "client-secret") is None
+    sim.expire_tokens()
+    assert backups_status(sim, s.acquire_token(force_refresh=True)) == 200
+    with pytest.raises(SignInRequired):  # a restarted app has no secret to renew with
+        session(sim, prof, store).acquire_token(force_refresh=True)
+
+
+def test_a_new_user_on_the_profile_replaces_the_old_account(sim: Simulator) -> None:
+    store = MemoryStore()
+    session(sim, store=store).sign_in_with_password(demo.PASSWORD)
+    other = profile(username=demo.NOT_IN_PROJECT_USERNAME)
+    s = session(sim, other, store)
+    s.sign_in_with_password(demo.NOT_IN_PROJECT_PASSWORD)
+    cache = json.loads(store.get("contoso", "token-cache") or "{}")
+    assert [a["username"] for a in cache["Account"].values()] == [demo.NOT_IN_PROJECT_USERNAME]

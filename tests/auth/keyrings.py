@@ -12,7 +12,7 @@ class MemoryKeyring(KeyringBackend):
     """A keyring backend in a dict. `max_chars` mimics Windows Credential
     Manager, which refuses secrets above 2560 bytes of UTF-16 (1280 chars)."""
 
-    priority = 1  # type: ignore[assignment]
+    priority = 1
 
     def __init__(self, max_chars: int | None = 1280) -> None:
         super().__init__()

@@ -6,6 +6,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -22,7 +23,7 @@ from lcs_tui.config import (
 )
 
 
-def eu_profile(name: str = "contoso-eu", **overrides: object) -> Profile:
+def eu_profile(name: str = "contoso-eu", **overrides: Any) -> Profile:
     values: dict[str, object] = {
         "name": name,
         "tenant": "contoso.onmicrosoft.com",
@@ -97,7 +98,7 @@ def test_http_settings_carry_proxy_and_ca_bundle(tmp_path: Path) -> None:
         ({"proxy": "proxy.example:8080"}, "proxy"),
     ],
 )
-def test_unusable_values_name_their_field(overrides: dict[str, object], key: str) -> None:
+def test_unusable_values_name_their_field(overrides: dict[str, Any], key: str) -> None:
     with pytest.raises(ProfileError) as caught:
         eu_profile(**overrides)
     assert caught.value.key == key

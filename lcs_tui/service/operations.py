@@ -69,7 +69,8 @@ class TrackedOperation:
 
     def title(self) -> str:
         if self.kind == "refresh":
-            return f"refresh {self.source_name or '?'}→{self.environment_name}"
+            source = self.source_name or ""  # unknown for refreshes found in history
+            return f"refresh {source}→{self.environment_name}"
         return f"export {self.environment_name}" + (
             f" → {self.backup_name}" if self.backup_name else ""
         )

@@ -300,8 +300,9 @@ class LcsApp(App[None]):
             self._loaded = True
             self._reload_delay = RELOAD_RETRY_FIRST
             bar.connection = "online"
-            # Sandboxes first: they are the ones refreshes and exports touch.
-            for env in sorted(envs, key=lambda e: (not e.is_sandbox, e.name)):
+            # Only sandboxes: refreshes and exports touch nothing else, and the
+            # history endpoint allows 6 calls per project per minute.
+            for env in sorted((e for e in envs if e.is_sandbox), key=lambda e: e.name):
                 await service.load_recent_history(env.id)
                 self._show_environments()
             service.reconcile_starting()

@@ -52,7 +52,7 @@ class ExportDialog(Dialog):
             )
             yield Label("Backup name (letters, digits, - and _)", classes="field-label")
             default = suggested_name(self._envs[start], self._now) if start else ""
-            yield Input(value=default, id="name", restrict=r"[A-Za-z0-9_\-]*", max_length=100)
+            yield Input(value=default, id="name")
             yield Static(id="problems", classes="problems")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")

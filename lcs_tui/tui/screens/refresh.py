@@ -58,14 +58,13 @@ class RefreshPicker(Dialog):
                 prompt="choose the source",
             )
             yield Label("Target (overwritten) — must be a sandbox", classes="field-label")
-            sandboxes = [e for e in envs if not e.is_production]
+            # Every environment is listed: choosing production is explained by the
+            # checks below rather than silently impossible.
             yield Select(
-                _options(sandboxes),
+                _options(envs),
                 id="target",
                 allow_blank=True,
-                value=self._target_id
-                if self._target_id in {e.id for e in sandboxes}
-                else Select.NULL,
+                value=self._target_id if self._target_id else Select.NULL,
                 prompt="choose the target sandbox",
             )
             yield Static(id="problems", classes="problems")

@@ -10,14 +10,15 @@ from lcs_tui.api import Environment
 from lcs_tui.service.quota import Quota
 from lcs_tui.tui.format import plain
 
+# What matters most comes first: the pane may be narrower than all columns.
 COLUMNS = (
     ("name", "Name"),
     ("type", "Type"),
-    ("infra", "Infra"),
     ("state", "State"),
-    ("version", "Version"),
-    ("region", "Region"),
     ("quota", "Ops today"),
+    ("version", "Version"),
+    ("infra", "Infra"),
+    ("region", "Region"),
 )
 
 
@@ -34,7 +35,10 @@ def state_text(env: Environment, busy: bool) -> Text:
     return Text(word or "—", style=style)
 
 
-def quota_text(quota: Quota | None) -> Text:
+def quota_text(quota: Quota | None, env: Environment) -> Text:
+    if not env.is_sandbox:
+        # Refreshes and exports only ever run on sandboxes (LCS-API.md section 2).
+        return Text("—", style="dim")
     if quota is None:
         return Text("…", style="dim")
     style = "bold red" if quota.left == 0 else "yellow" if quota.left == 1 else ""
@@ -64,13 +68,13 @@ class EnvironmentsTable(DataTable[Text]):
                 "state": state_text(env, env.id in busy),
                 "version": plain(env.app_release or env.app_build_version),
                 "region": plain(env.region),
-                "quota": quota_text(quotas.get(env.id)),
+                "quota": quota_text(quotas.get(env.id), env),
             }
             if env.id in self.rows:
                 for column, value in cells.items():
                     self.update_cell(env.id, column, value)
             else:
-                self.add_row(*cells.values(), key=env.id)
+                self.add_row(*(cells[key] for key, _ in COLUMNS), key=env.id)
 
     @property
     def highlighted_id(self) -> str | None:

@@ -56,7 +56,7 @@ class OperationsTable(DataTable[Text]):
                 for column, value in cells.items():
                     self.update_cell(op.key, column, value)
             else:
-                self.add_row(*cells.values(), key=op.key)
+                self.add_row(*(cells[key] for key, _ in COLUMNS), key=op.key)
         wanted = {op.key for op in operations}
         for row_key in list(self.rows):
             if row_key.value not in wanted:

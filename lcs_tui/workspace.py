@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -112,7 +112,11 @@ def open_demo(
     from lcs_tui.secrets import MemoryStore
     from lcs_tui.simulator import Simulator, demo
 
-    sim = simulator or Simulator.demo(time_scale=time_scale)
+    # Tokens last an hour of *real* time in the demo: at 120x a simulated hour
+    # would expire every 30 s and every call would renew it.
+    sim = simulator or Simulator.demo(
+        time_scale=time_scale, token_lifetime=timedelta(hours=max(1.0, time_scale))
+    )
     profile = make_profile(
         name="demo",
         tenant=demo.TENANT_DOMAIN,

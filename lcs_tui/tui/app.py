@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -18,6 +19,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
 
@@ -64,7 +66,8 @@ RELOAD_RETRY_MAX = 120.0
 
 
 class LcsApp(App[None]):
-    CSS_PATH = "app.tcss"
+    # Absolute, so subclasses in other packages (tests, benchmarks) find it too.
+    CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "lcs-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
@@ -90,6 +93,9 @@ class LcsApp(App[None]):
         self._reload_delay = RELOAD_RETRY_FIRST
         self._device_cancel: threading.Event | None = None
         self.username: str | None = None
+        #: Completed full loads (environments, backups, sandbox history): the
+        #: benchmarks and tests wait on it.
+        self.load_generation = 0
 
     # -- layout -------------------------------------------------------------------
 
@@ -310,6 +316,7 @@ class LcsApp(App[None]):
             if adopted:
                 self.notify(f"Watching {len(adopted)} running operation(s) found in the history.")
             self._show_operations()
+            self.load_generation += 1
             self._tick()
         except LcsError as exc:
             self._load_failed(exc)
@@ -426,8 +433,11 @@ class LcsApp(App[None]):
     @on(RequestLogged)
     def _request_logged(self, message: RequestLogged) -> None:
         event = message.event
-        self.query_one(RequestLog).record(event, datetime.now())
-        bar = self.query_one(StatusBar)
+        try:
+            log, bar = self.query_one(RequestLog), self.query_one(StatusBar)
+        except NoMatches:
+            return  # a call finishing while the app shuts down
+        log.record(event, datetime.now())
         if event.kind == "wait" and event.status == 429:
             until = datetime.utcnow() + timedelta(seconds=event.waited)
             bar.connection = f"throttled until {until:%H:%M:%S} UTC"

@@ -49,7 +49,11 @@ class BackupsPane(Vertical):
     DEFAULT_CSS = """
     BackupsPane #backup-filter { display: none; height: 3; border: tall $accent; }
     BackupsPane.filtering #backup-filter { display: block; }
-    BackupsPane #backup-detail { height: auto; max-height: 4; color: $text-muted; padding: 0 1; }
+    BackupsPane BackupsTable { height: 1fr; }
+    BackupsPane #backup-detail {
+        height: auto; max-height: 4; color: $text-muted; padding: 0 1;
+        border-top: hkey $primary-muted;
+    }
     """
 
     sort_key: reactive[str] = reactive("created")

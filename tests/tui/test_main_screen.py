@@ -1,0 +1,165 @@
+"""The main screen as a user meets it: panes, keys, pages, states."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input
+
+from lcs_tui.simulator import demo
+from lcs_tui.tui.screens.common import TextPage
+from lcs_tui.tui.screens.details import BackupDetails, EnvironmentDetails
+from lcs_tui.tui.widgets.backups import BackupsPane
+from lcs_tui.tui.widgets.environments import EnvironmentsTable
+from lcs_tui.tui.widgets.operations import OperationsTable
+from lcs_tui.tui.widgets.request_log import RequestLog
+from lcs_tui.tui.widgets.status_bar import StatusBar
+from tests.tui.support import (
+    cell_text,
+    demo_simulator,
+    loaded,
+    make_app,
+    screen_text,
+    wait_until,
+)
+
+
+async def test_demo_opens_signed_in_with_environments_backups_and_quota() -> None:
+    sim = demo_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        bar = app.query_one(StatusBar)
+        assert bar.user == f"signed in as {demo.USERNAME}"
+        assert bar.connection == "online"
+        envs = app.query_one(EnvironmentsTable)
+        assert envs.row_count == len(sim.environments())
+        assert app.query_one(BackupsPane).shown_count == len(sim.backups())
+        assert cell_text(envs, demo.TEST_ENVIRONMENT_ID, "quota") == "3/3 left"
+        assert cell_text(envs, demo.UAT_ENVIRONMENT_ID, "quota") == "1/3 left"
+        assert cell_text(envs, demo.TRAIN_ENVIRONMENT_ID, "quota").startswith("0/3 left until")
+        assert cell_text(envs, demo.PERF_ENVIRONMENT_ID, "state") == "busy"
+        # The refresh running on PERF (started "in the portal") is watched.
+        ops = app.query_one(OperationsTable)
+        assert ops.row_count == 1
+        assert "CONTOSO-PERF" in str(ops.get_row_at(0)[0])
+
+
+async def test_arrow_keys_move_the_selection_in_every_pane() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        envs = app.query_one(EnvironmentsTable)
+        assert envs.has_focus
+        first = envs.highlighted_id
+        await pilot.press("down")
+        assert envs.highlighted_id != first
+        assert envs.highlighted_id == envs.coordinate_to_cell_key((1, 0))[0].value
+
+        await pilot.press("tab")
+        pane = app.query_one(BackupsPane)
+        assert pane.table.has_focus
+        top = pane.highlighted()
+        await pilot.press("down", "down")
+        second = pane.highlighted()
+        await pilot.pause()
+        assert top is not None and second is not None and second.id != top.id
+        assert (second.file_name or second.name) in screen_text(app)
+        await pilot.press("up")
+        assert pane.highlighted() != second
+
+        await pilot.press("tab")
+        assert app.query_one(OperationsTable).has_focus
+
+
+async def test_enter_opens_environment_details_with_history_pages() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await pilot.press("down", "enter")  # CONTOSO-UAT
+        assert isinstance(app.screen, EnvironmentDetails)
+        history = app.screen.query_one("#history", DataTable)
+        await wait_until(pilot, lambda: history.row_count > 0, what="history")
+        rows = history.row_count
+        if not app.screen.query_one("#more").disabled:
+            await pilot.press("m")
+            await wait_until(pilot, lambda: history.row_count > rows, what="more history")
+        await pilot.press("escape")
+        assert not isinstance(app.screen, EnvironmentDetails)
+
+
+async def test_enter_on_a_backup_shows_its_details() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await pilot.press("tab", "enter")
+        assert isinstance(app.screen, BackupDetails)
+        backup = app.query_one(BackupsPane).highlighted()
+        assert backup is not None
+        text = screen_text(app)
+        assert backup.name in text and backup.id in text
+
+
+async def test_filter_narrows_the_backups_as_you_type_and_escape_restores() -> None:
+    sim = demo_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        pane = app.query_one(BackupsPane)
+        total = pane.shown_count
+        await pilot.press("slash")
+        assert app.query_one("#backup-filter", Input).has_focus
+        await pilot.press(*"golden")
+        await wait_until(pilot, lambda: pane.shown_count < total, what="the filter")
+        expected = sum(1 for b in sim.backups() if "golden" in b.name.lower())
+        assert pane.shown_count == expected > 0
+        assert f"({expected} of {total})" in str(pane.border_title)
+        await pilot.press("escape")
+        await wait_until(pilot, lambda: pane.shown_count == total, what="the full list")
+
+
+async def test_sort_cycles_columns() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await pilot.press("tab", "s")  # created → name
+        pane = app.query_one(BackupsPane)
+        names = [str(pane.table.get_row_at(i)[0]) for i in range(pane.shown_count)]
+        assert names == sorted(names, key=str.lower)
+        assert "sorted by Name ↑" in str(pane.border_title)
+
+
+async def test_request_log_shows_calls_with_activity_ids_and_no_secrets() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        log = app.query_one(RequestLog)
+        assert not log.display
+        await pilot.press("l")
+        assert log.display
+        text = "\n".join(line.text for line in log.lines)
+        assert "GET  /databasemovement/v1/databases/project/1234567  200" in text
+        assert "activity " in text
+        assert "Bearer" not in text and "sig=" not in text
+
+
+async def test_help_and_import_pages_open_and_close() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, TextPage)
+        await pilot.press("escape")
+        await pilot.press("i")
+        assert isinstance(app.screen, TextPage)
+        assert "no API for importing" in screen_text(app)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, TextPage)
+
+
+async def test_small_terminal_stacks_the_panes() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        assert app.screen.has_class("narrow")
+        for selector in ("#environments", "#backups", "#operations"):
+            region = app.query_one(selector).region
+            assert region.height >= 3 and region.width == 80, selector

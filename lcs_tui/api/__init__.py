@@ -14,6 +14,7 @@ from lcs_tui.api.errors import (
     LcsThrottled,
     OutcomeUnknown,
     QuotaExceeded,
+    TokenUnavailable,
 )
 from lcs_tui.api.models import (
     ActionAccepted,
@@ -55,4 +56,5 @@ __all__ = [
     "RequestEvent",
     "RetryPolicy",
     "TokenSource",
+    "TokenUnavailable",
 ]

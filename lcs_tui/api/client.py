@@ -39,6 +39,7 @@ from lcs_tui.api.errors import (
     LcsThrottled,
     OutcomeUnknown,
     QuotaExceeded,
+    TokenUnavailable,
 )
 from lcs_tui.api.models import (
     ActionAccepted,
@@ -293,11 +294,19 @@ class LcsClient:
         renewed = False
         attempt = 0
         throttled_for = 0.0
+        reached_server = True  # whether the previous attempt may count against LCS's limits
         while True:
             attempt += 1
-            if limits:
+            if limits and reached_server:
                 await self._wait_for_limiter(method, shown, limits, limit_wait)
-            token = await self._token_source(force_refresh=renewed)
+            reached_server = True
+            try:
+                token = await self._token_source(force_refresh=renewed)
+            except Exception as exc:  # the sign-in layer's own errors, kept as the cause
+                raise TokenUnavailable(
+                    getattr(exc, "message", None) or str(exc) or type(exc).__name__,
+                    hint=getattr(exc, "hint", None),
+                ) from exc
             headers = {
                 "Authorization": f"Bearer {token}",
                 "x-ms-version": API_VERSION,
@@ -312,6 +321,7 @@ class LcsClient:
                 not_sent = isinstance(
                     exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
                 )
+                reached_server = not not_sent
                 self._emit(
                     RequestEvent(
                         "request",

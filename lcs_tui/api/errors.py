@@ -46,6 +46,13 @@ class LcsAuthError(LcsError):
     """401 even after one silent token renewal."""
 
 
+class TokenUnavailable(LcsAuthError):
+    """The token source failed (not signed in, sign-in service unreachable, ...).
+
+    The original exception is the `__cause__`; its message and hint are kept.
+    """
+
+
 class LcsThrottled(LcsError):
     """Rate limited longer than the client is willing to wait."""
 

@@ -32,6 +32,7 @@ from lcs_tui.api import (
     OutcomeUnknown,
     QuotaExceeded,
     RequestEvent,
+    TokenUnavailable,
 )
 from lcs_tui.api.models import Outcome
 from lcs_tui.service.operations import TrackedOperation
@@ -323,7 +324,11 @@ class LcsApp(App[None]):
 
     def _load_failed(self, exc: LcsError) -> None:
         bar = self.query_one(StatusBar)
-        if isinstance(exc, LcsConnectionError):
+        if self._needs_sign_in(exc):
+            return
+        if isinstance(exc, TokenUnavailable):
+            bar.connection = f"sign-in trouble — retrying in {self._reload_delay:.0f} s"
+        elif isinstance(exc, LcsConnectionError):
             bar.connection = f"offline — retrying in {self._reload_delay:.0f} s"
         elif isinstance(exc, LcsThrottled):
             bar.connection = f"throttled until {exc.retry_at:%H:%M:%S} UTC"
@@ -339,6 +344,17 @@ class LcsApp(App[None]):
         # Back off and try again by itself: the app recovers when LCS does.
         self.set_timer(self._reload_delay, self.reload)
         self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
+
+    def _needs_sign_in(self, exc: LcsError) -> bool:
+        """True (and the sign-in dialog is on its way) when only the user can fix it."""
+        from lcs_tui.auth import SignInRequired
+
+        if isinstance(exc, TokenUnavailable) and isinstance(exc.__cause__, SignInRequired):
+            self.username = None
+            self.query_one(StatusBar).user = "not signed in"
+            self.post_message(SignInNeeded())
+            return True
+        return False
 
     def _show_environments(self) -> None:
         service = self.service
@@ -379,12 +395,14 @@ class LcsApp(App[None]):
             for op in self.service.active_operations():
                 try:
                     change = await self.service.poll(op)
-                except (LcsConnectionError, LcsThrottled) as exc:
-                    bar.connection = (
-                        "offline — retrying"
-                        if isinstance(exc, LcsConnectionError)
-                        else f"throttled until {exc.retry_at:%H:%M:%S} UTC"
-                    )
+                except (LcsConnectionError, LcsThrottled, TokenUnavailable) as exc:
+                    # Nothing is lost: the next tick tries again.
+                    if not self._needs_sign_in(exc):
+                        bar.connection = (
+                            f"throttled until {exc.retry_at:%H:%M:%S} UTC"
+                            if isinstance(exc, LcsThrottled)
+                            else "offline — retrying"
+                        )
                     return
                 except LcsError as exc:
                     self._note_poll_error(op, exc)
@@ -444,7 +462,9 @@ class LcsApp(App[None]):
         elif event.kind == "wait":
             bar.connection = f"pacing: next call in {event.waited:.0f} s"
         elif event.status is None:
-            bar.connection = f"retrying ({event.note})"
+            # Once known to be offline, stay "offline" through the quiet retries.
+            if not bar.connection.startswith("offline"):
+                bar.connection = f"connection trouble — retrying ({event.note})"
         elif event.status == 200 and self._loaded:
             bar.connection = "online"
 

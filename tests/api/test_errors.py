@@ -17,6 +17,7 @@ from lcs_tui.api import (
     LcsThrottled,
     OutcomeUnknown,
     RequestEvent,
+    TokenUnavailable,
 )
 from tests.api.helpers import CountingTokens, client_for
 
@@ -200,3 +201,22 @@ async def test_observer_sees_every_request_without_secrets() -> None:
     ]
     assert events[1].activity_id == "op-1"
     assert "test-token" not in json.dumps([repr(e) for e in events])
+
+
+async def test_a_failing_token_source_becomes_token_unavailable_with_its_cause() -> None:
+    class NotSignedIn(Exception):
+        message = "not signed in"
+        hint = "run lcs-tui login"
+
+    async def tokens(*, force_refresh: bool = False) -> str:
+        raise NotSignedIn()
+
+    requests, handler = scripted(ok())
+    client = client_for(handler)  # type: ignore[arg-type]
+    client._token_source = tokens
+    async with client:
+        with pytest.raises(TokenUnavailable) as caught:
+            await client.list_backups(1)
+    assert requests == []
+    assert isinstance(caught.value.__cause__, NotSignedIn)
+    assert "run lcs-tui login" in str(caught.value)

@@ -62,6 +62,16 @@ class TrackedOperation:
         return self.activity_id is not None and not self.finished
 
     @property
+    def needs_reconciling(self) -> bool:
+        """True while only LCS's environment history can tell whether it started.
+
+        A "Starting" entry (the app stopped during the POST) or an "outcome
+        unknown" one (the answer to the POST was lost) has no activity id to
+        poll with; it is matched against the history instead — never re-sent.
+        """
+        return self.activity_id is None and self.status in (STARTING, OUTCOME_UNKNOWN)
+
+    @property
     def outcome(self) -> Outcome:
         if self.status in LOCAL_STATES:
             return Outcome.FAILED if self.status == NOT_STARTED_LOCALLY else Outcome.UNKNOWN
@@ -94,4 +104,15 @@ class TrackedOperation:
             values[key] = datetime.fromisoformat(raw) if raw else None
         if not isinstance(values.get("key"), str) or not isinstance(values.get("kind"), str):
             raise ValueError("operation without key or kind")
+        # The fields the service filters and polls with must have their types:
+        # a wrongly typed entry would otherwise be silently never watched.
+        project_id = values.get("project_id")
+        if not isinstance(project_id, int) or isinstance(project_id, bool):
+            raise ValueError("operation without a numeric project_id")
+        if not isinstance(values.get("poll_environment_id"), str):
+            raise ValueError("operation without an environment id")
+        if not isinstance(values.get("status", STARTING), str):
+            raise ValueError("operation status is not a string")
+        if not isinstance(values.get("extra", {}), dict):
+            raise ValueError("operation extra is not an object")
         return cls(**values)

@@ -20,6 +20,9 @@ COMMAND_MODULES = (
     "lcs_tui.commands.simulator",
     "lcs_tui.commands.profile",
     "lcs_tui.commands.login",
+    "lcs_tui.commands.reading",
+    "lcs_tui.commands.operations",
+    "lcs_tui.commands.power",
 )
 
 

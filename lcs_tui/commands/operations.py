@@ -1,0 +1,423 @@
+"""`lcs-tui refresh`, `lcs-tui export`, `lcs-tui status`: database operations.
+
+Starting goes through the project service, exactly as in the app: the
+environments and the recent history of every environment involved are loaded
+so the quota and busy checks see what LCS sees, the operation is written to
+the journal before the POST, and the POST is never retried. `--wait` then
+follows the operation until LCS reports a final status.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lcs_tui.commands import exit_codes
+from lcs_tui.commands.failures import Failure, usage
+from lcs_tui.commands.output import emit_json, err, iso, print_fields, schema_id
+from lcs_tui.commands.runtime import (
+    Context,
+    add_common_options,
+    add_start_options,
+    add_wait_options,
+    check_may_change,
+    confirm_by_typing,
+    confirm_yes_no,
+    environment_json,
+    find_environment,
+    refuse_early,
+    run_command,
+)
+
+if TYPE_CHECKING:
+    from lcs_tui.api import Environment
+    from lcs_tui.commands.waiting import Poll, StatusSeen
+    from lcs_tui.service.checks import Problem
+    from lcs_tui.service.operations import TrackedOperation
+    from lcs_tui.service.quota import Quota
+
+
+def register(subparsers: Any) -> None:
+    refresh = subparsers.add_parser(
+        "refresh",
+        help="copy one environment's database over a sandbox's",
+        description="Refresh a sandbox: replace the target's database by a copy of the "
+        "source's. Checked first (sandbox target, quota, busy); in a terminal you confirm "
+        "by typing the target's name, in a script pass --yes.",
+    )
+    refresh.add_argument("--source", required=True, metavar="ENV", help="copy from (name or id)")
+    refresh.add_argument("--target", required=True, metavar="ENV", help="sandbox to overwrite")
+    add_common_options(refresh)
+    add_start_options(refresh, can_wait=True)
+    refresh.set_defaults(func=_starting("refresh", "refresh a sandbox", _refresh))
+
+    export = subparsers.add_parser(
+        "export",
+        help="export a sandbox's database to the asset library as a backup",
+        description="Export a sandbox's database as a .bacpac to the project's asset library. "
+        "The backup then appears in `lcs-tui backups`.",
+    )
+    export.add_argument("--env", required=True, metavar="ENV", help="sandbox to export")
+    export.add_argument(
+        "--name",
+        required=True,
+        help="backup name: letters, digits, - and _ (no extension; LCS adds .bacpac)",
+    )
+    add_common_options(export)
+    add_start_options(export, can_wait=True)
+    export.set_defaults(func=_starting("export", "export a database", _export))
+
+    status = subparsers.add_parser(
+        "status",
+        help="show (or --wait for) an operation's status by its activity id",
+        description="Show the status of a refresh or export, also one started in the portal "
+        "or by another tool. ENV is the refresh's target or the export's environment.",
+    )
+    status.add_argument("activity_id", metavar="ACTIVITY_ID", help="the operation's activity id")
+    status.add_argument("--env", required=True, metavar="ENV", help="environment name or id")
+    add_common_options(status)
+    status.add_argument("--wait", action="store_true", help="wait until a final status")
+    add_wait_options(status, optional_wait=False)
+    status.set_defaults(func=lambda args: run_command(args, "status", _status))
+
+
+def _starting(
+    command: str, what: str, body: Callable[[Context], Awaitable[int]]
+) -> Callable[[argparse.Namespace], int]:
+    def func(args: argparse.Namespace) -> int:
+        # Before any sign-in or network: a script without --yes learns at once.
+        refused = check_may_change(args, what)
+        if refused is not None:
+            return refuse_early(args, command, refused)
+        if not args.wait and (args.timeout is not None or args.interval is not None):
+            err("note: --timeout and --interval apply only with --wait")
+        return run_command(args, command, body)
+
+    return func
+
+
+# ------------------------------------------------------------ the document
+
+
+@dataclass
+class OperationView:
+    """What a command knows about its operation; becomes the JSON document."""
+
+    command: str
+    kind: str | None
+    project_id: int
+    environment: Environment
+    source: Environment | None = None
+    backup_name: str | None = None
+    activity_id: str | None = None
+    status: str | None = None
+    started_at: datetime | None = None
+    completed_at: datetime | None = None
+    waited: bool = False
+    changes: list[StatusSeen] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        if self.kind == "refresh" and self.source is not None:
+            return f"refresh {self.source.name}→{self.environment.name}"
+        if self.kind == "export":
+            return f"export {self.environment.name} → {self.backup_name}"
+        return f"operation {self.activity_id} on {self.environment.name}"
+
+    def outcome(self, failure: Failure | None) -> str:
+        from lcs_tui.api import OperationStatus
+
+        if self.status is not None:
+            return OperationStatus(self.status).outcome.value
+        nothing_sent = self.command != "status" and self.activity_id is None
+        if nothing_sent and (failure is None or failure.code != exit_codes.OUTCOME_UNKNOWN):
+            return "not_started"
+        return "unknown"
+
+    @property
+    def finished(self) -> bool:
+        from lcs_tui.api import OperationStatus
+
+        return self.status is not None and OperationStatus(self.status).finished
+
+    def to_json(self, code: int, failure: Failure | None) -> dict[str, Any]:
+        return {
+            "schema": schema_id(self.command),
+            "exit_code": code,
+            "error": failure.to_json() if failure else None,
+            "project_id": self.project_id,
+            "kind": self.kind,
+            "activity_id": self.activity_id,
+            "source": environment_json(self.source),
+            "environment": environment_json(self.environment),
+            "backup_name": self.backup_name,
+            "status": self.status,
+            "outcome": self.outcome(failure),
+            "finished": self.finished,
+            "started_at": iso(self.started_at),
+            "completed_at": iso(self.completed_at),
+            "waited": self.waited,
+            "status_changes": [{"at": iso(c.at), "status": c.status} for c in self.changes],
+        }
+
+
+def _finish(ctx: Context, view: OperationView, failure: Failure | None) -> int:
+    """Print the result (stdout) and any failure (stderr); return the exit code."""
+    if failure is None and view.finished and view.outcome(None) != "succeeded":
+        failure = Failure(
+            exit_codes.OPERATION_FAILED,
+            f"{view.label} ended with {view.status}",
+            "see the environment's history in the LCS portal for the reason",
+            view.activity_id,
+        )
+    code = failure.code if failure else exit_codes.OK
+    if failure is not None:
+        failure.print()
+    elif view.finished:
+        err(f"{view.label}: {view.status}")
+    if ctx.json:
+        emit_json(view.to_json(code, failure))
+    elif view.activity_id is not None:
+        # Only what exists in LCS goes to stdout; a refusal is all on stderr.
+        _print_human(view)
+    return code
+
+
+def _print_human(view: OperationView) -> None:
+    where = view.environment.name
+    if view.kind == "refresh" and view.source is not None:
+        where = f"{view.source.name} → {view.environment.name}"
+    fields: list[tuple[str, str | None]] = [
+        (view.kind or "operation", where),
+        ("activity", view.activity_id),
+        ("status", view.status or ("not started" if view.activity_id is None else None)),
+    ]
+    if view.backup_name:
+        fields.append(("backup", view.backup_name))
+    fields += [("started", _human(view.started_at)), ("completed", _human(view.completed_at))]
+    print_fields(fields)
+
+
+def _human(moment: datetime | None) -> str | None:
+    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else None
+
+
+# ------------------------------------------------------------ starting
+
+
+async def _prepare_checks(ctx: Context, env_ids: list[str]) -> None:
+    """Give the checks what they need: recent history and up-to-date journal entries."""
+    from lcs_tui.api import LcsRejected
+
+    service = ctx.service
+    involved = list(dict.fromkeys(env_ids))
+    for env_id in involved:
+        await service.load_recent_history(env_id)
+    # A crash between journal and POST left "Starting": settle it from the
+    # history, never by sending again.
+    for op in service.reconcile_starting():
+        err(f"note: {op.title()}: {op.message}")
+    # Operations started earlier without --wait still say "NotStarted" in the
+    # journal; ask LCS, or a long-finished one would keep the environment "busy".
+    for op in service.active_operations():
+        if op.poll_environment_id in involved or op.source_environment_id in involved:
+            try:
+                await service.poll(op)
+            except LcsRejected as exc:
+                err(f"note: could not update {op.title()} ({op.activity_id}): {exc.message}")
+
+
+def _refused(problems: list[Problem], quota: Quota | None) -> Failure:
+    messages = tuple(p.message for p in problems)
+    if quota is not None and quota.left == 0 and len(problems) == 1:
+        # The same situation LCS would answer with its quota message: exit 6.
+        return Failure(
+            exit_codes.QUOTA,
+            f"not sent to LCS: {messages[0]}",
+            "wait until the quota frees up, or use another environment",
+            frees_at=quota.next_frees_at,
+            problems=messages,
+        )
+    return Failure(
+        exit_codes.REFUSED,
+        f"not sent to LCS: {messages[0]}" if len(messages) == 1 else "not sent to LCS:",
+        "nothing was started; fix the above and run the command again",
+        problems=messages,
+    )
+
+
+async def _refresh(ctx: Context) -> int:
+    service = ctx.service
+    await service.load_environments()
+    source = find_environment(service, ctx.args.source)
+    target = find_environment(service, ctx.args.target)
+    view = OperationView("refresh", "refresh", service.project_id, target, source=source)
+    try:
+        await _prepare_checks(ctx, [target.id, source.id])
+        problems = service.refresh_problems(source.id, target.id)
+        if problems:
+            return _finish(ctx, view, _refused(problems, service.quota(target.id)))
+        if not ctx.args.yes:
+            confirm_by_typing(
+                target.name,
+                [
+                    f"Refresh {target.name} from {source.name}?",
+                    f"  The database of {target.name} will be REPLACED by a copy of "
+                    f"{source.name}'s.",
+                    f"  {target.name} goes offline at once, without warning to its users.",
+                    "  Everything in its database now is lost.",
+                    "  The operation cannot be cancelled and can take up to 24 hours.",
+                    f"  It uses one of {target.name}'s 3 operations per 24 hours.",
+                ],
+            )
+        op = await service.start_refresh(source.id, target.id)
+    except Exception as exc:
+        return _failed_to_start(ctx, view, exc)
+    return await _follow(ctx, view, op)
+
+
+async def _export(ctx: Context) -> int:
+    from lcs_tui.service.checks import backup_name_problem
+
+    name_problem = backup_name_problem(ctx.args.name)
+    if name_problem:
+        raise usage(f"--name {ctx.args.name!r}: {name_problem}")
+    service = ctx.service
+    await service.load_environments()
+    env = find_environment(service, ctx.args.env)
+    view = OperationView("export", "export", service.project_id, env, backup_name=ctx.args.name)
+    try:
+        await service.load_backups()  # the name must not be taken
+        await _prepare_checks(ctx, [env.id])
+        problems = service.export_problems(env.id, ctx.args.name)
+        if problems:
+            return _finish(ctx, view, _refused(problems, service.quota(env.id)))
+        if not ctx.args.yes:
+            confirm_yes_no(
+                f"Export {env.name} as {ctx.args.name}?",
+                [
+                    f"Export the database of {env.name} to the asset library as "
+                    f"{ctx.args.name}.bacpac.",
+                    f"  It uses one of {env.name}'s 3 operations per 24 hours.",
+                ],
+            )
+        op = await service.start_export(env.id, ctx.args.name)
+    except Exception as exc:
+        return _failed_to_start(ctx, view, exc)
+    return await _follow(ctx, view, op)
+
+
+def _failed_to_start(ctx: Context, view: OperationView, exc: Exception) -> int:
+    from lcs_tui.service.project import ActionRefused
+
+    if isinstance(exc, ActionRefused):
+        # Checked just before, so only a change in between gets here.
+        failure = _refused(exc.problems, None)
+    else:
+        found = ctx.failure(exc)
+        if found is None:
+            raise exc
+        failure = found
+    return _finish(ctx, view, failure)
+
+
+async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> int:
+    """After LCS accepted the operation: report it, and with --wait watch it."""
+    service = ctx.service
+    view.activity_id, view.status = op.activity_id, op.status
+    view.started_at = op.started_at
+    err(f"{view.label} started; activity id {op.activity_id}")
+
+    async def poll() -> tuple[str, datetime | None]:
+        current = service.operations[op.key]
+        await service.poll(current)
+        latest = service.operations[op.key]
+        return latest.status, latest.finished_at
+
+    if not ctx.args.wait:
+        err(f"follow it with: {_resume(view)}")
+        return _finish(ctx, view, None)
+    return await _wait(ctx, view, poll, poll_first=False)
+
+
+def _resume(view: OperationView) -> str:
+    return f"lcs-tui status {view.activity_id} --env {view.environment.name} --wait"
+
+
+async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bool) -> int:
+    from lcs_tui.commands.waiting import Watch, Watched
+
+    view.waited = True
+    watch = Watch(
+        label=view.label,
+        poll=poll,
+        now=ctx.now,
+        runtime=ctx.runtime,
+        interval=ctx.interval,
+        timeout=ctx.args.timeout,
+        resume_hint=_resume(view),
+    )
+    watched = Watched(view.status)
+    try:
+        await watch.run(watched, poll_first=poll_first)
+    except Exception as exc:
+        found = ctx.failure(exc)
+        if found is None:
+            raise
+        failure: Failure | None = found.with_hint(
+            f"the operation continues in LCS; check later: {_resume(view)}"
+        )
+    else:
+        failure = watched.failure
+    view.status, view.changes = watched.status, watched.changes
+    view.completed_at = watched.completed_at
+    return _finish(ctx, view, failure)
+
+
+# ------------------------------------------------------------ status
+
+
+async def _status(ctx: Context) -> int:
+    service = ctx.service
+    await service.load_environments()
+    env = find_environment(service, ctx.args.env)
+    activity: str = ctx.args.activity_id
+    tracked = next(
+        (
+            op
+            for op in service.operations.values()
+            if op.activity_id
+            and op.activity_id.lower() == activity.lower()
+            and op.poll_environment_id == env.id
+        ),
+        None,
+    )
+    view = OperationView("status", None, service.project_id, env, activity_id=activity)
+    if tracked is not None:
+        view.kind, view.backup_name = tracked.kind, tracked.backup_name
+        view.source = service.environments.get(tracked.source_environment_id or "")
+        view.started_at = tracked.started_at
+
+    async def poll() -> tuple[str, datetime | None]:
+        if tracked is not None:
+            # Known to the journal (started here): keep its entry current too.
+            current = service.operations[tracked.key]
+            await service.poll(current)
+            latest = service.operations[tracked.key]
+            return latest.status, latest.finished_at
+        report = await service.client.operation_status(service.project_id, env.id, activity)
+        return report.status.word, report.completion_date
+
+    if ctx.args.wait:
+        return await _wait(ctx, view, poll, poll_first=True)
+    try:
+        view.status, view.completed_at = await poll()
+    except Exception as exc:
+        found = ctx.failure(exc)
+        if found is None:
+            raise
+        return _finish(ctx, view, found)
+    return _finish(ctx, view, None)

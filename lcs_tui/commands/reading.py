@@ -1,0 +1,288 @@
+"""`lcs-tui envs`, `lcs-tui backups [--latest]`, `lcs-tui history ENV`.
+
+Read-only views of the project. Tables by default; --json prints the
+documents described in docs/scripting.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lcs_tui.commands import exit_codes
+from lcs_tui.commands.output import emit_json, err, iso, print_table, schema_id, shown
+from lcs_tui.commands.runtime import (
+    Context,
+    add_common_options,
+    environment_json,
+    find_environment,
+    run_command,
+)
+
+if TYPE_CHECKING:
+    from lcs_tui.api import DatabaseBackup, Environment, HistoryEntry
+    from lcs_tui.service.quota import Quota
+
+#: The history endpoint allows 6 calls per environment per 30 s; more pages
+#: than that in one go would only wait on the limiter.
+MAX_HISTORY_PAGES = 6
+#: Written by another part of the project; adds `backups download`.
+DOWNLOAD_MODULE = "lcs_tui.commands.backups_download"
+
+
+def register(subparsers: Any) -> None:
+    envs = subparsers.add_parser(
+        "envs",
+        help="list the project's environments",
+        description="List the environments of the project. With --quota, also read the "
+        "history of every sandbox to show operations left in the last 24 h and whether "
+        "it is busy (one history call per sandbox; LCS allows 6 per minute).",
+    )
+    add_common_options(envs)
+    envs.add_argument(
+        "--quota",
+        action="store_true",
+        help="also show each sandbox's operations left (3 per 24 h) and whether it is busy",
+    )
+    envs.set_defaults(func=lambda args: run_command(args, "envs", _envs))
+
+    backups = subparsers.add_parser(
+        "backups",
+        help="list the project's database backups (newest first)",
+        description="List the database backups (bacpac files) in the project's asset library, "
+        "newest first. Download links are never printed: they are credentials.",
+    )
+    add_common_options(backups)
+    backups.add_argument("--latest", action="store_true", help="only the newest backup")
+    backups.set_defaults(func=lambda args: run_command(args, "backups", _backups))
+    _add_download(backups)
+
+    history = subparsers.add_parser(
+        "history",
+        help="show an environment's history (newest first)",
+        description="Show an environment's history as LCS records it: refreshes, exports, "
+        "servicing, start and stop — also those started in the portal or by other tools.",
+    )
+    history.add_argument("env", metavar="ENV", help="environment name or id")
+    add_common_options(history)
+    history.add_argument(
+        "--pages",
+        type=_pages,
+        default=1,
+        metavar="N",
+        help=f"read up to N pages (1-{MAX_HISTORY_PAGES}; default 1)",
+    )
+    history.set_defaults(func=lambda args: run_command(args, "history", _history))
+
+
+def _add_download(backups: argparse.ArgumentParser) -> None:
+    """`backups download` lives under `backups` when its module is present."""
+    try:
+        module = importlib.import_module(DOWNLOAD_MODULE)
+    except ModuleNotFoundError as exc:
+        if exc.name != DOWNLOAD_MODULE:
+            raise
+        return
+    actions = backups.add_subparsers(dest="backups_command", metavar="ACTION")
+    module.add_download_parser(actions)
+
+
+def _pages(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= MAX_HISTORY_PAGES:
+        raise argparse.ArgumentTypeError(f"a number from 1 to {MAX_HISTORY_PAGES}")
+    return int(text)
+
+
+# ------------------------------------------------------------------- envs
+
+
+async def _envs(ctx: Context) -> int:
+    service = ctx.service
+    envs = sorted(await service.load_environments(), key=lambda e: e.name.lower())
+    if ctx.args.quota:
+        # Sandboxes only, as in the app: refreshes and exports touch nothing
+        # else, and the history endpoint is rate limited per project.
+        for env in envs:
+            if env.is_sandbox:
+                await service.load_recent_history(env.id)
+    busy = service.busy_environment_ids()
+    if ctx.json:
+        emit_json(
+            {
+                "schema": schema_id("envs"),
+                "exit_code": exit_codes.OK,
+                "error": None,
+                "project_id": service.project_id,
+                "environments": [
+                    _env_json(e, service.quota(e.id), e.id in busy if ctx.args.quota else None)
+                    for e in envs
+                ],
+            }
+        )
+        return exit_codes.OK
+    headers = ["NAME", "TYPE", "STATE", "INFRASTRUCTURE", "RELEASE", "ID"]
+    if ctx.args.quota:
+        headers += ["QUOTA", "BUSY"]
+    rows = []
+    for e in envs:
+        row = [
+            e.name,
+            e.type,
+            e.deployment_status or e.deployment_state,
+            e.infrastructure,
+            e.app_release,
+            e.id,
+        ]
+        if ctx.args.quota:
+            quota = service.quota(e.id)
+            row += [quota.describe() if quota else None, "busy" if e.id in busy else None]
+        rows.append(row)
+    print_table(headers, rows)
+    if not envs:
+        err(f"project {service.project_id} has no environments")
+    return exit_codes.OK
+
+
+def _env_json(env: Environment, quota: Quota | None, busy: bool | None) -> dict[str, Any]:
+    return {
+        "id": env.id,
+        "name": env.name,
+        "type": env.type,
+        "infrastructure": env.infrastructure,
+        "deployment_state": env.deployment_state,
+        "deployment_status": env.deployment_status,
+        "region": env.region,
+        "topology": env.topology,
+        "application_release": env.app_release,
+        "application_build": env.app_build_version,
+        "platform_release": env.platform_release,
+        "platform_version": env.platform_version,
+        "endpoint_url": env.endpoint_url,
+        "can_start": env.can_start,
+        "can_stop": env.can_stop,
+        "quota": None if quota is None else _quota_json(quota),
+        "busy": busy,
+    }
+
+
+def _quota_json(quota: Quota) -> dict[str, Any]:
+    return {
+        "used": quota.used,
+        "limit": quota.limit,
+        "left": quota.left,
+        "frees_at": iso(quota.next_frees_at),
+    }
+
+
+# ---------------------------------------------------------------- backups
+
+
+async def _backups(ctx: Context) -> int:
+    backups = _newest_first(await ctx.service.load_backups())
+    if ctx.args.latest:
+        backups = backups[:1]
+    if ctx.json:
+        emit_json(
+            {
+                "schema": schema_id("backups"),
+                "exit_code": exit_codes.OK,
+                "error": None,
+                "project_id": ctx.service.project_id,
+                "backups": [_backup_json(b) for b in backups],
+            }
+        )
+    else:
+        print_table(
+            ["NAME", "CREATED (UTC)", "CREATED BY", "FILE", "ID"],
+            [
+                [b.name, shown(b.created or b.modified), b.created_by, b.file_name, b.id]
+                for b in backups
+            ],
+        )
+    if not backups:
+        err(f"project {ctx.service.project_id} has no database backups")
+    return exit_codes.OK
+
+
+def _newest_first(backups: list[DatabaseBackup]) -> list[DatabaseBackup]:
+    ordered = sorted(backups, key=lambda b: b.name.lower())
+    # Stable sort: same moment, by name; backups without any date come last.
+    ordered.sort(key=lambda b: b.created or b.modified or datetime.min, reverse=True)
+    return ordered
+
+
+def _backup_json(backup: DatabaseBackup) -> dict[str, Any]:
+    # FileLocation is deliberately absent: it is a SAS link, a credential.
+    return {
+        "id": backup.id,
+        "name": backup.name,
+        "file_name": backup.file_name,
+        "description": backup.description,
+        "created": iso(backup.created),
+        "modified": iso(backup.modified),
+        "created_by": backup.created_by,
+        "modified_by": backup.modified_by,
+    }
+
+
+# ---------------------------------------------------------------- history
+
+
+async def _history(ctx: Context) -> int:
+    service = ctx.service
+    await service.load_environments()
+    env = find_environment(service, ctx.args.env)
+    entries: list[HistoryEntry] = []
+    has_more = True
+    pages = 0
+    while has_more and pages < ctx.args.pages:
+        pages += 1
+        page = await service.client.history_page(service.project_id, env.id, pages)
+        entries.extend(page.items)
+        has_more = page.has_more and bool(page.items)
+    if ctx.json:
+        emit_json(
+            {
+                "schema": schema_id("history"),
+                "exit_code": exit_codes.OK,
+                "error": None,
+                "project_id": service.project_id,
+                "environment": environment_json(env),
+                "pages_read": pages,
+                "has_more": has_more,
+                "entries": [_history_json(h) for h in entries],
+            }
+        )
+    else:
+        print_table(
+            ["STARTED (UTC)", "ENDED (UTC)", "STATUS", "TYPE", "NAME", "ACTIVITY"],
+            [
+                [
+                    shown(h.started),
+                    shown(h.ended),
+                    h.status.word,
+                    h.type_display or h.type,
+                    h.name,
+                    h.activity_id,
+                ]
+                for h in entries
+            ],
+        )
+        if has_more:
+            err(f"(more history: --pages {min(pages + 1, MAX_HISTORY_PAGES)})")
+    return exit_codes.OK
+
+
+def _history_json(entry: HistoryEntry) -> dict[str, Any]:
+    return {
+        "name": entry.name,
+        "type": entry.type,
+        "type_display": entry.type_display,
+        "status": entry.status.word,
+        "outcome": entry.status.outcome.value,
+        "started": iso(entry.started),
+        "ended": iso(entry.ended),
+        "activity_id": entry.activity_id,
+    }

@@ -1,0 +1,329 @@
+"""The shared machinery of the scripting commands.
+
+Common options, opening the workspace (a profile, or the demo), signing in
+without a person (token cache, stored password, or LCS_TUI_PASSWORD), the
+event loop, and the command boundary that turns every known failure into an
+exit code and a message — no traceback for anything the app can explain.
+
+Tests replace the hooks in `RUNTIME` to run the commands against their own
+simulator and to make `--wait` instant (a sleep that advances the clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from lcs_tui.commands import exit_codes
+from lcs_tui.commands.failures import CommandFailure, Failure, failure_from, usage
+from lcs_tui.commands.output import emit_json, err, schema_id
+
+if TYPE_CHECKING:
+    from lcs_tui.api import Environment
+    from lcs_tui.service.project import ProjectService
+    from lcs_tui.workspace import Workspace
+
+PASSWORD_ENV = "LCS_TUI_PASSWORD"
+CLIENT_SECRET_ENV = "LCS_TUI_CLIENT_SECRET"
+#: The demo's simulated seconds per real second (the TUI's default).
+DEMO_TIME_SCALE = 120.0
+
+
+def _open_workspace(args: argparse.Namespace) -> Workspace:
+    from lcs_tui.workspace import open_demo, open_profile
+
+    read_only = bool(getattr(args, "read_only", False))
+    if getattr(args, "demo", False):
+        return open_demo(read_only=read_only, time_scale=args.time_scale)
+    from lcs_tui.config import load_config
+
+    profile = load_config().get(getattr(args, "profile", None))
+    return open_profile(profile, read_only=read_only)
+
+
+@dataclass
+class Runtime:
+    """What the commands take from the outside world; tests swap these."""
+
+    open_workspace: Callable[[argparse.Namespace], Workspace] = _open_workspace
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    #: Measures --timeout; must move with `sleep`.
+    monotonic: Callable[[], float] = time.monotonic
+
+
+RUNTIME = Runtime()
+
+
+@dataclass
+class Context:
+    """One run of one command."""
+
+    command: str
+    args: argparse.Namespace
+    workspace: Workspace
+    runtime: Runtime
+
+    @property
+    def service(self) -> ProjectService:
+        return self.workspace.service
+
+    @property
+    def json(self) -> bool:
+        return bool(self.args.json)
+
+    def now(self) -> datetime:
+        return self.workspace.now()
+
+    @property
+    def interval(self) -> float:
+        given = getattr(self.args, "interval", None)
+        return float(given) if given is not None else self.workspace.poll_interval
+
+    def failure(self, exc: BaseException) -> Failure | None:
+        return failure_from(exc, self.workspace.profile)
+
+
+Body = Callable[[Context], Awaitable[int]]
+
+
+# --------------------------------------------------------------------- options
+
+
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds")
+    return value
+
+
+def add_common_options(parser: argparse.ArgumentParser) -> None:
+    """--profile, --json, --demo on every scripting command.
+
+    SUPPRESS keeps a value given before the subcommand (`lcs-tui --profile X
+    envs`): argparse would otherwise reset it to the subparser's default.
+    """
+    parser.add_argument(
+        "--profile", metavar="NAME", default=argparse.SUPPRESS, help="profile to use"
+    )
+    parser.add_argument(
+        "--json",
+        action="store_true",
+        help="print one JSON document on stdout (see docs/scripting.md)",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="run against the built-in simulated demo project",
+    )
+    # For trying --wait on the demo without waiting an hour: simulated seconds
+    # per real second. Not for real LCS, hence hidden.
+    parser.add_argument(
+        "--time-scale",
+        type=positive_seconds,
+        default=DEMO_TIME_SCALE,
+        help=argparse.SUPPRESS,
+    )
+
+
+def add_start_options(parser: argparse.ArgumentParser, *, can_wait: bool) -> None:
+    parser.add_argument(
+        "--yes",
+        "-y",
+        action="store_true",
+        help="do not ask for confirmation (needed when not run in a terminal)",
+    )
+    if can_wait:
+        add_wait_options(parser, optional_wait=True)
+
+
+def add_wait_options(parser: argparse.ArgumentParser, *, optional_wait: bool) -> None:
+    if optional_wait:
+        parser.add_argument(
+            "--wait", action="store_true", help="wait until LCS reports a final status"
+        )
+    parser.add_argument(
+        "--timeout",
+        type=positive_seconds,
+        metavar="S",
+        help="with --wait: give up waiting after S seconds (exit 7; the operation continues)",
+    )
+    parser.add_argument(
+        "--interval",
+        type=positive_seconds,
+        metavar="S",
+        help="with --wait: seconds between status checks (default 30; 2 with --demo)",
+    )
+
+
+# --------------------------------------------------------------------- running
+
+
+def run_command(args: argparse.Namespace, command: str, body: Body) -> int:
+    """Open the workspace, sign in, run `body`; every known failure becomes an exit code."""
+    runtime = RUNTIME
+    profile = None
+    try:
+        workspace = runtime.open_workspace(args)
+        profile = workspace.profile
+        _warn_about_journal(workspace)
+        try:
+            return asyncio.run(_run(Context(command, args, workspace, runtime), body))
+        finally:
+            for warning in workspace.session.warnings:
+                err(f"warning: {warning}")
+            workspace.session.close()
+    except KeyboardInterrupt:
+        err("\ninterrupted; anything already started continues in LCS")
+        return exit_codes.INTERRUPTED
+    except Exception as exc:
+        failure = failure_from(exc, profile)
+        if failure is None:
+            raise
+        report_failure(args, command, failure)
+        return failure.code
+
+
+def refuse_early(args: argparse.Namespace, command: str, failure: Failure) -> int:
+    """End a command before it opened anything (usage problems)."""
+    report_failure(args, command, failure)
+    return failure.code
+
+
+async def _run(ctx: Context, body: Body) -> int:
+    try:
+        # MSAL and the keyring block; keep them off the event loop.
+        await asyncio.to_thread(sign_in, ctx.workspace)
+        return await body(ctx)
+    finally:
+        await ctx.workspace.aclose()
+
+
+def report_failure(args: argparse.Namespace, command: str, failure: Failure) -> None:
+    failure.print()
+    if getattr(args, "json", False):
+        emit_json(
+            {
+                "schema": schema_id("error"),
+                "command": command,
+                "exit_code": failure.code,
+                "error": failure.to_json(),
+            }
+        )
+
+
+def _warn_about_journal(workspace: Workspace) -> None:
+    journal = workspace.service.journal
+    if journal is not None and journal.recovered_from:
+        err(f"warning: {journal.recovered_from}")
+
+
+def sign_in(workspace: Workspace) -> None:
+    """Make sure a token can be had, without asking anybody.
+
+    In order: the token cache (renewed silently), the stored password, then
+    LCS_TUI_PASSWORD (and LCS_TUI_CLIENT_SECRET) from the environment —
+    that is how a pipeline signs in with a session-only secret store.
+    """
+    from lcs_tui.auth import SignInRequired
+
+    session = workspace.session
+    if workspace.demo and workspace.demo_password:
+        if session.account is None:
+            session.sign_in_with_password(workspace.demo_password, remember=False)
+        return
+    try:
+        session.acquire_token()
+        return
+    except SignInRequired:
+        password = os.environ.get(PASSWORD_ENV)
+        if not password or not workspace.profile.uses_password:
+            raise
+    secret = os.environ.get(CLIENT_SECRET_ENV) if workspace.profile.needs_client_secret else None
+    # remember=False: a pipeline's password stays in the pipeline's secret
+    # variables; it is not copied into the machine's keyring.
+    session.sign_in_with_password(password, secret, remember=False)
+
+
+# ------------------------------------------------------------ environments
+
+
+def find_environment(service: ProjectService, wanted: str) -> Environment:
+    """ENV on the command line: an id (with or without dashes) or a name (any case)."""
+    envs = list(service.environments.values())
+    exact = [e for e in envs if e.id == wanted or e.name == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    by_name = [e for e in envs if e.name.lower() == wanted.lower()]
+    if len(by_name) > 1:
+        raise usage(
+            f"{wanted!r} matches several environments: "
+            + ", ".join(f"{e.name} ({e.id})" for e in by_name),
+            "give the environment's id or its exact name",
+        )
+    if by_name:
+        return by_name[0]
+    undashed = wanted.replace("-", "").lower()
+    by_id = [e for e in envs if e.id.replace("-", "").lower() == undashed]
+    if by_id:
+        return by_id[0]
+    known = ", ".join(sorted(e.name for e in envs)) or "none"
+    raise usage(
+        f"no environment {wanted!r} in project {service.project_id}",
+        f"use a name or an id; the project's environments: {known}",
+    )
+
+
+def environment_json(env: Environment | None) -> dict[str, Any] | None:
+    return None if env is None else {"id": env.id, "name": env.name}
+
+
+# ------------------------------------------------------------ confirmation
+
+
+def check_may_change(args: argparse.Namespace, what: str) -> Failure | None:
+    """Before anything is opened: can this run change something in LCS at all?"""
+    if getattr(args, "read_only", False):
+        return Failure(exit_codes.USAGE, f"--read-only: will not {what}")
+    if args.yes or sys.stdin.isatty():
+        return None
+    return Failure(
+        exit_codes.USAGE,
+        f"refusing to {what} without confirmation: standard input is not a terminal",
+        "add --yes to confirm from a script or pipeline",
+    )
+
+
+def confirm_by_typing(name: str, consequences: list[str]) -> None:
+    """The refresh rule of the app: type the name of what gets overwritten."""
+    for line in consequences:
+        err(line)
+    answer = _ask(f"Type {name} to confirm: ")
+    if answer != name:
+        raise CommandFailure(
+            Failure(exit_codes.USAGE, "not confirmed (the name did not match); nothing was started")
+        )
+
+
+def confirm_yes_no(question: str, consequences: list[str]) -> None:
+    for line in consequences:
+        err(line)
+    answer = _ask(f"{question} [y/N] ").lower()
+    if answer not in ("y", "yes"):
+        raise CommandFailure(Failure(exit_codes.USAGE, "not confirmed; nothing was started"))
+
+
+def _ask(prompt: str) -> str:
+    sys.stderr.write(prompt)
+    sys.stderr.flush()
+    return sys.stdin.readline().strip()

@@ -1,0 +1,122 @@
+"""`--wait`: poll an operation's status until LCS reports a final one.
+
+Operations run for hours, so the loop is patient: it prints every change of
+status (with the time) on stderr, keeps watching through status words the
+documentation does not list, rides out network blips and throttling, and
+gives up only on --timeout, on a long outage, or on an error that polling
+again cannot fix. Tokens are renewed by the client (one silent renewal on
+401) and the session (refresh token) on every poll.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from lcs_tui.api import (
+    LcsConnectionError,
+    LcsHttpError,
+    LcsMalformedResponse,
+    LcsThrottled,
+    OperationStatus,
+)
+from lcs_tui.commands import exit_codes
+from lcs_tui.commands.failures import Failure
+from lcs_tui.commands.output import err
+from lcs_tui.commands.runtime import Runtime
+
+#: Polling errors that say nothing about the operation: try again next round.
+TRANSIENT = (LcsConnectionError, LcsThrottled, LcsHttpError, LcsMalformedResponse)
+#: How long LCS may stay unreachable before the wait gives up (exit 10).
+UNREACHABLE_LIMIT = 15 * 60.0
+
+#: One poll: the status word and, once finished, the completion date.
+Poll = Callable[[], Awaitable[tuple[str, datetime | None]]]
+
+
+@dataclass
+class StatusSeen:
+    at: datetime
+    status: str
+
+
+@dataclass
+class Watched:
+    status: str | None
+    completed_at: datetime | None = None
+    changes: list[StatusSeen] = field(default_factory=list)
+    #: Set when the wait ended without a final status (timeout, outage).
+    failure: Failure | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.status is not None and OperationStatus(self.status).finished
+
+
+@dataclass
+class Watch:
+    label: str  # "refresh CONTOSO-PROD→CONTOSO-UAT"
+    poll: Poll
+    now: Callable[[], datetime]
+    runtime: Runtime
+    interval: float
+    timeout: float | None
+    #: Command that picks the wait up again, for the "continues in LCS" hint.
+    resume_hint: str
+
+    async def run(self, watched: Watched, *, poll_first: bool) -> Watched:
+        """Watch until a final status, updating `watched` as it goes (so what was
+        seen survives an exception that ends the wait)."""
+        mono = self.runtime.monotonic
+        deadline = None if self.timeout is None else mono() + self.timeout
+        unreachable_since: float | None = None
+        if not poll_first:
+            await self._pause(deadline)
+        while True:
+            try:
+                word, completed = await self.poll()
+            except TRANSIENT as exc:
+                unreachable_since = unreachable_since if unreachable_since is not None else mono()
+                err(f"{self._stamp()}  {self.label}: status check failed ({exc.message}); retrying")
+                if mono() - unreachable_since >= UNREACHABLE_LIMIT:
+                    watched.failure = Failure(
+                        exit_codes.UNAVAILABLE,
+                        f"LCS could not be reached for {UNREACHABLE_LIMIT / 60:.0f} minutes "
+                        f"while waiting ({exc.message}); the operation continues in LCS",
+                        f"check later: {self.resume_hint}",
+                    )
+                    return watched
+            else:
+                unreachable_since = None
+                if word != watched.status:
+                    self._report(watched, word)
+                if watched.finished:
+                    watched.completed_at = completed
+                    return watched
+            if deadline is not None and mono() >= deadline:
+                watched.failure = Failure(
+                    exit_codes.TIMED_OUT,
+                    f"gave up waiting after {self.timeout:g} s; the operation continues in LCS "
+                    f"(last status {watched.status or 'unknown'})",
+                    f"check later: {self.resume_hint}",
+                )
+                return watched
+            await self._pause(deadline)
+
+    async def _pause(self, deadline: float | None) -> None:
+        delay = self.interval
+        if deadline is not None:
+            # Wake up at the deadline for one last look instead of oversleeping it.
+            delay = max(0.0, min(delay, deadline - self.runtime.monotonic()))
+        await self.runtime.sleep(delay)
+
+    def _report(self, watched: Watched, word: str) -> None:
+        at = self.now()
+        watched.status = word
+        watched.changes.append(StatusSeen(at, word))
+        note = "" if OperationStatus(word).known else " (not a documented status; still watching)"
+        err(f"{self._stamp(at)}  {self.label}: {word}{note}")
+
+    def _stamp(self, at: datetime | None = None) -> str:
+        return f"{at or self.now():%Y-%m-%d %H:%M:%S}Z"

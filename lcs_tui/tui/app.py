@@ -18,7 +18,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer
@@ -52,7 +52,7 @@ from lcs_tui.tui.screens.signin import DeviceCodeDialog, ErrorDialog, PasswordDi
 from lcs_tui.tui.screens.texts import HELP, IMPORT
 from lcs_tui.tui.screens.watch import WatchDialog
 from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
-from lcs_tui.tui.widgets.environments import EnvironmentsTable
+from lcs_tui.tui.widgets.environments import EnvironmentsTable, EnvironmentSummary
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
@@ -103,7 +103,9 @@ class LcsApp(App[None]):
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
         with Horizontal(id="top"):
-            yield EnvironmentsTable(id="environments")
+            with Vertical(id="environments"):
+                yield EnvironmentsTable(id="environments-table")
+                yield EnvironmentSummary(id="environment-summary")
             yield BackupsPane(id="backups")
         yield OperationsTable(id="operations")
         yield RequestLog(id="log")
@@ -362,6 +364,7 @@ class LcsApp(App[None]):
         quotas = {e.id: service.quota(e.id) for e in envs}
         self.query_one(EnvironmentsTable).show(envs, quotas, service.busy_environment_ids())
         self.query_one("#environments").border_title = f"Environments ({len(envs)})"
+        self._show_summary()
 
     def _show_operations(self) -> None:
         ops = list(self.service.operations.values())
@@ -663,7 +666,24 @@ class LcsApp(App[None]):
 
     # -- selection ------------------------------------------------------------------------
 
-    @on(DataTable.RowSelected, "#environments")
+    @on(DataTable.RowHighlighted, "#environments-table")
+    def _environment_highlighted(self) -> None:
+        self._show_summary()
+
+    def _show_summary(self) -> None:
+        env = self._highlighted_env()
+        running = [
+            op
+            for op in self.service.operations.values()
+            if env is not None
+            and not op.finished
+            and env.id in (op.poll_environment_id, op.source_environment_id)
+        ]
+        self.query_one(EnvironmentSummary).show(
+            env, self.service.quota(env.id) if env else None, running
+        )
+
+    @on(DataTable.RowSelected, "#environments-table")
     def _environment_selected(self, event: DataTable.RowSelected) -> None:
         env = self.service.environments.get(str(event.row_key.value))
         if env is None:

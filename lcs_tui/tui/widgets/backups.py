@@ -79,8 +79,7 @@ class BackupsPane(Vertical):
         table = self.table
         table.add_column("Name", key="name")
         table.add_column("Created", key="created")
-        table.add_column("Created by", key="by")
-        table.add_column("File", key="file")
+        table.add_column("Created by", key="by", width=20)
         self._update_title()
 
     @property
@@ -120,12 +119,10 @@ class BackupsPane(Vertical):
         table.clear()
         rows = self._visible()
         for b in rows:
+            # The file name is in the detail line; as a column it only
+            # repeated the name and pushed the table into horizontal scrolling.
             table.add_row(
-                Text(b.name, style="bold"),
-                when(b.created),
-                plain(b.created_by),
-                plain(b.file_name),
-                key=b.id,
+                Text(b.name, style="bold"), when(b.created), plain(b.created_by), key=b.id
             )
         if current is not None and current.id in table.rows:
             table.move_cursor(row=table.get_row_index(current.id))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from lcs_tui.api import Environment
+from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.quota import Quota
 from lcs_tui.tui.format import plain
 
@@ -93,3 +94,70 @@ def _short_infra(value: str | None) -> str | None:
         "CustomerManaged": "Customer",
         "SelfService": "Self-service",
     }.get(value or "", value)
+
+
+class EnvironmentSummary(Static):
+    """What a user wants to know about the highlighted environment at a glance."""
+
+    DEFAULT_CSS = """
+    EnvironmentSummary {
+        height: auto; padding: 0 1; color: $text-muted;
+        border-top: hkey $primary-muted;
+    }
+    """
+
+    def show(
+        self, env: Environment | None, quota: Quota | None, running: list[TrackedOperation]
+    ) -> None:
+        if env is None:
+            self.update("")
+            return
+        kind = (
+            "customer-managed"
+            if env.is_customer_managed
+            else (
+                "Microsoft-managed"
+                if (env.infrastructure or "") == "MicrosoftManaged"
+                else env.infrastructure or ""
+            )
+        )
+        text = Text.assemble((env.name, "bold"), f" · {env.type or '?'} · {kind}")
+        if env.region:
+            text.append(f" · {env.region}")
+            if env.dr_region:
+                text.append(f" (DR {env.dr_region})")
+        if env.endpoint_url:
+            text.append("\n")
+            text.append(env.endpoint_url, style="underline")
+        versions = []
+        if env.app_release or env.app_build_version:
+            versions.append(f"App {env.app_release or ''} ({env.app_build_version or '—'})")
+        if env.platform_release or env.platform_version:
+            versions.append(
+                f"Platform {env.platform_release or ''} ({env.platform_version or '—'})"
+            )
+        if env.deployed_on_text:
+            versions.append(f"deployed {env.deployed_on_text} UTC")
+        if versions:
+            text.append("\n" + " · ".join(versions))
+        if env.is_sandbox:
+            text.append("\nOperations in the last 24 h: ")
+            if quota is None:
+                text.append("loading…", style="dim")
+            else:
+                text.append(
+                    f"{quota.used} used, {quota.left} left",
+                    style="bold red" if quota.left == 0 else "",
+                )
+                if quota.left == 0 and quota.next_frees_at:
+                    text.append(f" — next one frees at {quota.next_frees_at:%Y-%m-%d %H:%M} UTC")
+        for op in running:
+            text.append("\nRunning: ", style="bold yellow")
+            text.append(f"{op.title()} — {op.status}")
+        hints = ["Enter: details & history"]
+        if env.is_sandbox:
+            hints += ["r: refresh into it", "e: export it"]
+        if env.is_customer_managed:
+            hints.append("t: start/stop")
+        text.append("\n" + " · ".join(hints), style="dim italic")
+        self.update(text)

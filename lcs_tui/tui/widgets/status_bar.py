@@ -31,21 +31,33 @@ class StatusBar(Static):
         colour = (
             "green" if state == "online" else "red" if state.startswith("offline") else "yellow"
         )
-        text = Text.assemble(
-            ("lcs-tui", "bold"),
-            " ─ profile: ",
-            (self.profile, "bold"),
-            " ─ project ",
-            (self.project, "bold"),
-            " ─ ",
-            (self.host, "dim"),
-            " ─ ",
-            (self.user, ""),
-            " ─ ",
-            ("● ", colour),
-            (state, colour),
-        )
-        if self.read_only:
-            text.append("  READ-ONLY", style="bold reverse")
-        text.truncate(max(self.size.width, 20), overflow="ellipsis")
+        width = max(self.size.width - 2, 20)
+        # Parts in the order they are given up when the terminal is narrow:
+        # the API host first, then the "signed in as" wording; the connection
+        # state always stays.
+        for host, user in (
+            (True, self.user),
+            (False, self.user),
+            (False, self.user.removeprefix("signed in as ")),
+        ):
+            text = Text.assemble(
+                ("lcs-tui", "bold"),
+                " ─ ",
+                (self.profile, "bold"),
+                " ─ project ",
+                (self.project, "bold"),
+            )
+            if host:
+                text.append(" ─ ")
+                text.append(self.host, style="dim")
+            text.append(" ─ ")
+            text.append(user)
+            text.append(" ─ ")
+            text.append("● ", style=colour)
+            text.append(state, style=colour)
+            if self.read_only:
+                text.append("  READ-ONLY", style="bold reverse")
+            if text.cell_len <= width:
+                return text
+        text.truncate(width, overflow="ellipsis")
         return text

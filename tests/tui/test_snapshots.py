@@ -1,0 +1,81 @@
+"""Snapshots of the main screens, each named for the scenario it shows.
+
+The simulator runs on a fixed manual clock with a fixed seed, so dates,
+elapsed times and activity ids are the same on every run.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from lcs_tui.simulator import demo
+from tests.tui.support import demo_simulator, loaded, make_app
+
+
+async def _ready(pilot: Pilot[None]) -> None:
+    await loaded(pilot)
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
+def _freeze_cursors(pilot: Pilot[None]) -> None:
+    for widget in pilot.app.screen.query(Input):
+        widget.cursor_blink = False
+
+
+def test_main_screen_comfortable_160x48(snap_compare: Any) -> None:
+    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48), run_before=_ready)
+
+
+def test_main_screen_small_terminal_80x24(snap_compare: Any) -> None:
+    assert snap_compare(make_app(demo_simulator()), terminal_size=(80, 24), run_before=_ready)
+
+
+def test_refresh_confirmation_asks_for_the_target_name(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _ready(pilot)
+        await pilot.press("down", "down", "r")  # CONTOSO-TEST highlighted
+        await pilot.click("#continue")
+        await pilot.press(*"CONTOSO-TE")
+        _freeze_cursors(pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
+                        run_before=run_before)
+
+
+def test_export_dialog_explains_an_invalid_name(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _ready(pilot)
+        await pilot.press("down", "e")  # CONTOSO-UAT highlighted
+        pilot.app.screen.query_one("#name", Input).value = "uat golden!"
+        _freeze_cursors(pilot)
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
+                        run_before=run_before)
+
+
+def test_refresh_running_in_the_operations_pane(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _ready(pilot)
+        app = pilot.app
+        await app.service.start_refresh(demo.PROD_ENVIRONMENT_ID,  # type: ignore[attr-defined]
+                                        demo.TEST_ENVIRONMENT_ID)
+        app._show_operations()  # type: ignore[attr-defined]
+        await pilot.pause()
+
+    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
+                        run_before=run_before)
+
+
+def test_help_page(snap_compare: Any) -> None:
+    async def run_before(pilot: Pilot[None]) -> None:
+        await _ready(pilot)
+        await pilot.press("question_mark")
+
+    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
+                        run_before=run_before)

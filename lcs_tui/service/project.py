@@ -3,29 +3,40 @@
 It keeps what LCS last said (environments, backups, recent history), the
 operations the user started or watches, and applies the safety rules:
 client-side checks before any operation-starting call, the journal written
-before the POST, never a retry of that POST, reconciliation after a crash.
+before the POST, never a retry of that POST, reconciliation after a crash or
+a lost answer.
+
+Recovery in one paragraph: an operation is journalled as "Starting" before
+its POST. If the app dies during the POST, the entry is still "Starting" on
+the next start; if the POST's answer was lost, it is "OutcomeUnknown". Both
+have no activity id, so they cannot be polled; instead they are matched
+against the environment's history (type, environment, time window). A match
+gives the entry its activity id and it is watched like any other; no match in
+a history that reaches back far enough makes it "OutcomeUnknown" with a
+message telling the user to check the portal. Nothing is ever sent again.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from lcs_tui.api import (
     DatabaseBackup,
     Environment,
     HistoryEntry,
     LcsClient,
-    LcsConnectionError,
     LcsError,
-    LcsRejected,
     Outcome,
     OutcomeUnknown,
 )
-from lcs_tui.api.models import HISTORY_TYPE_EXPORT, HISTORY_TYPE_REFRESH
+from lcs_tui.api.models import HISTORY_TYPE_EXPORT, HISTORY_TYPE_REFRESH, OperationStarted
 from lcs_tui.service.checks import Problem, export_problems, refresh_problems
-from lcs_tui.service.journal import Journal
+from lcs_tui.service.journal import Journal, JournalError
 from lcs_tui.service.operations import (
     NOT_STARTED_LOCALLY,
     OUTCOME_UNKNOWN,
@@ -36,9 +47,23 @@ from lcs_tui.service.quota import QUOTA_WINDOW, Quota, compute_quota
 
 #: How many history pages to read when looking for the last 24 hours.
 HISTORY_PAGES_FOR_QUOTA = 3
-#: A "Starting" entry matches a history entry that began within this window.
+#: How many pages reconciliation may read to reach back to an old entry.
+HISTORY_PAGES_FOR_RECONCILE = 10
+#: A journal entry matches a history entry that began within this window
+#: around its request time (client and server clocks differ a little).
 RECONCILE_BEFORE = timedelta(minutes=10)
 RECONCILE_AFTER = timedelta(minutes=60)
+#: A "Starting" entry younger than this may still be in its POST (here or in
+#: another copy of the app; the HTTP timeout is 30 s): its absence from the
+#: history proves nothing yet.
+RECONCILE_GRACE = timedelta(minutes=2)
+#: Real seconds between two history reads for unresolved entries of one
+#: environment while watching (the history endpoint allows 6 calls per
+#: environment per 30 s and 6 per project per minute).
+RECONCILE_CHECK_INTERVAL = 60.0
+
+#: `extra` key: when (service clock, ISO) the history last proved an entry absent.
+CHECKED_ABSENT_AT = "checked_absent_at"
 
 
 def utc_now() -> datetime:
@@ -72,6 +97,8 @@ class ProjectService:
         profile: str = "default",
         journal: Journal | None = None,
         now: Callable[[], datetime] = utc_now,
+        monotonic: Callable[[], float] = time.monotonic,
+        reconcile_check_interval: float = RECONCILE_CHECK_INTERVAL,
     ) -> None:
         self.client = client
         self.project_id = project_id
@@ -82,10 +109,39 @@ class ProjectService:
         self.backups: list[DatabaseBackup] = []
         self.history: dict[str, list[HistoryEntry]] = {}
         self.operations: dict[str, TrackedOperation] = {}
+        #: The last journal write that failed after the POST (the operation is
+        #: still watched in memory); None when the journal is healthy.
+        self.journal_problem: str | None = None
+        self.reconcile_check_interval = reconcile_check_interval
+        self._monotonic = monotonic
+        #: How far back each loaded history reaches: None when every page was
+        #: read, else the start of its oldest entry.
+        self._history_reach: dict[str, datetime | None] = {}
+        #: When (service clock) each history was read.
+        self._history_read_at: dict[str, datetime] = {}
+        #: When (real time) each environment's history was last read.
+        self._last_read: dict[str, float] = {}
+        #: Keys of operations whose POST is on its way right now (this process).
+        self._in_flight: set[str] = set()
         if journal is not None:
-            for op in journal.load():
-                if op.profile == profile and op.project_id == project_id:
-                    self.operations[op.key] = op
+            try:
+                journal.prune(now())
+                self._merge_from_journal()
+            except JournalError as exc:
+                self.journal_problem = str(exc)
+
+    @property
+    def journal_notice(self) -> str | None:
+        """Something the user should know about the journal, or None."""
+        notices = [
+            text
+            for text in (
+                self.journal.recovered_from if self.journal is not None else None,
+                self.journal_problem,
+            )
+            if text
+        ]
+        return " ".join(notices) or None
 
     # -- reading ---------------------------------------------------------------
 
@@ -100,20 +156,44 @@ class ProjectService:
         return self.backups
 
     async def load_recent_history(self, environment_id: str) -> list[HistoryEntry]:
-        """History entries of (at least) the last 24 hours, for quota and busy checks."""
+        """History entries of (at least) the last 24 hours, for quota and busy checks.
+
+        Reaches further back when an unresolved journal entry of this
+        environment is older, so that reconciliation can decide about it.
+        """
+        back_to = self.now() - QUOTA_WINDOW
+        max_pages = HISTORY_PAGES_FOR_QUOTA
+        pending = [
+            op.requested_at
+            for op in self._reconcilable()
+            if op.poll_environment_id == environment_id and op.requested_at is not None
+        ]
+        if pending:
+            back_to = min(back_to, min(pending) - RECONCILE_BEFORE)
+            max_pages = max(max_pages, HISTORY_PAGES_FOR_RECONCILE)
+        return await self._read_history(environment_id, back_to=back_to, max_pages=max_pages)
+
+    async def _read_history(
+        self, environment_id: str, *, back_to: datetime, max_pages: int
+    ) -> list[HistoryEntry]:
         entries: list[HistoryEntry] = []
-        horizon = self.now() - QUOTA_WINDOW
-        page_number = 0
-        async for entry in self.client.iter_history(
-            self.project_id, environment_id, max_pages=HISTORY_PAGES_FOR_QUOTA
-        ):
-            entries.append(entry)
-            page_number += 1
-            # History comes newest first in practice; stop once past the window
-            # (the documentation does not promise an order, hence "in practice").
-            if entry.started is not None and entry.started < horizon and len(entries) > 20:
+        complete = False
+        for page in range(1, max_pages + 1):
+            result = await self.client.history_page(self.project_id, environment_id, page)
+            entries.extend(result.items)
+            if not result.has_more or not result.items:
+                complete = True
+                break
+            # History comes newest first in practice (the documentation does
+            # not promise an order): stop once the pages reach past `back_to`.
+            # At least 20 entries, so the busy check sees the recent ones.
+            oldest = _oldest_start(entries)
+            if oldest is not None and oldest < back_to and len(entries) > 20:
                 break
         self.history[environment_id] = entries
+        self._history_reach[environment_id] = None if complete else _oldest_start(entries)
+        self._history_read_at[environment_id] = self.now()
+        self._last_read[environment_id] = self._monotonic()
         return entries
 
     def environment(self, id_or_name: str) -> Environment | None:
@@ -231,22 +311,53 @@ class ProjectService:
             op, lambda: self.client.start_export(self.project_id, env.id, backup_name)
         )
 
-    async def _start(self, op: TrackedOperation, send: Callable[[], object]) -> TrackedOperation:
-        # Written *before* the POST: if the app dies during the call, the entry
-        # is reconciled against the history on the next start, never re-sent.
-        self._save(op)
+    async def _start(self, op: TrackedOperation, send: Callable[[], Any]) -> TrackedOperation:
+        # Written *before* the POST, and durable when `upsert` returns: if the
+        # app dies during the call, the entry is reconciled against the
+        # history on the next start, never re-sent. No journal, no POST.
+        if self.journal is not None:
+            try:
+                self.journal.upsert(op)
+            except JournalError as exc:
+                problem = f"the operation journal cannot be written, so nothing was sent: {exc}"
+                raise ActionRefused([Problem(problem)]) from exc
+        self.operations[op.key] = op
+        self._in_flight.add(op.key)
         try:
-            started = await send()  # type: ignore[misc]
+            started: OperationStarted = await send()
         except OutcomeUnknown as exc:
-            self._save(op.with_changes(status=OUTCOME_UNKNOWN, message=str(exc)))
+            self._save(op.with_changes(status=OUTCOME_UNKNOWN, message=_lost_answer(op, exc)))
             raise
-        except (LcsRejected, LcsConnectionError, LcsError) as exc:
+        except LcsError as exc:
+            # Rejected (IsSuccess false, quota), refused before acting (401,
+            # 4xx) or never sent (connect error): nothing started in LCS.
             self._save(
                 op.with_changes(
                     status=NOT_STARTED_LOCALLY, message=str(exc), finished_at=self.now()
                 )
             )
             raise
+        except BaseException as exc:
+            if _is_sign_in_error(exc):
+                # The token is fetched before the request goes out, and a 401
+                # means LCS did not act: nothing was started.
+                self._save(
+                    op.with_changes(
+                        status=NOT_STARTED_LOCALLY, message=str(exc), finished_at=self.now()
+                    )
+                )
+            else:
+                # Cancelled (the app is closing) or an unexpected failure after
+                # the request may have gone out: only the history can tell.
+                self._save(
+                    op.with_changes(
+                        status=OUTCOME_UNKNOWN,
+                        message=_lost_answer(op, exc),
+                    )
+                )
+            raise
+        finally:
+            self._in_flight.discard(op.key)
         op = op.with_changes(
             activity_id=started.activity_id, status="NotStarted", started_at=self.now()
         )
@@ -254,9 +365,23 @@ class ProjectService:
         return op
 
     def _save(self, op: TrackedOperation) -> None:
+        """Record a change: in memory always, in the journal when it can be written.
+
+        After the POST a failing journal must not stop watching: the change is
+        kept in memory and the problem is reported (`journal_problem`); after
+        a crash the entry is reconciled from the history instead.
+        """
         self.operations[op.key] = op
-        if self.journal is not None:
+        if self.journal is None:
+            return
+        try:
             self.journal.upsert(op)
+        except JournalError as exc:
+            self.journal_problem = (
+                f"{exc} — changes are kept in memory only until the journal works again"
+            )
+        else:
+            self.journal_problem = None
 
     # -- watching ----------------------------------------------------------------
 
@@ -292,28 +417,61 @@ class ProjectService:
     def forget(self, key: str) -> None:
         self.operations.pop(key, None)
         if self.journal is not None:
-            self.journal.remove(key)
+            try:
+                self.journal.remove(key)
+            except JournalError as exc:
+                self.journal_problem = str(exc)
 
     def active_operations(self) -> list[TrackedOperation]:
-        return [op for op in self.operations.values() if op.needs_watching]
+        """Operations worth asking LCS about on the next watch tick.
+
+        Those with an activity id that have not finished (`poll` asks for
+        their status), and those still waiting for reconciliation against the
+        history (`poll` reads the history now and then — see
+        `RECONCILE_CHECK_INTERVAL` — until they are found or proven absent).
+        """
+        return [
+            op
+            for op in self.operations.values()
+            if op.needs_watching or (op.key not in self._in_flight and self._still_checking(op))
+        ]
 
     async def poll(self, op: TrackedOperation) -> StatusChange | None:
-        """Ask LCS for one operation's status; return the change, if any."""
-        if op.activity_id is None:
-            return None
+        """Ask LCS about one operation; return the change, if any.
+
+        With an activity id: its status. Without one (see `active_operations`):
+        the environment's history, to reconcile it.
+        """
+        current = self.operations.get(op.key, op)
+        if current.activity_id is None:
+            if op.key in self._in_flight or not current.needs_reconciling:
+                return _change(op, current)
+            env_id = current.poll_environment_id
+            if self._history_is_stale(env_id, current):
+                await self.load_recent_history(env_id)
+            self._reconcile_environment(env_id)
+            return _change(op, self.operations.get(op.key, current))
+        if current.finished:
+            return _change(op, current)
         report = await self.client.operation_status(
-            self.project_id, op.poll_environment_id, op.activity_id
+            self.project_id, current.poll_environment_id, current.activity_id
         )
-        after = op.with_changes(status=report.status.word)
+        # A poll that raced with another change of the same operation (a
+        # reconciliation, another poll) must not undo it.
+        current = self.operations.get(op.key, current)
+        after = current.with_changes(status=report.status.word)
         if report.status.finished:
             after = after.with_changes(finished_at=report.completion_date or self.now())
-        if after == op:
-            return None
-        self._save(after)
-        return StatusChange(op, after)
+        if after != current:
+            self._save(after)
+        return _change(op, after)
 
     def adopt_running_from_history(self) -> list[TrackedOperation]:
         """Watch refreshes and exports found running in the loaded history."""
+        # Unresolved journal entries get first pick: a running operation in
+        # the history may be the one whose answer was lost, and adopting it as
+        # "discovered" would track it twice.
+        self.reconcile_starting()
         adopted: list[TrackedOperation] = []
         known = {op.activity_id.lower() for op in self.operations.values() if op.activity_id}
         for env_id, entries in self.history.items():
@@ -332,40 +490,189 @@ class ProjectService:
         return adopted
 
     def reconcile_starting(self) -> list[TrackedOperation]:
-        """Resolve "Starting" entries left by a crash during the POST.
+        """Resolve entries without activity id against the loaded history.
 
-        Uses the loaded history of each entry's environment: a database
-        operation of the same kind that began around the request time and is
-        not tracked yet is adopted; otherwise the entry becomes "outcome
-        unknown". Nothing is ever sent again.
+        Covers "Starting" entries (the app stopped during the POST) and
+        "OutcomeUnknown" ones (the answer was lost). A database operation of
+        the same kind and environment that began around the request time and
+        is not tracked yet is adopted with its activity id. Without a match,
+        a "Starting" entry becomes "OutcomeUnknown" — but only once the
+        history reaches back past the request and the request is older than
+        `RECONCILE_GRACE`; an environment whose history is not loaded leaves
+        its entries as they are. Nothing is ever sent again.
+
+        Also picks up operations another copy of the app wrote to the journal
+        meanwhile. Returns the entries that changed.
         """
-        resolved: list[TrackedOperation] = []
+        self._merge_from_journal()
+        changed: list[TrackedOperation] = []
+        for env_id in {op.poll_environment_id for op in self._reconcilable()}:
+            changed.extend(self._reconcile_environment(env_id))
+        return changed
+
+    async def reconcile(self) -> list[TrackedOperation]:
+        """Read whatever history is missing, then `reconcile_starting()`.
+
+        For callers that do not load every history anyway (scripting
+        commands). Returns the entries that changed.
+        """
+        self._merge_from_journal()
+        for env_id in sorted({op.poll_environment_id for op in self._reconcilable()}):
+            if not self._history_covers(env_id, self._oldest_pending(env_id)):
+                await self.load_recent_history(env_id)
+        return self.reconcile_starting()
+
+    # -- reconciliation internals -------------------------------------------------
+
+    def _reconcilable(self) -> list[TrackedOperation]:
+        return [
+            op
+            for op in self.operations.values()
+            if op.needs_reconciling and op.key not in self._in_flight
+        ]
+
+    def _still_checking(self, op: TrackedOperation) -> bool:
+        """Unresolved, and the history might still show it (see `_conclusive`)."""
+        if not op.needs_reconciling:
+            return False
+        checked = _checked_absent_at(op)
+        if checked is None:
+            return True
+        # Proven absent long enough after the request: the operation would
+        # have shown up by now. Reloading still re-checks, at no extra cost.
+        return op.requested_at is not None and checked < op.requested_at + RECONCILE_AFTER
+
+    def _history_is_stale(self, env_id: str, op: TrackedOperation) -> bool:
+        """Whether watching should read `env_id`'s history again for `op`.
+
+        Yes when none was read since the request (it cannot show the
+        operation), else at most every `reconcile_check_interval` real
+        seconds: the history endpoint's limits are tight and shared with the
+        app's own loading.
+        """
+        read_at = self._history_read_at.get(env_id)
+        if read_at is None or op.requested_at is None or read_at <= op.requested_at:
+            return True
+        last = self._last_read.get(env_id)
+        return last is None or self._monotonic() - last >= self.reconcile_check_interval
+
+    def _oldest_pending(self, env_id: str) -> datetime | None:
+        times = [
+            op.requested_at
+            for op in self._reconcilable()
+            if op.poll_environment_id == env_id and op.requested_at is not None
+        ]
+        return min(times) if times else None
+
+    def _history_covers(self, env_id: str, requested_at: datetime | None) -> bool:
+        """The loaded history of `env_id` reaches back past a request at `requested_at`."""
+        if env_id not in self.history:
+            return False
+        reach = self._history_reach.get(env_id)
+        if reach is None or requested_at is None:
+            return True
+        return reach <= requested_at - RECONCILE_BEFORE
+
+    def _reconcile_environment(self, env_id: str) -> list[TrackedOperation]:
+        entries = self.history.get(env_id)
+        if entries is None:
+            return []  # not loaded (yet, or it failed): leave the entries as they are
+        read_at = self._history_read_at.get(env_id, self.now())
         tracked = {op.activity_id.lower() for op in self.operations.values() if op.activity_id}
-        for op in list(self.operations.values()):
-            if op.status != STARTING or op.activity_id is not None:
+        changed: list[TrackedOperation] = []
+        pending = sorted(
+            (op for op in self._reconcilable() if op.poll_environment_id == env_id),
+            key=lambda op: op.requested_at or datetime.min,
+        )
+        for op in pending:
+            fixed = self._reconcile_one(op, entries, tracked, read_at)
+            if fixed is not None and fixed != op:
+                self._save(fixed)
+                changed.append(fixed)
+        return changed
+
+    def _reconcile_one(
+        self,
+        op: TrackedOperation,
+        entries: list[HistoryEntry],
+        tracked: set[str],
+        read_at: datetime,
+    ) -> TrackedOperation | None:
+        wanted = HISTORY_TYPE_REFRESH if op.kind == "refresh" else HISTORY_TYPE_EXPORT
+        match = _find_match(entries, wanted, op, tracked)
+        if match is not None and match.activity_id:
+            tracked.add(match.activity_id.lower())
+            found = "found in the environment history " + (
+                "after a restart" if op.status == STARTING else "although LCS's answer was lost"
+            )
+            return op.with_changes(
+                activity_id=match.activity_id,
+                status=match.status.word,
+                started_at=match.started,
+                finished_at=(match.ended or read_at) if match.status.finished else None,
+                message=found,
+            )
+        if op.requested_at is not None:
+            if not self._history_covers(op.poll_environment_id, op.requested_at):
+                return None  # the history read does not reach back far enough to tell
+            if read_at < op.requested_at + RECONCILE_GRACE:
+                return None  # the POST may still be on its way: too early to tell
+        extra = {**op.extra, CHECKED_ABSENT_AT: read_at.isoformat()}
+        if op.status == STARTING:
+            return op.with_changes(
+                status=OUTCOME_UNKNOWN,
+                extra=extra,
+                message=(
+                    "lcs-tui stopped while starting this operation, and the history of "
+                    f"{op.environment_name} in LCS shows no matching operation (checked "
+                    f"{read_at:%Y-%m-%d %H:%M} UTC). It was probably not started: check the "
+                    "environment's history in the LCS portal before starting it again."
+                ),
+            )
+        message = op.message
+        if op.requested_at is None or read_at >= op.requested_at + RECONCILE_AFTER:
+            message = (
+                f"LCS's answer to this request was lost, and the history of "
+                f"{op.environment_name} still shows no matching operation (checked "
+                f"{read_at:%Y-%m-%d %H:%M} UTC): it was most likely not started. Check the "
+                "environment's history in the LCS portal before starting it again."
+            )
+        return op.with_changes(extra=extra, message=message)
+
+    def _merge_from_journal(self) -> None:
+        """Take in what another copy of the app (or a scripting command) journalled.
+
+        Entries this process does not know are added. For a known one, the
+        journal's version wins only when it knows more: an activity id where
+        ours has none, or a final status where ours is still running.
+        """
+        if self.journal is None:
+            return
+        try:
+            stored = self.journal.load()
+        except JournalError as exc:
+            self.journal_problem = str(exc)
+            return
+        for op in stored:
+            if op.profile != self.profile or op.project_id != self.project_id:
                 continue
-            entries = self.history.get(op.poll_environment_id)
-            if entries is None:
-                continue
-            wanted = HISTORY_TYPE_REFRESH if op.kind == "refresh" else HISTORY_TYPE_EXPORT
-            match = _find_match(entries, wanted, op.requested_at, tracked)
-            if match is not None and match.activity_id:
-                fixed = op.with_changes(
-                    activity_id=match.activity_id,
-                    status=match.status.word,
-                    started_at=match.started,
-                    message="found in the environment history after a restart",
-                )
-                tracked.add(match.activity_id.lower())
-            else:
-                fixed = op.with_changes(
-                    status=OUTCOME_UNKNOWN,
-                    message="the app stopped while starting this operation and LCS's history "
-                    "shows no matching operation; check the LCS portal before retrying",
-                )
-            self._save(fixed)
-            resolved.append(fixed)
-        return resolved
+            mine = self.operations.get(op.key)
+            if mine is None:
+                if not self._duplicate_of_tracked(op):
+                    self.operations[op.key] = op
+            elif op.key not in self._in_flight and (
+                (mine.activity_id is None and op.activity_id is not None)
+                or (op.finished and not mine.finished)
+            ):
+                self.operations[op.key] = op
+
+    def _duplicate_of_tracked(self, op: TrackedOperation) -> bool:
+        if op.activity_id is None:
+            return False
+        wanted = op.activity_id.lower()
+        return any(
+            o.activity_id and o.activity_id.lower() == wanted for o in self.operations.values()
+        )
 
     # -- environments ------------------------------------------------------------
 
@@ -376,21 +683,78 @@ class ProjectService:
         return (await self.client.stop_environment(self.project_id, environment_id)).activity_id
 
 
+def _change(before: TrackedOperation, after: TrackedOperation) -> StatusChange | None:
+    return None if after == before else StatusChange(before, after)
+
+
+def _oldest_start(entries: Iterable[HistoryEntry]) -> datetime | None:
+    starts = [h.started for h in entries if h.started is not None]
+    return min(starts) if starts else None
+
+
+def _checked_absent_at(op: TrackedOperation) -> datetime | None:
+    raw = op.extra.get(CHECKED_ABSENT_AT)
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+
+
+def _lost_answer(op: TrackedOperation, exc: BaseException | None) -> str:
+    if isinstance(exc, LcsError):
+        what = exc.message
+    elif exc is None or isinstance(exc, asyncio.CancelledError):
+        what = "lcs-tui was interrupted while LCS was being asked to start it"
+    else:
+        what = f"the request failed unexpectedly after it may have reached LCS ({exc})"
+    return (
+        f"Outcome unknown: {what}. LCS may or may not have started it. lcs-tui checks the "
+        f"history of {op.environment_name} and watches the operation if it shows up; until "
+        "then, check that history in the LCS portal before trying again."
+    )
+
+
+def _is_sign_in_error(exc: BaseException) -> bool:
+    # Imported here: the service must not load MSAL and friends at import time.
+    from lcs_tui.auth.errors import SignInError
+
+    return isinstance(exc, SignInError)
+
+
 def _find_match(
     entries: Iterable[HistoryEntry],
     wanted_type: str,
-    requested_at: datetime | None,
+    op: TrackedOperation,
     tracked: set[str],
 ) -> HistoryEntry | None:
+    """The untracked history entry most likely to be `op`, or None.
+
+    Same type, started within the window around the request; the closest in
+    time wins, and an entry whose name mentions the backup (export) or source
+    (refresh) beats one that does not — the name format is undocumented, so
+    it only breaks ties, it never excludes.
+    """
+    requested_at = op.requested_at
     if requested_at is None:
         return None
-    for h in entries:
-        if (
-            h.type == wanted_type
-            and h.started is not None
-            and h.activity_id
-            and h.activity_id.lower() not in tracked
-            and requested_at - RECONCILE_BEFORE <= h.started <= requested_at + RECONCILE_AFTER
-        ):
-            return h
-    return None
+    hint = (op.backup_name if op.kind == "export" else op.source_name) or ""
+    candidates = [
+        h
+        for h in entries
+        if h.type == wanted_type
+        and h.started is not None
+        and h.activity_id
+        and h.activity_id.lower() not in tracked
+        and requested_at - RECONCILE_BEFORE <= h.started <= requested_at + RECONCILE_AFTER
+    ]
+    if not candidates:
+        return None
+
+    def rank(h: HistoryEntry) -> tuple[int, float]:
+        named = bool(hint) and hint.lower() in (h.name or "").lower()
+        assert h.started is not None
+        return (0 if named else 1, abs((h.started - requested_at).total_seconds()))
+
+    return min(candidates, key=rank)

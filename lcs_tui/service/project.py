@@ -121,6 +121,11 @@ class ProjectService:
         self._history_read_at: dict[str, datetime] = {}
         #: When (real time) each environment's history was last read.
         self._last_read: dict[str, float] = {}
+        #: Operation starts asked of each environment, and how many of them had
+        #: been asked when its history read (the last one) began: a read that
+        #: began before a POST cannot show that operation.
+        self._starts_asked: dict[str, int] = {}
+        self._starts_seen: dict[str, int] = {}
         #: Keys of operations whose POST is on its way right now (this process).
         self._in_flight: set[str] = set()
         if journal is not None:
@@ -176,6 +181,7 @@ class ProjectService:
     async def _read_history(
         self, environment_id: str, *, back_to: datetime, max_pages: int
     ) -> list[HistoryEntry]:
+        asked = self._starts_asked.get(environment_id, 0)
         entries: list[HistoryEntry] = []
         complete = False
         for page in range(1, max_pages + 1):
@@ -194,6 +200,7 @@ class ProjectService:
         self._history_reach[environment_id] = None if complete else _oldest_start(entries)
         self._history_read_at[environment_id] = self.now()
         self._last_read[environment_id] = self._monotonic()
+        self._starts_seen[environment_id] = asked
         return entries
 
     def environment(self, id_or_name: str) -> Environment | None:
@@ -323,6 +330,8 @@ class ProjectService:
                 raise ActionRefused([Problem(problem)]) from exc
         self.operations[op.key] = op
         self._in_flight.add(op.key)
+        env_id = op.poll_environment_id
+        self._starts_asked[env_id] = self._starts_asked.get(env_id, 0) + 1
         try:
             started: OperationStarted = await send()
         except OutcomeUnknown as exc:
@@ -545,13 +554,12 @@ class ProjectService:
     def _history_is_stale(self, env_id: str, op: TrackedOperation) -> bool:
         """Whether watching should read `env_id`'s history again for `op`.
 
-        Yes when none was read since the request (it cannot show the
-        operation), else at most every `reconcile_check_interval` real
-        seconds: the history endpoint's limits are tight and shared with the
-        app's own loading.
+        Yes when none was read since an operation was requested there (it
+        cannot show the operation), else at most every
+        `reconcile_check_interval` real seconds: the history endpoint's limits
+        are tight and shared with the app's own loading.
         """
-        read_at = self._history_read_at.get(env_id)
-        if read_at is None or op.requested_at is None or read_at <= op.requested_at:
+        if self._starts_seen.get(env_id, -1) < self._starts_asked.get(env_id, 0):
             return True
         last = self._last_read.get(env_id)
         return last is None or self._monotonic() - last >= self.reconcile_check_interval

@@ -93,6 +93,7 @@ def failure_from(exc: BaseException, profile: Profile | None = None) -> Failure 
         LcsThrottled,
         OutcomeUnknown,
         QuotaExceeded,
+        TokenUnavailable,
     )
     from lcs_tui.auth import SignInError
     from lcs_tui.config import ConfigError
@@ -118,12 +119,21 @@ def failure_from(exc: BaseException, profile: Profile | None = None) -> Failure 
             "(lcs-tui history ENV) or the LCS portal to see whether the operation started",
             exc.activity_id,
         )
+    if isinstance(exc, TokenUnavailable):
+        # The client wraps the sign-in layer's failure; explain that one.
+        cause = exc.__cause__
+        if cause is not None and not isinstance(cause, TokenUnavailable):
+            explained = failure_from(cause, profile)
+            if explained is not None:
+                return explained
+        return Failure(exit_codes.SIGN_IN, exc.message, exc.hint or "sign in: lcs-tui login")
     if isinstance(exc, LcsAuthError):
+        # 401 even after a renewal: signed in, but the token does not fit the project.
         if profile is not None:
             from lcs_tui.auth import explain_api_401
 
-            explained = explain_api_401(profile)
-            return Failure(exit_codes.SIGN_IN, explained.message, explained.hint)
+            refused = explain_api_401(profile)
+            return Failure(exit_codes.SIGN_IN, refused.message, refused.hint)
         return Failure(exit_codes.SIGN_IN, exc.message, exc.hint)
     if isinstance(exc, LcsThrottled):
         return Failure(

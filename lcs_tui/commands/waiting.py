@@ -20,9 +20,10 @@ from lcs_tui.api import (
     LcsMalformedResponse,
     LcsThrottled,
     OperationStatus,
+    TokenUnavailable,
 )
 from lcs_tui.commands import exit_codes
-from lcs_tui.commands.failures import Failure
+from lcs_tui.commands.failures import Failure, failure_from
 from lcs_tui.commands.output import err
 from lcs_tui.commands.runtime import Runtime
 
@@ -76,7 +77,9 @@ class Watch:
         while True:
             try:
                 word, completed = await self.poll()
-            except TRANSIENT as exc:
+            except (*TRANSIENT, TokenUnavailable) as exc:
+                if isinstance(exc, TokenUnavailable) and not _unreachable(exc):
+                    raise  # only signing in again can fix it
                 unreachable_since = unreachable_since if unreachable_since is not None else mono()
                 err(f"{self._stamp()}  {self.label}: status check failed ({exc.message}); retrying")
                 if mono() - unreachable_since >= UNREACHABLE_LIMIT:
@@ -120,3 +123,9 @@ class Watch:
 
     def _stamp(self, at: datetime | None = None) -> str:
         return f"{at or self.now():%Y-%m-%d %H:%M:%S}Z"
+
+
+def _unreachable(exc: TokenUnavailable) -> bool:
+    """A token renewal that failed because the sign-in service was unreachable."""
+    failure = failure_from(exc)
+    return failure is not None and failure.code == exit_codes.UNAVAILABLE

@@ -12,7 +12,14 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from lcs_tui.simulator import demo
-from tests.tui.support import demo_simulator, loaded, make_app
+from tests.tui.support import BellCountingApp, demo_simulator, loaded
+from tests.tui.support import make_app as make_live_app
+
+
+def make_app() -> BellCountingApp:
+    # No background polling: every poll draws ids and times from the simulator,
+    # so the picture would depend on how fast the machine is.
+    return make_live_app(demo_simulator(), poll_interval=3600)
 
 
 async def _ready(pilot: Pilot[None]) -> None:
@@ -27,11 +34,11 @@ def _freeze_cursors(pilot: Pilot[None]) -> None:
 
 
 def test_main_screen_comfortable_160x48(snap_compare: Any) -> None:
-    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48), run_before=_ready)
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_ready)
 
 
 def test_main_screen_small_terminal_80x24(snap_compare: Any) -> None:
-    assert snap_compare(make_app(demo_simulator()), terminal_size=(80, 24), run_before=_ready)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_ready)
 
 
 def test_refresh_confirmation_asks_for_the_target_name(snap_compare: Any) -> None:
@@ -43,8 +50,7 @@ def test_refresh_confirmation_asks_for_the_target_name(snap_compare: Any) -> Non
         _freeze_cursors(pilot)
         await pilot.pause()
 
-    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
-                        run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
 
 def test_export_dialog_explains_an_invalid_name(snap_compare: Any) -> None:
@@ -55,21 +61,21 @@ def test_export_dialog_explains_an_invalid_name(snap_compare: Any) -> None:
         _freeze_cursors(pilot)
         await pilot.pause()
 
-    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
-                        run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
 
 def test_refresh_running_in_the_operations_pane(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await _ready(pilot)
         app = pilot.app
-        await app.service.start_refresh(demo.PROD_ENVIRONMENT_ID,  # type: ignore[attr-defined]
-                                        demo.TEST_ENVIRONMENT_ID)
+        await app.service.start_refresh(
+            demo.PROD_ENVIRONMENT_ID,  # type: ignore[attr-defined]
+            demo.TEST_ENVIRONMENT_ID,
+        )
         app._show_operations()  # type: ignore[attr-defined]
         await pilot.pause()
 
-    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
-                        run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
 
 def test_help_page(snap_compare: Any) -> None:
@@ -77,5 +83,4 @@ def test_help_page(snap_compare: Any) -> None:
         await _ready(pilot)
         await pilot.press("question_mark")
 
-    assert snap_compare(make_app(demo_simulator()), terminal_size=(160, 48),
-                        run_before=run_before)
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

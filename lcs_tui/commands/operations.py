@@ -311,9 +311,17 @@ async def _export(ctx: Context) -> int:
 
 
 def _failed_to_start(ctx: Context, view: OperationView, exc: Exception) -> int:
+    from lcs_tui.service.journal import JournalError
     from lcs_tui.service.project import ActionRefused
 
-    if isinstance(exc, ActionRefused):
+    if isinstance(exc, ActionRefused) and isinstance(exc.__cause__, JournalError):
+        # No journal entry, no POST: a local problem, and nothing was sent.
+        failure = Failure(
+            exit_codes.CONFIG,
+            exc.problems[0].message,
+            "make the state directory writable (or point LCS_TUI_STATE_DIR elsewhere)",
+        )
+    elif isinstance(exc, ActionRefused):
         # Checked just before, so only a change in between gets here.
         failure = _refused(exc.problems, None)
     else:

@@ -176,10 +176,17 @@ def run_command(args: argparse.Namespace, command: str, body: Body) -> int:
     try:
         workspace = runtime.open_workspace(args)
         profile = workspace.profile
-        _warn_about_journal(workspace)
+        notice = workspace.service.journal_notice
+        if notice:
+            err(f"warning: {notice}")
         try:
             return asyncio.run(_run(Context(command, args, workspace, runtime), body))
         finally:
+            problem = workspace.service.journal_problem
+            if problem and problem != notice:
+                # Written after the POST failed: the operation runs; only the
+                # local record of it is incomplete.
+                err(f"warning: the operation journal: {problem}")
             for warning in workspace.session.warnings:
                 err(f"warning: {warning}")
             workspace.session.close()
@@ -220,12 +227,6 @@ def report_failure(args: argparse.Namespace, command: str, failure: Failure) -> 
                 "error": failure.to_json(),
             }
         )
-
-
-def _warn_about_journal(workspace: Workspace) -> None:
-    journal = workspace.service.journal
-    if journal is not None and journal.recovered_from:
-        err(f"warning: {journal.recovered_from}")
 
 
 def sign_in(workspace: Workspace) -> None:

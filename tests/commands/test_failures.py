@@ -193,3 +193,18 @@ def test_the_validator_rejects_what_it_should() -> None:
     for expected in ("undocumented key 'extra'", "exit_code", "frees_at", "kind"):
         assert expected in found
     assert problems({}, "lcs-tui/error/v1")
+
+
+def test_unwritable_journal_is_4_and_nothing_is_sent(
+    harness: Harness, isolated_dirs: dict[str, object]
+) -> None:
+    from pathlib import Path
+
+    blocker = Path(str(isolated_dirs["state"])) / "a-file"
+    blocker.write_text("not a directory")
+    harness.monkeypatch.setenv("LCS_TUI_STATE_DIR", str(blocker / "lcs-tui"))
+    result = harness.run("refresh", "--source", PROD, "--target", TEST, "--yes", "--json")
+    assert result.code == exit_codes.CONFIG, result.err
+    assert_valid(result.json, "lcs-tui/refresh/v1")
+    assert "nothing was sent" in result.json["error"]["message"]
+    assert harness.api_operations() == []

@@ -121,3 +121,29 @@ def test_profile_given_before_or_after_the_command(harness: Harness) -> None:
     harness.run("--profile", "before", "envs")
     harness.run("envs", "--profile", "after")
     assert seen == ["before", "after"]
+
+
+def test_backups_download_is_wired_under_backups_when_its_module_exists(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Another part of the project provides `add_download_parser(subparsers)`."""
+    import argparse
+    import sys
+    import types
+
+    from lcs_tui.cli import build_parser
+    from lcs_tui.commands.reading import DOWNLOAD_MODULE
+
+    def add_download_parser(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+        download = actions.add_parser("download")
+        download.add_argument("name")
+        download.set_defaults(func=lambda args: 42)
+
+    fake = types.ModuleType(DOWNLOAD_MODULE)
+    fake.add_download_parser = add_download_parser  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, DOWNLOAD_MODULE, fake)
+    parser = build_parser()
+    download = parser.parse_args(["backups", "download", "uat-golden"])
+    assert download.func(download) == 42 and download.name == "uat-golden"
+    listing = parser.parse_args(["backups", "--latest", "--json"])
+    assert listing.latest and listing.json and listing.func is not download.func

@@ -359,6 +359,9 @@ async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bo
     from lcs_tui.commands.waiting import Watch, Watched
 
     view.waited = True
+    given = ctx.args.interval
+    if given is not None and given < ctx.interval:
+        err(f"note: polling every {ctx.interval:g} s, the shortest interval used against LCS")
     watch = Watch(
         label=view.label,
         poll=poll,

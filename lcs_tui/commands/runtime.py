@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 PASSWORD_ENV = "LCS_TUI_PASSWORD"
 CLIENT_SECRET_ENV = "LCS_TUI_CLIENT_SECRET"
+#: The shortest --interval used against LCS's own hosts.
+MIN_LCS_INTERVAL = 5.0
 #: The demo's simulated seconds per real second (the TUI's default).
 DEMO_TIME_SCALE = 120.0
 
@@ -83,8 +85,18 @@ class Context:
 
     @property
     def interval(self) -> float:
+        """Seconds between status polls: --interval, else the workspace's default.
+
+        Against Microsoft's own LCS hosts never below MIN_LCS_INTERVAL: an
+        operation takes hours, and a pipeline must not hammer the service.
+        """
+        from lcs_tui.config import CUSTOM
+
         given = getattr(self.args, "interval", None)
-        return float(given) if given is not None else self.workspace.poll_interval
+        if given is None:
+            return self.workspace.poll_interval
+        real_lcs = not self.workspace.demo and self.workspace.profile.geography != CUSTOM
+        return max(float(given), MIN_LCS_INTERVAL) if real_lcs else float(given)
 
     def failure(self, exc: BaseException) -> Failure | None:
         return failure_from(exc, self.workspace.profile)
@@ -162,7 +174,8 @@ def add_wait_options(parser: argparse.ArgumentParser, *, optional_wait: bool) ->
         "--interval",
         type=positive_seconds,
         metavar="S",
-        help="with --wait: seconds between status checks (default 30; 2 with --demo)",
+        help="with --wait: seconds between status checks (default 30, at least "
+        f"{MIN_LCS_INTERVAL:g} against LCS; 2 with --demo)",
     )
 
 

@@ -374,3 +374,13 @@ def _harness(
     made = Harness(sim, sim.clock, capsys, monkeypatch, profile=contoso_profile())
     made.install()
     return made
+
+
+def test_interval_has_a_floor_against_real_lcs_hosts(harness: Harness) -> None:
+    result = harness.run(
+        "refresh", "--source", PROD, "--target", TEST, "--yes", "--wait",
+        "--interval", "0.5", "--timeout", "12",
+    )  # fmt: skip
+    assert result.code == exit_codes.TIMED_OUT
+    assert harness.sleeps == [5, 5, 2]
+    assert "polling every 5 s" in result.err

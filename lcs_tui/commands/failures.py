@@ -59,10 +59,7 @@ class Failure:
 
     def print(self) -> None:
         """For people (and pipeline logs): on stderr, whatever the output format."""
-        err(f"error: {self.message}")
-        if len(self.problems) > 1:
-            for problem in self.problems:
-                err(f"  - {problem}")
+        err(f"error: {self.message}")  # problems, if any, are part of the message
         if self.activity_id:
             err(f"OperationActivityId: {self.activity_id}")
         if self.frees_at:

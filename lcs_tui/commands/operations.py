@@ -231,7 +231,7 @@ async def _prepare_checks(ctx: Context, env_ids: list[str]) -> None:
 
 
 def _refused(problems: list[Problem], quota: Quota | None) -> Failure:
-    messages = tuple(p.message for p in problems)
+    messages = tuple(dict.fromkeys(p.message for p in problems))  # source == target: once
     if quota is not None and quota.left == 0 and len(problems) == 1:
         # The same situation LCS would answer with its quota message: exit 6.
         return Failure(
@@ -243,7 +243,7 @@ def _refused(problems: list[Problem], quota: Quota | None) -> Failure:
         )
     return Failure(
         exit_codes.REFUSED,
-        f"not sent to LCS: {messages[0]}" if len(messages) == 1 else "not sent to LCS:",
+        "not sent to LCS: " + "; ".join(messages),
         "nothing was started; fix the above and run the command again",
         problems=messages,
     )

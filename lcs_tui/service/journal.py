@@ -51,7 +51,7 @@ KEEP_FINISHED = timedelta(days=7)
 #: How long an entry whose outcome stayed unknown is kept (the user may forget it sooner).
 KEEP_UNRESOLVED = timedelta(days=30)
 #: Longest wait for another process's lock before giving up with JournalError.
-LOCK_TIMEOUT = 10.0
+LOCK_TIMEOUT = 5.0
 #: Without a real lock (exotic platforms), temporary files younger than this may
 #: belong to a live writer and are left alone.
 _UNLOCKED_TMP_AGE = 60.0

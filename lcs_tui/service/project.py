@@ -586,7 +586,15 @@ class ProjectService:
         if entries is None:
             return []  # not loaded (yet, or it failed): leave the entries as they are
         read_at = self._history_read_at.get(env_id, self.now())
-        tracked = {op.activity_id.lower() for op in self.operations.values() if op.activity_id}
+        # Activity ids already claimed by operations started here. One that is
+        # only watched as "discovered" (adopted from the history, or watched by
+        # id by a user checking the portal) may still be this entry's own
+        # operation: the entry takes it over, so it is not tracked twice.
+        tracked = {
+            op.activity_id.lower()
+            for op in self.operations.values()
+            if op.activity_id and not op.discovered
+        }
         changed: list[TrackedOperation] = []
         pending = sorted(
             (op for op in self._reconcilable() if op.poll_environment_id == env_id),
@@ -609,17 +617,33 @@ class ProjectService:
         wanted = HISTORY_TYPE_REFRESH if op.kind == "refresh" else HISTORY_TYPE_EXPORT
         match = _find_match(entries, wanted, op, tracked)
         if match is not None and match.activity_id:
-            tracked.add(match.activity_id.lower())
+            activity = match.activity_id.lower()
+            tracked.add(activity)
             found = "found in the environment history " + (
                 "after a restart" if op.status == STARTING else "although LCS's answer was lost"
             )
-            return op.with_changes(
+            fixed = op.with_changes(
                 activity_id=match.activity_id,
                 status=match.status.word,
                 started_at=match.started,
                 finished_at=(match.ended or read_at) if match.status.finished else None,
                 message=found,
             )
+            duplicate = next(
+                (
+                    o
+                    for o in self.operations.values()
+                    if o.key != op.key and o.activity_id and o.activity_id.lower() == activity
+                ),
+                None,
+            )
+            if duplicate is not None:
+                # Its status was polled, so it may be newer than the history's.
+                fixed = fixed.with_changes(
+                    status=duplicate.status, finished_at=duplicate.finished_at
+                )
+                self.forget(duplicate.key)
+            return fixed
         if op.requested_at is not None:
             if not self._history_covers(op.poll_environment_id, op.requested_at):
                 return None  # the history read does not reach back far enough to tell

@@ -173,3 +173,22 @@ async def test_an_answer_lost_for_a_request_lcs_never_got_ends_as_unknown(
     assert service.active_operations() == []
     assert refresh_posts(rig.sim) == 1
     await rig.aclose()
+
+
+async def test_watching_the_lost_operation_by_hand_does_not_track_it_twice(
+    tmp_path: Path,
+) -> None:
+    # The user looked in the portal and typed the activity id into "Watch id"
+    # before lcs-tui matched the entry itself.
+    rig = make_rig(tmp_path / "journal.json")
+    await drop_the_answer_of_a_refresh(rig)
+    (unknown,) = rig.service.operations.values()
+    activity = rig.sim.operations()[-1].activity_id
+    rig.service.watch(activity, TEST, kind="operation")
+    assert len(rig.service.operations) == 2
+    await rig.service.poll(unknown)
+    (only,) = rig.service.operations.values()
+    assert only.key == unknown.key and only.activity_id == activity
+    assert only.title() == "refresh CONTOSO-PROD→CONTOSO-TEST"  # what the user asked for
+    assert [o.key for o in Journal(rig.journal.path).load()] == [unknown.key]
+    await rig.aclose()

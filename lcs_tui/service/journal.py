@@ -99,9 +99,9 @@ class JournalError(Exception):
 
 
 class Journal:
-    def __init__(self, path: Path, *, lock_timeout: float = LOCK_TIMEOUT) -> None:
+    def __init__(self, path: Path, *, lock_timeout: float | None = None) -> None:
         self.path = path
-        self.lock_timeout = lock_timeout
+        self.lock_timeout = LOCK_TIMEOUT if lock_timeout is None else lock_timeout
         #: A message for the user when the journal was not what it should be:
         #: set aside as corrupt, written by a newer version, or with entries
         #: that could not be read. None when all is well.

@@ -1,0 +1,102 @@
+"""When the journal itself fails: nothing is sent without it, watching goes on without it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from lcs_tui.service.journal import SCHEMA_VERSION, Journal, JournalError
+from lcs_tui.service.operations import TrackedOperation
+from lcs_tui.service.project import ActionRefused
+from tests.recovery.support import PROD, TEST, Rig, load, make_rig
+
+
+class BrokenJournal(Journal):
+    """A journal whose writes fail from a given moment (disk full, permissions)."""
+
+    broken = False
+
+    def upsert(self, operation: TrackedOperation) -> None:
+        if self.broken:
+            raise JournalError(f"cannot write the journal {self.path}: No space left on device")
+        super().upsert(operation)
+
+
+def with_broken_journal(rig: Rig) -> BrokenJournal:
+    journal = BrokenJournal(rig.journal.path)
+    rig.service.journal = rig.journal = journal
+    return journal
+
+
+async def test_no_journal_no_request(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path / "journal.json")
+    await load(rig, TEST)
+    with_broken_journal(rig).broken = True
+    before = len(rig.sim.operations())
+    with pytest.raises(ActionRefused) as caught:
+        await rig.service.start_refresh(PROD, TEST)
+    assert "nothing was sent" in caught.value.problems[0].message
+    assert "No space left" in caught.value.problems[0].message
+    assert isinstance(caught.value.__cause__, JournalError)
+    assert len(rig.sim.operations()) == before
+    assert not any(
+        e.method == "POST" and e.path.startswith("/databasemovement/") for e in rig.sim.request_log
+    )
+    assert rig.service.operations == {}
+    await rig.aclose()
+
+
+async def test_a_journal_failing_after_the_post_does_not_stop_watching(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path / "journal.json")
+    await load(rig, TEST)
+    journal = with_broken_journal(rig)
+    op = await rig.service.start_refresh(PROD, TEST)
+    journal.broken = True
+    rig.advance(timedelta(minutes=10))
+    change = await rig.service.poll(op)
+    assert change is not None and change.after.status == "InProgress"
+    assert rig.service.journal_problem and "in memory only" in rig.service.journal_problem
+    assert rig.service.journal_notice and "No space left" in rig.service.journal_notice
+    assert Journal(journal.path).load()[0].status == "NotStarted"  # the last good write
+    journal.broken = False
+    rig.advance(timedelta(hours=4))
+    await rig.service.poll(change.after)
+    assert rig.service.journal_problem is None  # healed: the next write went through
+    assert Journal(journal.path).load()[0].status == "Completed"
+    await rig.aclose()
+
+
+async def test_a_journal_from_a_newer_version_refuses_starts(tmp_path: Path) -> None:
+    path = tmp_path / "journal.json"
+    path.write_text(json.dumps({"schema": SCHEMA_VERSION + 1, "operations": []}))
+    rig = make_rig(path)
+    assert rig.service.journal_notice and "newer version" in rig.service.journal_notice
+    await load(rig, TEST)
+    with pytest.raises(ActionRefused) as caught:
+        await rig.service.start_refresh(PROD, TEST)
+    assert "newer version" in caught.value.problems[0].message
+    assert json.loads(path.read_text())["schema"] == SCHEMA_VERSION + 1
+    await rig.aclose()
+
+
+def test_a_locked_journal_at_start_is_reported_not_fatal(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fcntl = pytest.importorskip("fcntl")
+    path = tmp_path / "journal.json"
+    Journal(path).upsert(
+        TrackedOperation.new(
+            kind="export", project_id=1, poll_environment_id=TEST, environment_name="CONTOSO-TEST"
+        )
+    )
+    monkeypatch.setattr("lcs_tui.service.journal.LOCK_TIMEOUT", 0.1)
+    with open(path.with_name(path.name + ".lock"), "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX)  # a copy of the app suspended mid-write
+        rig = make_rig(path)
+    assert rig.service.journal_problem
+    assert "another lcs-tui process" in rig.service.journal_problem
+    asyncio.run(rig.aclose())

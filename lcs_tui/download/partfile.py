@@ -1,0 +1,61 @@
+"""The `.part` file: positional writes from several threads at once.
+
+Writes go through `write_at(fd, data, offset)` — `os.pwrite` by default —
+which tests replace to simulate a full disk. Only the download's worker
+threads write, never an event loop.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+WriteAt = Callable[[int, memoryview, int], int]
+
+
+def _seek_and_write(lock: threading.Lock) -> WriteAt:
+    # Windows has no os.pwrite: serialise seek + write instead.
+    def write_at(fd: int, data: memoryview, offset: int) -> int:
+        with lock:
+            os.lseek(fd, offset, os.SEEK_SET)
+            return os.write(fd, data)
+
+    return write_at
+
+
+class PartFile:
+    def __init__(self, path: Path, *, fresh: bool, write_at: WriteAt | None = None) -> None:
+        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
+        if fresh:
+            flags |= os.O_TRUNC
+        self.path = path
+        self.fd = os.open(path, flags, 0o644)
+        pwrite: WriteAt | None = getattr(os, "pwrite", None)
+        self._write_at = write_at or pwrite or _seek_and_write(threading.Lock())
+
+    def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        view = memoryview(data)
+        while view:
+            written = self._write_at(self.fd, view, offset)
+            if written <= 0:
+                raise OSError(f"could not write to {self.path}")
+            view = view[written:]
+            offset += written
+
+    def size(self) -> int:
+        return os.fstat(self.fd).st_size
+
+    def flush_to_disk(self) -> None:
+        """Data before metadata: what a checkpoint claims must be on disk."""
+        sync = getattr(os, "fdatasync", os.fsync)
+        sync(self.fd)
+
+    def truncate(self, size: int) -> None:
+        os.ftruncate(self.fd, size)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1

@@ -1,0 +1,205 @@
+"""How the downloader reaches the blob: httpx clients, and a fast direct path.
+
+httpx's own HTTP/1.1 stack parses every 16 KiB TLS record in Python (h11);
+on a fast link that caps a download at about half of what curl does on the
+same machine (measured: docs/downloads.md). For a direct connection — no
+proxy, no injected transport — `DirectTransport` serves the same httpx API
+from the standard library's `http.client`, which reads the body in 1 MiB
+`read()` calls straight from the TLS socket. Proxies (from the profile or
+HTTPS_PROXY) and injected transports (the simulator, tests) go through
+ordinary httpx clients built with the project's settings.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import socket
+import ssl
+import threading
+import urllib.request
+from collections.abc import Callable, Iterator
+
+import httpx
+
+from lcs_tui.http import HttpSettings, make_sync_client
+
+#: Body read size of the direct path: large reads keep Python out of the loop.
+READ_SIZE = 1024 * 1024
+
+ClientFactory = Callable[[], httpx.Client]
+
+
+def ssl_context(settings: HttpSettings) -> ssl.SSLContext:
+    """The same trust as the project's httpx clients: the profile's CA bundle,
+    else httpx's default (certifi, or SSL_CERT_FILE/SSL_CERT_DIR)."""
+    if settings.ca_bundle:
+        return ssl.create_default_context(cafile=settings.ca_bundle)
+    return httpx.create_ssl_context(trust_env=True)
+
+
+def _proxied(settings: HttpSettings, url: httpx.URL) -> bool:
+    if settings.proxy:
+        return True
+    proxies = urllib.request.getproxies()
+    if not (proxies.get(url.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass(url.host)
+
+
+def client_factory(settings: HttpSettings, url: str) -> ClientFactory:
+    """Clients for one download's connections (one client per worker thread)."""
+    target = httpx.URL(url)
+    timeout = settings.timeout
+    if settings.sync_transport is not None:
+        transport = settings.sync_transport
+        return lambda: httpx.Client(transport=transport, timeout=timeout, follow_redirects=False)
+    if _proxied(settings, target) or target.scheme != "https":
+        return lambda: make_sync_client(settings)
+    context = ssl_context(settings)
+    return lambda: httpx.Client(
+        transport=DirectTransport(context, timeout), timeout=timeout, follow_redirects=False
+    )
+
+
+class DirectTransport(httpx.BaseTransport):
+    """HTTP/1.1 over one direct TLS connection (kept alive while it is healthy).
+
+    Made for blob GETs: one request at a time, from one thread. `interrupt()`
+    may be called from another thread to unblock a read when stopping.
+    """
+
+    def __init__(self, context: ssl.SSLContext, timeout: httpx.Timeout) -> None:
+        self._context = context
+        self._timeout = timeout
+        self._idle: http.client.HTTPSConnection | None = None
+        self._idle_origin: tuple[str, int] | None = None
+        self._socket: socket.socket | None = None
+        self._lock = threading.Lock()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        url = request.url
+        conn = self._connection((url.host, url.port or 443), request)
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in request.headers.raw}
+        try:
+            conn.request(
+                request.method, url.raw_path.decode("ascii"), body=request.read() or None,
+                headers=headers,
+            )  # fmt: skip
+            response = conn.getresponse()
+        except TimeoutError as exc:
+            conn.close()
+            raise httpx.ReadTimeout(f"no answer: {_describe(exc)}", request=request) from None
+        except (OSError, http.client.HTTPException) as exc:
+            conn.close()
+            raise httpx.RemoteProtocolError(
+                f"connection failed before the answer: {_describe(exc)}", request=request
+            ) from None
+        return httpx.Response(
+            response.status,
+            headers=response.getheaders(),
+            stream=_Body(self, conn, response, request),
+            request=request,
+            extensions={"http_version": b"HTTP/1.1", "reason_phrase": response.reason.encode()},
+        )
+
+    def _connection(
+        self, origin: tuple[str, int], request: httpx.Request
+    ) -> http.client.HTTPSConnection:
+        with self._lock:
+            idle, self._idle = self._idle, None
+            same = self._idle_origin == origin
+        if idle is not None and same and idle.sock is not None:
+            return idle
+        if idle is not None:
+            idle.close()
+        conn = http.client.HTTPSConnection(
+            origin[0], origin[1], timeout=self._timeout.connect, context=self._context
+        )
+        try:
+            conn.connect()
+        except TimeoutError as exc:
+            raise httpx.ConnectTimeout(f"connecting timed out: {exc}", request=request) from None
+        except OSError as exc:  # ssl.SSLError is an OSError too
+            raise httpx.ConnectError(_describe(exc), request=request) from None
+        sock = conn.sock
+        assert sock is not None
+        sock.settimeout(self._timeout.read)
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        with self._lock:
+            self._socket = sock
+            self._idle_origin = origin
+        return conn
+
+    def _release(self, conn: http.client.HTTPSConnection, reusable: bool) -> None:
+        if reusable and conn.sock is not None:
+            with self._lock:
+                if self._idle is None:
+                    self._idle = conn
+                    return
+        conn.close()
+
+    def interrupt(self) -> None:
+        """Unblock a read in progress (from another thread): the reader fails fast."""
+        with self._lock:
+            sock = self._socket
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with self._lock:
+            idle, self._idle = self._idle, None
+        if idle is not None:
+            idle.close()
+
+
+class _Body(httpx.SyncByteStream):
+    def __init__(
+        self,
+        transport: DirectTransport,
+        conn: http.client.HTTPSConnection,
+        response: http.client.HTTPResponse,
+        request: httpx.Request,
+    ) -> None:
+        self._transport = transport
+        self._conn = conn
+        self._response = response
+        self._request = request
+        self._closed = False
+
+    def __iter__(self) -> Iterator[bytes]:
+        response = self._response
+        while True:
+            try:
+                data = response.read(READ_SIZE)
+            except TimeoutError:
+                raise httpx.ReadTimeout(
+                    "the server stopped sending", request=self._request
+                ) from None
+            except (OSError, http.client.HTTPException) as exc:
+                raise httpx.ReadError(_describe(exc), request=self._request) from None
+            if not data:
+                if response.length:  # bytes announced but never sent: a cut
+                    raise httpx.RemoteProtocolError(
+                        "peer closed connection without sending complete message body",
+                        request=self._request,
+                    )
+                return
+            yield data
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        response = self._response
+        complete = response.isclosed() and not response.length
+        reusable = complete and not response.will_close
+        response.close()
+        self._transport._release(self._conn, reusable)
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc) or type(exc).__name__
+    return text if len(text) < 200 else text[:200] + "…"

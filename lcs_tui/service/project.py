@@ -451,7 +451,11 @@ class ProjectService:
         With an activity id: its status. Without one (see `active_operations`):
         the environment's history, to reconcile it.
         """
-        current = self.operations.get(op.key, op)
+        current = self.operations.get(op.key)
+        if current is None:
+            # Forgotten meanwhile (e.g. merged into the entry it duplicated):
+            # polling it would bring it back.
+            return None
         if current.activity_id is None:
             if op.key in self._in_flight or not current.needs_reconciling:
                 return _change(op, current)
@@ -467,7 +471,10 @@ class ProjectService:
         )
         # A poll that raced with another change of the same operation (a
         # reconciliation, another poll) must not undo it.
-        current = self.operations.get(op.key, current)
+        latest = self.operations.get(op.key)
+        if latest is None:
+            return None  # forgotten while LCS answered
+        current = latest
         after = current.with_changes(status=report.status.word)
         if report.status.finished:
             after = after.with_changes(finished_at=report.completion_date or self.now())

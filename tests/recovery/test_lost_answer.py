@@ -184,9 +184,14 @@ async def test_watching_the_lost_operation_by_hand_does_not_track_it_twice(
     await drop_the_answer_of_a_refresh(rig)
     (unknown,) = rig.service.operations.values()
     activity = rig.sim.operations()[-1].activity_id
-    rig.service.watch(activity, TEST, kind="operation")
+    watched = rig.service.watch(activity, TEST, kind="operation")
     assert len(rig.service.operations) == 2
-    await rig.service.poll(unknown)
+    # The app's watch loop polls both, in this order: the second poll (which
+    # sees a new status) must not bring back the entry the first one merged away.
+    rig.advance(timedelta(minutes=10))
+    for op in rig.service.active_operations():
+        await rig.service.poll(op)
+    assert watched.key not in rig.service.operations
     (only,) = rig.service.operations.values()
     assert only.key == unknown.key and only.activity_id == activity
     assert only.title() == "refresh CONTOSO-PROD→CONTOSO-TEST"  # what the user asked for

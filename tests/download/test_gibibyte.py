@@ -1,0 +1,52 @@
+"""A 1 GiB backup over loopback TLS, in its own process: memory stays flat.
+
+Throughput against curl is the benchmark's business (bench/download.py): on
+a shared CI machine a timing assertion would only measure the neighbours.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from lcs_tui.simulator import LoopbackServer, Simulator
+
+from .support import MIB
+from .test_loopback import link
+
+ROOT = Path(__file__).resolve().parents[2]
+GIB = 1024 * MIB
+
+
+@pytest.fixture
+def served() -> Iterator[tuple[Simulator, LoopbackServer]]:
+    sim = Simulator(seed=11)
+    with sim.serve_https() as server:
+        yield sim, server
+
+
+@pytest.mark.slow
+def test_a_gibibyte_downloads_in_constant_memory(
+    served: tuple[Simulator, LoopbackServer], tmp_path: Path
+) -> None:
+    sim, server = served
+    backup = sim.add_backup("gibibyte", size=GIB)
+    url = link(server, backup.backup_id)
+    target = tmp_path / "gibibyte.bacpac"
+
+    # bench/download.py's child mode: one download, then its wall time and
+    # peak memory growth (ru_maxrss minus the resident size after imports).
+    out = subprocess.run(
+        [sys.executable, "bench/download.py", "--fetch", url, "--ca-file", server.ca_file,
+         "--out", str(target), "--connections", "4"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=True,
+    ).stdout  # fmt: skip
+    report = json.loads(out.strip().splitlines()[-1])
+
+    assert target.stat().st_size == GIB
+    assert report["memory_growth"] < 50 * 1_000_000, report

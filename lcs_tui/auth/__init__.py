@@ -8,6 +8,7 @@ from lcs_tui.auth.errors import (
     SignInCancelled,
     SignInError,
     SignInRequired,
+    SignInUnreachable,
     error_from_entra,
     explain_api_401,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "SignInCancelled",
     "SignInError",
     "SignInRequired",
+    "SignInUnreachable",
     "async_token_source",
     "browser_available",
     "error_from_entra",

@@ -52,6 +52,14 @@ class SignInRequired(SignInError):
     """No token can be had without the user: sign in (again)."""
 
 
+class SignInUnreachable(SignInError):
+    """The sign-in service could not be reached (network down, timeout).
+
+    Unlike other sign-in errors, waiting and trying again can fix it, so a
+    long-running watcher backs off and retries instead of asking the user.
+    """
+
+
 class SignInCancelled(SignInError):
     """The user (or the app) stopped a sign-in that was waiting."""
 
@@ -275,11 +283,11 @@ def error_from_network(exc: Exception, profile: Profile) -> SignInError:
             f"check {proxy_note}",
         )
     if isinstance(exc, httpx.TimeoutException):
-        return SignInError(
+        return SignInUnreachable(
             f"The sign-in service at {host} did not answer in time",
             f"check the network and {proxy_note}; then try again",
         )
-    return SignInError(
+    return SignInUnreachable(
         f"Could not reach the sign-in service at {host}: {type(exc).__name__}",
         f"check the network, {proxy_note}, and the authority of profile {profile.name}",
     )

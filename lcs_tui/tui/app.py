@@ -43,9 +43,10 @@ from lcs_tui.tui.messages import (
     SignedIn,
     SignInFailed,
     SignInNeeded,
+    SignInOffline,
 )
 from lcs_tui.tui.screens.common import ConfirmDialog, TextPage
-from lcs_tui.tui.screens.details import BackupDetails, EnvironmentDetails
+from lcs_tui.tui.screens.details import BackupDetails, EnvironmentDetails, OperationDetails
 from lcs_tui.tui.screens.export import ExportDialog
 from lcs_tui.tui.screens.refresh import RefreshConfirm, RefreshPicker
 from lcs_tui.tui.screens.signin import DeviceCodeDialog, ErrorDialog, PasswordDialog
@@ -97,6 +98,7 @@ class LcsApp(App[None]):
         #: Completed full loads (environments, backups, sandbox history): the
         #: benchmarks and tests wait on it.
         self.load_generation = 0
+        self._journal_notice_shown: str | None = None
 
     # -- layout -------------------------------------------------------------------
 
@@ -126,6 +128,7 @@ class LcsApp(App[None]):
         self.set_interval(1.0, self._refresh_elapsed)
         self._apply_width(self.size.width)
         self.query_one(EnvironmentsTable).focus()
+        self._report_journal()
         self.sign_in_silently()
 
     def _observe_request(self, event: RequestEvent) -> None:
@@ -185,7 +188,7 @@ class LcsApp(App[None]):
 
     @work(thread=True, exclusive=True, group="sign-in", exit_on_error=False)
     def sign_in_silently(self) -> None:
-        from lcs_tui.auth import SignInError, SignInRequired
+        from lcs_tui.auth import SignInError, SignInRequired, SignInUnreachable
 
         session = self.workspace.session
         try:
@@ -198,8 +201,18 @@ class LcsApp(App[None]):
             self.post_message(SignedIn(account.username if account else "signed in"))
         except SignInRequired:
             self.post_message(SignInNeeded())
+        except SignInUnreachable as exc:
+            self.post_message(SignInOffline(exc.message))
         except SignInError as exc:
             self.post_message(SignInFailed(exc.message, exc.hint))
+
+    @on(SignInOffline)
+    def _sign_in_offline(self, message: SignInOffline) -> None:
+        # Nothing the user can do but wait: try again by itself, backing off.
+        bar = self.query_one(StatusBar)
+        bar.connection = f"offline — signing in again in {self._reload_delay:.0f} s"
+        self.set_timer(self._reload_delay, self.sign_in_silently)
+        self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
 
     @on(SignInNeeded)
     def _sign_in_needed(self, message: SignInNeeded) -> None:
@@ -347,6 +360,15 @@ class LcsApp(App[None]):
         self.set_timer(self._reload_delay, self.reload)
         self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
 
+    def _report_journal(self) -> None:
+        """Tell the user, once per problem, when the operation journal is in trouble."""
+        notice = self.service.journal_notice
+        if notice and notice != self._journal_notice_shown:
+            self._journal_notice_shown = notice
+            self.notify(
+                notice, title="Operation journal", severity="warning", timeout=30, markup=False
+            )
+
     def _needs_sign_in(self, exc: LcsError) -> bool:
         """True (and the sign-in dialog is on its way) when only the user can fix it."""
         from lcs_tui.auth import SignInRequired
@@ -415,6 +437,7 @@ class LcsApp(App[None]):
                     await self._status_changed(change)
         finally:
             self._polling = False
+            self._report_journal()
 
     def _note_poll_error(self, op: TrackedOperation, exc: LcsError) -> None:
         self.notify(
@@ -483,6 +506,10 @@ class LcsApp(App[None]):
         env_id = self.query_one(EnvironmentsTable).highlighted_id
         return self.service.environments.get(env_id) if env_id else None
 
+    def _quota_label(self, env: Environment) -> str:
+        quota = self.service.quota(env.id) if env.is_sandbox else None
+        return quota.describe() if quota else ""
+
     def _need_environments(self) -> bool:
         if not self.service.environments:
             self.notify("The environments are not loaded yet.", severity="warning")
@@ -496,7 +523,9 @@ class LcsApp(App[None]):
         highlighted = self._highlighted_env()
         source = next((e.id for e in envs if e.is_production), None)
         target = highlighted.id if highlighted and highlighted.is_sandbox else None
-        picker = RefreshPicker(envs, self.service.refresh_problems, source, target)
+        picker = RefreshPicker(
+            envs, self.service.refresh_problems, source, target, quota=self._quota_label
+        )
 
         def picked(ok: bool | None) -> None:
             if not ok or picker.chosen is None:
@@ -522,6 +551,7 @@ class LcsApp(App[None]):
         finally:
             self._show_operations()
             self._show_environments()
+            self._report_journal()
         self.notify(
             f"{op.title()} started. Activity id {op.activity_id}.", title="Refresh", markup=False
         )
@@ -553,6 +583,7 @@ class LcsApp(App[None]):
         finally:
             self._show_operations()
             self._show_environments()
+            self._report_journal()
         self.notify(
             f"{op.title()} started. Activity id {op.activity_id}.", title="Export", markup=False
         )
@@ -694,6 +725,12 @@ class LcsApp(App[None]):
             return await client.history_page(project, env.id, page)
 
         self.push_screen(EnvironmentDetails(env, fetch))
+
+    @on(DataTable.RowSelected, "#operations")
+    def _operation_selected(self, event: DataTable.RowSelected) -> None:
+        op = self.service.operations.get(str(event.row_key.value))
+        if op is not None:
+            self.push_screen(OperationDetails(op))
 
     @on(DataTable.RowSelected, "#backups-table")
     def _backup_selected(self, event: DataTable.RowSelected) -> None:

@@ -28,6 +28,14 @@ class SignInFailed(Message):
         self.hint = hint
 
 
+class SignInOffline(Message):
+    """The sign-in service could not be reached; the app retries by itself."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
 class DeviceFlowStarted(Message):
     def __init__(self, flow: object, user_code: str, url: str, text: str) -> None:
         super().__init__()

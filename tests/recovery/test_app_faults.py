@@ -35,11 +35,6 @@ async def test_network_down_for_five_minutes_then_watching_resumes(tmp_path: Pat
         assert "retrying" not in bar.connection and "offline" not in bar.connection
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TUI bug: LcsApp never shows service.journal_notice (a corrupt journal set "
-    "aside, unreadable entries, a newer schema, a journal that cannot be written)",
-)
 async def test_a_corrupt_journal_is_reported_to_the_user(tmp_path: Path) -> None:
     journal = tmp_path / "journal-demo.json"
     journal.write_text('{"schema": 1, "operations": [{"kind": ')  # cut off mid-write by hand
@@ -53,12 +48,6 @@ async def test_a_corrupt_journal_is_reported_to_the_user(tmp_path: Path) -> None
         assert any("could not be read" in text for text in shown), shown
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="TUI bug: started without network, sign-in fails with a network SignInError; "
-    "LcsApp shows 'Sign-in failed' and never tries again by itself when the network returns "
-    "(only SignInRequired / LcsError load failures are retried with backoff)",
-)
 async def test_started_offline_the_app_loads_by_itself_when_the_network_returns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

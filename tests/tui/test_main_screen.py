@@ -75,7 +75,8 @@ async def test_enter_opens_environment_details_with_history_pages() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         await pilot.press("down", "enter")  # CONTOSO-UAT
-        assert isinstance(app.screen, EnvironmentDetails)
+        await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentDetails),
+                         what="details")
         history = app.screen.query_one("#history", DataTable)
         await wait_until(pilot, lambda: history.row_count > 0, what="history")
         rows = history.row_count
@@ -91,7 +92,7 @@ async def test_enter_on_a_backup_shows_its_details() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         await pilot.press("tab", "enter")
-        assert isinstance(app.screen, BackupDetails)
+        await wait_until(pilot, lambda: isinstance(app.screen, BackupDetails), what="details")
         backup = app.query_one(BackupsPane).highlighted()
         assert backup is not None
         text = screen_text(app)
@@ -163,3 +164,21 @@ async def test_small_terminal_stacks_the_panes() -> None:
         for selector in ("#environments", "#backups", "#operations"):
             region = app.query_one(selector).region
             assert region.height >= 3 and region.width == 80, selector
+
+
+async def test_enter_on_an_operation_shows_the_full_activity_id_and_copies_it() -> None:
+    from lcs_tui.tui.screens.details import OperationDetails
+
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        op = next(iter(app.service.operations.values()))
+        assert op.activity_id is not None
+        await pilot.press("tab", "tab", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, OperationDetails), what="details")
+        await pilot.pause()
+        assert op.activity_id in screen_text(app)  # in full, not shortened
+        copied: list[str] = []
+        app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
+        await pilot.press("c")
+        assert copied == [op.activity_id]

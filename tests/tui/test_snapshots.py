@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from lcs_tui.simulator import demo
-from tests.tui.support import BellCountingApp, demo_simulator, loaded
+from tests.tui.support import BellCountingApp, demo_simulator, loaded, screen_text
 from tests.tui.support import make_app as make_live_app
 
 
@@ -22,10 +22,29 @@ def make_app() -> BellCountingApp:
     return make_live_app(demo_simulator(), poll_interval=3600)
 
 
+async def _settle(pilot: Pilot[None]) -> None:
+    """Wait until two looks at the screen agree (tables size columns when idle)."""
+    previous = None
+    for _ in range(50):
+        await pilot.pause(0.05)
+        current = screen_text(pilot.app)  # type: ignore[arg-type]
+        if current == previous:
+            return
+        previous = current
+
+
 async def _ready(pilot: Pilot[None]) -> None:
     await loaded(pilot)
+    # The first status poll starts with the load; let it finish so that ids
+    # drawn from the simulator come in the same order on every run.
+    await pilot.app.workers.wait_for_complete()
     pilot.app.clear_notifications()
-    await pilot.pause()
+    await _settle(pilot)
+
+
+async def _ready_and_settled(pilot: Pilot[None]) -> None:
+    await _ready(pilot)
+    await _settle(pilot)
 
 
 def _freeze_cursors(pilot: Pilot[None]) -> None:
@@ -34,11 +53,11 @@ def _freeze_cursors(pilot: Pilot[None]) -> None:
 
 
 def test_main_screen_comfortable_160x48(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_ready)
+    assert snap_compare(make_app(), terminal_size=(160, 48), run_before=_ready_and_settled)
 
 
 def test_main_screen_small_terminal_80x24(snap_compare: Any) -> None:
-    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_ready)
+    assert snap_compare(make_app(), terminal_size=(80, 24), run_before=_ready_and_settled)
 
 
 def test_refresh_confirmation_asks_for_the_target_name(snap_compare: Any) -> None:
@@ -48,7 +67,7 @@ def test_refresh_confirmation_asks_for_the_target_name(snap_compare: Any) -> Non
         await pilot.click("#continue")
         await pilot.press(*"CONTOSO-TE")
         _freeze_cursors(pilot)
-        await pilot.pause()
+        await _settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
@@ -59,7 +78,7 @@ def test_export_dialog_explains_an_invalid_name(snap_compare: Any) -> None:
         await pilot.press("down", "e")  # CONTOSO-UAT highlighted
         pilot.app.screen.query_one("#name", Input).value = "uat golden!"
         _freeze_cursors(pilot)
-        await pilot.pause()
+        await _settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
@@ -73,7 +92,7 @@ def test_refresh_running_in_the_operations_pane(snap_compare: Any) -> None:
             demo.TEST_ENVIRONMENT_ID,
         )
         app._show_operations()  # type: ignore[attr-defined]
-        await pilot.pause()
+        await _settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
@@ -82,5 +101,6 @@ def test_help_page(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await _ready(pilot)
         await pilot.press("question_mark")
+        await _settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

@@ -13,6 +13,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, DataTable, Label, Static
 
 from lcs_tui.api import DatabaseBackup, Environment, HistoryEntry, LcsError, Page
+from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui.format import plain, status_text, when
 from lcs_tui.tui.screens.common import Dialog
 
@@ -157,6 +158,61 @@ class BackupDetails(Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
+
+    @on(Button.Pressed, "#close")
+    def _close(self) -> None:
+        self.dismiss(False)
+
+
+def operation_fields(op: TrackedOperation) -> Table:
+    return fields_table(
+        [
+            ("Operation", op.title()),
+            ("Status", status_text(op.status)),
+            ("Activity id", op.activity_id or "— (not known yet)"),
+            ("Polled with environment", op.poll_environment_id),
+            ("Requested (UTC)", when(op.requested_at)),
+            ("Started (UTC)", when(op.started_at)),
+            ("Finished (UTC)", when(op.finished_at)),
+            ("Backup name", op.backup_name),
+            ("Note", op.message),
+        ]
+    )
+
+
+class OperationDetails(Dialog):
+    """Everything about one operation, with its full activity id to quote or copy."""
+
+    BINDINGS = [Binding("c", "copy", "Copy activity id")]
+
+    def __init__(self, op: TrackedOperation) -> None:
+        super().__init__()
+        self._op = op
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self._op.title(), classes="title")
+            yield Static(operation_fields(self._op))
+            yield Static(
+                Text("Quote the activity id when you contact Microsoft support.", style="dim")
+            )
+            with Horizontal(classes="buttons"):
+                if self._op.activity_id:
+                    yield Button("Copy activity id (c)", id="copy")
+                yield Button("Close", id="close", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#close", Button).focus()
+
+    def action_copy(self) -> None:
+        if self._op.activity_id:
+            # OSC 52: works in most terminals, including over SSH and in tmux.
+            self.app.copy_to_clipboard(self._op.activity_id)
+            self.notify(f"Copied {self._op.activity_id}", markup=False)
+
+    @on(Button.Pressed, "#copy")
+    def _copy(self) -> None:
+        self.action_copy()
 
     @on(Button.Pressed, "#close")
     def _close(self) -> None:

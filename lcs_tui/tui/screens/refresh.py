@@ -21,10 +21,15 @@ from lcs_tui.service.checks import Problem
 from lcs_tui.tui.screens.common import Dialog
 
 ProblemCheck = Callable[[str, str], list[Problem]]
+QuotaLabel = Callable[[Environment], str]
 
 
-def _options(envs: list[Environment]) -> list[tuple[str, str]]:
-    return [(f"{e.name}  ({e.type or '?'})", e.id) for e in envs]
+def _options(envs: list[Environment], quota: QuotaLabel | None = None) -> list[tuple[str, str]]:
+    def label(e: Environment) -> str:
+        extra = quota(e) if quota else ""
+        return f"{e.name}  ({e.type or '?'}{', ' + extra if extra else ''})"
+
+    return [(label(e), e.id) for e in envs]
 
 
 class RefreshPicker(Dialog):
@@ -36,8 +41,10 @@ class RefreshPicker(Dialog):
         check: ProblemCheck,
         source_id: str | None,
         target_id: str | None,
+        quota: QuotaLabel | None = None,
     ) -> None:
         super().__init__()
+        self._quota = quota
         self._envs = {e.id: e for e in envs}
         self._check = check
         self._source_id = source_id
@@ -61,7 +68,7 @@ class RefreshPicker(Dialog):
             # Every environment is listed: choosing production is explained by the
             # checks below rather than silently impossible.
             yield Select(
-                _options(envs),
+                _options(envs, self._quota),
                 id="target",
                 allow_blank=True,
                 value=self._target_id if self._target_id else Select.NULL,

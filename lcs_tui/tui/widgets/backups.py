@@ -77,8 +77,9 @@ class BackupsPane(Vertical):
 
     def on_mount(self) -> None:
         table = self.table
-        table.add_column("Name", key="name")
-        table.add_column("Created", key="created")
+        # Fixed widths: 5,000 rows are never measured, and nothing jumps.
+        table.add_column("Name", key="name", width=38)
+        table.add_column("Created", key="created", width=16)
         table.add_column("Created by", key="by", width=20)
         self._update_title()
 

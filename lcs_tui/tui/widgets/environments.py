@@ -13,13 +13,13 @@ from lcs_tui.tui.format import plain
 
 # What matters most comes first: the pane may be narrower than all columns.
 COLUMNS = (
-    ("name", "Name"),
-    ("type", "Type"),
-    ("state", "State"),
-    ("quota", "Ops today"),
-    ("version", "Version"),
-    ("infra", "Infra"),
-    ("region", "Region"),
+    ("name", "Name", 16),
+    ("type", "Type", 11),
+    ("state", "State", 9),
+    ("quota", "Ops today", 22),
+    ("version", "Version", 8),
+    ("infra", "Infra", 10),
+    ("region", "Region", 14),
 )
 
 
@@ -50,8 +50,8 @@ class EnvironmentsTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
 
     def show(
         self, envs: list[Environment], quotas: dict[str, Quota | None], busy: set[str]
@@ -75,7 +75,7 @@ class EnvironmentsTable(DataTable[Text]):
                 for column, value in cells.items():
                     self.update_cell(env.id, column, value)
             else:
-                self.add_row(*(cells[key] for key, _ in COLUMNS), key=env.id)
+                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=env.id)
 
     @property
     def highlighted_id(self) -> str | None:

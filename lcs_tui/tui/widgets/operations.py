@@ -11,12 +11,13 @@ from textual.widgets.data_table import CellDoesNotExist
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui.format import duration, plain, short_id, status_text
 
+# Fixed widths: the columns must not jump about as operations come and go.
 COLUMNS = (
-    ("what", "Operation"),
-    ("status", "Status"),
-    ("elapsed", "Elapsed"),
-    ("activity", "Activity id"),
-    ("note", "Note"),
+    ("what", "Operation", 36),
+    ("status", "Status", 18),
+    ("elapsed", "Elapsed", 8),
+    ("activity", "Activity id", 15),
+    ("note", "Note", None),
 )
 
 
@@ -39,8 +40,8 @@ def note(op: TrackedOperation) -> Text:
 class OperationsTable(DataTable[Text]):
     def on_mount(self) -> None:
         self.cursor_type = "row"
-        for key, label in COLUMNS:
-            self.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            self.add_column(label, key=key, width=width)
 
     def show(self, operations: list[TrackedOperation], now: datetime) -> None:
         ordered = sorted(operations, key=lambda op: op.requested_at or datetime.min, reverse=True)
@@ -56,7 +57,7 @@ class OperationsTable(DataTable[Text]):
                 for column, value in cells.items():
                     self.update_cell(op.key, column, value)
             else:
-                self.add_row(*(cells[key] for key, _ in COLUMNS), key=op.key)
+                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=op.key)
         wanted = {op.key for op in operations}
         for row_key in list(self.rows):
             if row_key.value not in wanted:

@@ -23,7 +23,6 @@ COMMAND_MODULES = (
     "lcs_tui.commands.reading",
     "lcs_tui.commands.operations",
     "lcs_tui.commands.power",
-    "lcs_tui.commands.backups_download",
 )
 
 

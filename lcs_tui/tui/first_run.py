@@ -67,7 +67,8 @@ class FirstRunApp(App[str]):
            border: thick $primary; padding: 1 2; }
     #form { display: none; height: auto; max-height: 30; }
     #box.form #form { display: block; }
-    #box.form #choices { display: none; }
+    #box.form #choices, #box.form #welcome { display: none; }
+    .title { text-style: bold; margin-bottom: 1; }
     .field-label { margin-top: 1; }
     #problems { color: $error; height: auto; }
     .buttons { height: auto; margin-top: 1; }
@@ -80,7 +81,7 @@ class FirstRunApp(App[str]):
 
         with Vertical(id="box"):
             yield Label("Welcome to lcs-tui", classes="title")
-            yield Static(WELCOME)
+            yield Static(WELCOME, id="welcome")
             with Horizontal(id="choices", classes="buttons"):
                 yield Button("Try the demo", id="demo", variant="primary")
                 yield Button("Set up a profile", id="setup")

@@ -40,7 +40,7 @@ def test_a_gibibyte_downloads_in_constant_memory(
     target = tmp_path / "gibibyte.bacpac"
 
     # bench/download.py's child mode: one download, then its wall time and
-    # peak memory growth (ru_maxrss minus the resident size after imports).
+    # peak memory growth (peak resident size during the download minus before).
     out = subprocess.run(
         [sys.executable, "bench/download.py", "--fetch", url, "--ca-file", server.ca_file,
          "--out", str(target), "--connections", "4"],

@@ -1,0 +1,360 @@
+"""Key response: an arrow key in the backups table until the repainted frame.
+
+    .venv/bin/python -m bench.keys [--quick] [--presses N] [--rounds R]
+
+The real LcsApp runs headless (`run_test`, 160×48) on the in-process
+simulator with a frozen ManualClock and 20 watched operations (the demo's
+running refresh plus 19 started "in the portal", adopted from the history and
+polled every demo interval, 2 s, as the app does). The backups table has focus.
+
+One sample: `perf_counter()`, then a `Key` event posted to the app (what a
+driver does with a key it read), then the end of the first frame in which the
+press is visible: the cursor on the next row *and* the detail line under the
+table showing that row's backup. A frame is counted when Textual hands it to
+the driver (`App._display`); headless Textual skips turning the frame into
+terminal bytes there, so this benchmark does that work itself
+(`render_segments`) to count what a real terminal would cost, minus the write.
+`pilot.press()` is not used for timing: it sleeps at least twice 20 ms
+waiting for the CPU to go idle.
+
+Scenarios, interleaved in rounds so that machine noise hits all of them:
+
+- `5000`: 5,000 backups; the cursor walks down from the top, so after the
+  first screenful every press also scrolls the table;
+- `37`: the demo's 37 backups, the cursor bouncing between the ends;
+- `empty`: no backups. The arrow key changes nothing on screen, so the sample
+  ends when the table's cursor action returns (no frame follows);
+- `5000 fixed-detail`: as `5000`, with one line of CSS added by this benchmark
+  that gives the detail line under the table a fixed height. It measures the
+  fix docs/benchmarks.md recommends: today the detail line is `height: auto`,
+  so it grows and shrinks with each backup's description, and every such
+  press relayouts the screen and resizes the table, which makes Textual's
+  DataTable rebuild its per-row offsets (O(rows)) and re-render every line.
+
+Targets (issue 3): with 5,000 backups, median < 30 ms and at most 1.2× the
+same press on the empty table.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import statistics
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from time import perf_counter
+from typing import Any
+
+from rich.console import Console
+from textual import events
+from textual._compositor import CompositorUpdate
+from textual.pilot import Pilot
+from textual.widgets import Static
+
+from bench.common import Summary, Target, arguments, table, write_result
+from lcs_tui.simulator import ManualClock, Simulator, demo
+from lcs_tui.tui.app import LcsApp
+from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
+from lcs_tui.workspace import DEMO_POLL_INTERVAL, open_demo
+
+START = datetime(2026, 11, 20, 8, 0)
+SIZE = (160, 48)
+WATCHED = 20
+MANY = 5000
+SCENARIOS = ("5000", "37", "empty", "5000 fixed-detail")
+TARGET_MEDIAN_MS = 30.0
+TARGET_RATIO = 1.2
+FRAME_TIMEOUT = 10.0
+SANDBOXES = (
+    demo.UAT_ENVIRONMENT_ID,
+    demo.TEST_ENVIRONMENT_ID,
+    demo.TRAIN_ENVIRONMENT_ID,
+    demo.PERF_ENVIRONMENT_ID,
+)
+
+
+class FrameTimedApp(LcsApp):
+    """The real app, reporting the moment a frame that satisfies a condition is done."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.frames = 0
+        self._condition: Callable[[], bool] | None = None
+        self._done: asyncio.Future[float] | None = None
+        # Encode frames as a 24-bit colour terminal would receive them.
+        self._encoder = Console(
+            width=SIZE[0],
+            height=SIZE[1],
+            color_system="truecolor",
+            force_terminal=True,
+            legacy_windows=False,
+            file=io.StringIO(),
+        )
+
+    def expect(self, condition: Callable[[], bool]) -> asyncio.Future[float]:
+        """A future: the `perf_counter()` at the end of the first frame where `condition()`."""
+        self._condition = condition
+        self._done = asyncio.get_running_loop().create_future()
+        return self._done
+
+    def settle(self, stamp: float) -> None:
+        """Resolve the pending expectation now (used when no frame is expected)."""
+        if self._done is not None and not self._done.done():
+            self._done.set_result(stamp)
+        self._condition = None
+
+    # Private Textual API (8.2.8): every composed frame of the top screen passes here.
+    def _display(self, screen: Any, renderable: Any) -> None:
+        if isinstance(renderable, CompositorUpdate):
+            renderable.render_segments(self._encoder)
+        super()._display(screen, renderable)
+        if renderable is None:
+            return
+        self.frames += 1
+        if self._condition is not None and self._condition():
+            self.settle(perf_counter())
+
+
+class FixedDetailApp(FrameTimedApp):
+    """The fix under test: the detail line always takes the same room (border + 2 lines)."""
+
+    CSS = "BackupsPane #backup-detail { height: 3; max-height: 3; }"
+
+
+@dataclass
+class Sample:
+    seconds: float
+    scrolled: bool
+    polling: bool
+
+
+@dataclass
+class ScenarioResult:
+    samples: list[Sample] = field(default_factory=list)
+    watched: list[int] = field(default_factory=list)
+    backups: list[int] = field(default_factory=list)
+
+    def summary(self, which: str = "all") -> Summary | None:
+        chosen = [
+            s.seconds
+            for s in self.samples
+            if which == "all"
+            or (which == "scrolling" and s.scrolled)
+            or (which == "in view" and not s.scrolled)
+            or (which == "no poll running" and not s.polling)
+        ]
+        return Summary.of(chosen) if chosen else None
+
+
+def simulator(backups: int) -> Simulator:
+    sim = Simulator.demo(clock=ManualClock(START), failure_rate=0.0)
+    for i in range(max(0, backups - len(sim.backups()))):
+        sim.add_backup(
+            f"bench-backup-{i:05d}",
+            created=START - timedelta(hours=1, minutes=i),
+            description=f"benchmark backup {i}" if i % 3 == 0 else None,
+        )
+    # The demo already runs one refresh (CONTOSO-PERF); these make WATCHED in all.
+    # Started "in the portal" a few minutes ago and lasting hours: the app finds
+    # them running in the history and watches them, as it would for real.
+    for i in range(WATCHED - 1):
+        sim.add_operation(
+            "export",
+            environment_id=SANDBOXES[i % len(SANDBOXES)],
+            started_at=START - timedelta(minutes=5 + i),
+            backup_name=f"bench-export-{i:02d}",
+            outcome="success",
+            duration=timedelta(hours=10),
+        )
+    return sim
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], what: str) -> None:
+    deadline = perf_counter() + 60
+    while not condition():
+        if perf_counter() > deadline:
+            raise RuntimeError(f"timed out waiting for {what}")
+        await pilot.pause(0.02)
+
+
+async def run_scenario(name: str, presses: int, result: ScenarioResult) -> None:
+    sim = simulator(MANY if name.startswith("5000") else 0)
+    app_class = FixedDetailApp if name.endswith("fixed-detail") else FrameTimedApp
+    app = app_class(open_demo(simulator=sim), bell=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.load_generation >= 1, "the project to load")
+        service = app.service
+        await wait_for(
+            pilot, lambda: len(service.active_operations()) >= WATCHED, "watched operations"
+        )
+        pane = app.query_one(BackupsPane)
+        if name == "empty":
+            pane.set_backups([])
+        backups_table = app.query_one(BackupsTable)
+        detail = pane.query_one("#backup-detail", Static)
+        backups_table.focus()
+        await pilot.pause()
+        result.watched.append(len(service.active_operations()))
+        result.backups.append(backups_table.row_count)
+
+        # The empty table's arrow key has no visible effect: its sample ends
+        # when the cursor action returns. Wrapped on the instance, which is
+        # where Textual's binding dispatch looks the action up.
+        handled: list[float] = []
+        handled_event = asyncio.Event()
+        for action in ("action_cursor_down", "action_cursor_up"):
+            original = getattr(backups_table, action)
+
+            def wrapped(original: Callable[[], None] = original) -> None:
+                original()
+                handled.append(perf_counter())
+                handled_event.set()
+
+            setattr(backups_table, action, wrapped)
+
+        def detail_shows_cursor_row() -> bool:
+            backup = pane.highlighted()
+            shown = str(detail.content)
+            return backup is not None and shown.startswith(backup.file_name or backup.name)
+
+        direction = 1
+        for _ in range(presses):
+            rows = backups_table.row_count
+            row = backups_table.cursor_row
+            if rows and not 0 <= row + direction < rows:
+                direction = -direction
+            key = "down" if direction > 0 else "up"
+            expected = row + direction
+            await pilot.pause()  # the previous press, its frame and any timer work are done
+            scroll_before = backups_table.scroll_y
+            # Private flag: a status poll of the 20 operations is in flight.
+            polling_before = app._polling
+            handled.clear()
+            handled_event.clear()
+            if rows:
+
+                def press_shown(expected: int = expected) -> bool:
+                    return backups_table.cursor_row == expected and detail_shows_cursor_row()
+
+                done = app.expect(press_shown)
+            else:
+                done = app.expect(lambda: False)
+            start = perf_counter()
+            app.post_message(events.Key(key, None))
+            if not rows:
+                await asyncio.wait_for(handled_event.wait(), FRAME_TIMEOUT)
+                app.settle(handled[0])
+            end = await asyncio.wait_for(done, FRAME_TIMEOUT)
+            result.samples.append(
+                Sample(
+                    seconds=end - start,
+                    scrolled=backups_table.scroll_y != scroll_before,
+                    polling=polling_before or app._polling,
+                )
+            )
+
+
+async def measure(presses: int, rounds: int) -> dict[str, ScenarioResult]:
+    results = {name: ScenarioResult() for name in SCENARIOS}
+    per_round = max(1, presses // rounds)
+    for r in range(rounds):
+        # Rotate the order: no scenario always runs first (cold) or last.
+        order = SCENARIOS[r % len(SCENARIOS) :] + SCENARIOS[: r % len(SCENARIOS)]
+        for name in order:
+            await run_scenario(name, per_round, results[name])
+            print(
+                f"  round {r + 1}/{rounds} {name}: {len(results[name].samples)} samples",
+                file=sys.stderr,
+            )
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = arguments("key response benchmark")
+    parser.add_argument("--presses", type=int, default=None, help="presses per scenario")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds")
+    args = parser.parse_args(argv)
+    presses = args.presses or (12 if args.quick else 200)
+    rounds = args.rounds or (1 if args.quick else 4)
+    results = asyncio.run(measure(presses, rounds))
+
+    views = ("all", "in view", "scrolling", "no poll running")
+    summaries: dict[str, dict[str, dict[str, float | int] | None]] = {}
+    rows: list[list[object]] = []
+    for name in SCENARIOS:
+        summaries[name] = {}
+        for view in views:
+            s = results[name].summary(view)
+            summaries[name][view] = s.as_dict() if s else None
+            if s:
+                rows.append([f"{name} · {view}", s.n, s.median_ms, s.p95_ms, s.min_ms, s.max_ms])
+    print(
+        f"\nArrow key → repainted frame, {presses} presses per scenario in {rounds} rounds (ms)\n"
+    )
+    print(table(["backups · presses", "n", "median", "p95", "min", "max"], rows))
+
+    many = results["5000"].summary()
+    empty = results["empty"].summary()
+    small = results["37"].summary()
+    assert many is not None and empty is not None and small is not None
+    targets = [
+        Target("median, 5,000 backups", many.median_ms, TARGET_MEDIAN_MS, "ms"),
+        Target(
+            "5,000 backups / empty table (median)",
+            round(many.median_ms / empty.median_ms, 3),
+            TARGET_RATIO,
+            "×",
+        ),
+    ]
+    ratio_small = round(many.median_ms / small.median_ms, 3)
+    fixed = results["5000 fixed-detail"].summary()
+    assert fixed is not None
+    print(
+        f"\n5,000 backups / 37 backups (median): {ratio_small} ×  (both move the cursor "
+        "and repaint)"
+    )
+    print(
+        f"5,000 backups with a fixed-height detail line: median {fixed.median_ms} ms, "
+        f"p95 {fixed.p95_ms} ms"
+    )
+    for t in targets:
+        print(t.line())
+    path = write_result(
+        args.out,
+        "keys",
+        quick=args.quick,
+        params={
+            "presses_per_scenario": presses,
+            "rounds": rounds,
+            "size": f"{SIZE[0]}x{SIZE[1]}",
+            "watched_operations": WATCHED,
+            "poll_interval_s": DEMO_POLL_INTERVAL,
+        },
+        results={
+            "summaries": summaries,
+            "ratio_5000_to_37": ratio_small,
+            "watched_seen": {n: results[n].watched for n in SCENARIOS},
+            "rows_seen": {n: results[n].backups for n in SCENARIOS},
+            "median_by_round_ms": {
+                n: [
+                    round(statistics.median(s.seconds for s in chunk) * 1000, 3)
+                    for chunk in _chunks(results[n].samples, rounds)
+                ]
+                for n in SCENARIOS
+            },
+        },
+        targets=targets,
+    )
+    print(f"wrote {path}")
+    return 0
+
+
+def _chunks(samples: list[Sample], count: int) -> list[list[Sample]]:
+    size = max(1, len(samples) // count)
+    return [samples[i : i + size] for i in range(0, len(samples), size)]
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,233 @@
+"""The two processes `bench/startup.py` times: `lcs-tui --demo` and a bare Textual app.
+
+    python -m bench.startup_apps lcs    # the real `lcs-tui --demo` entry point
+    python -m bench.startup_apps bare   # the same widgets, static rows, no network
+
+Each runs in a terminal (startup.py gives it a pseudo-terminal), exits by
+itself right after its first *full* frame, and writes one JSON line of
+CLOCK_MONOTONIC stamps to the file descriptor named by $BENCH_MARK_FD — the
+parent compares them with the moment it launched the process.
+
+"Full frame" is the first frame handed to the terminal driver in which
+everything is on screen: for lcs-tui, `load_generation >= 1` (environments,
+backups and sandbox quotas); for the bare app, its rows. LcsApp has no
+"exit after the first full screen" switch, so this module subclasses it and
+swaps the subclass in before calling the real `lcs_tui.cli.main(["--demo"])`:
+argument parsing, the command modules it imports, `open_demo` and the sign-in
+are the real ones. The hook that would make this unnecessary is described in
+docs/benchmarks.md.
+
+Only the standard library is imported at module level, so both processes pay
+the same fixed cost before their own imports.
+"""
+
+from __future__ import annotations
+
+import time
+
+STARTED = time.monotonic()  # first thing: the interpreter is up and running this module
+
+import json  # noqa: E402
+import os  # noqa: E402
+import sys  # noqa: E402
+from typing import Any  # noqa: E402
+
+ENV_FD = "BENCH_MARK_FD"
+#: A path: profile this process's main thread with cProfile until the full frame.
+ENV_PROFILE = "BENCH_PROFILE"
+
+
+class Stamps:
+    """Named CLOCK_MONOTONIC readings and a frame count, written once to the parent's pipe."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, float] = {"main": STARTED}
+        self.frames = 0
+        self.sent = False
+        self.profiler: Any = None
+
+    def mark(self, name: str) -> None:
+        self.values.setdefault(name, time.monotonic())
+
+    def send(self) -> None:
+        """Report once; called at the end of the first full frame."""
+        if self.sent:
+            return
+        self.sent = True
+        if self.profiler is not None:
+            # Stop here: what follows (shutting down, joining threads) is not start-up.
+            self.profiler.disable()
+            self.profiler.dump_stats(os.environ[ENV_PROFILE])
+        fd = os.environ.get(ENV_FD)
+        if fd is None:
+            return  # run by hand: main() prints the figures once the terminal is back
+        line = json.dumps({"stamps": self.values, "frames": self.frames}) + "\n"
+        os.write(int(fd), line.encode())
+        os.close(int(fd))
+
+    def show(self) -> None:
+        base = self.values["main"]
+        for key, value in self.values.items():
+            sys.stdout.write(f"{key:>16}: {(value - base) * 1000:8.1f} ms\n")
+        sys.stdout.write(f"{'frames':>16}: {self.frames}\n")
+
+
+STAMPS = Stamps()
+
+
+def run_lcs() -> None:
+    from textual import on
+
+    import lcs_tui.tui.app as app_module
+    from lcs_tui.tui.messages import SignedIn
+
+    STAMPS.mark("app_imported")
+
+    class ExitAfterFirstLoad(app_module.LcsApp):
+        """The real app; leaves right after the first frame that shows the loaded project."""
+
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            STAMPS.mark("workspace_ready")  # cli parsed, open_demo done
+            super().__init__(*args, **kwargs)
+
+        def on_mount(self) -> None:
+            STAMPS.mark("mounted")
+
+        @on(SignedIn)
+        def _bench_signed_in(self) -> None:
+            STAMPS.mark("signed_in")
+
+        # Private Textual API (8.2.8): `_display` is where a composed frame is
+        # handed to the driver. It is the one place that sees every frame.
+        def _display(self, screen: Any, renderable: Any) -> None:
+            super()._display(screen, renderable)
+            if renderable is None or STAMPS.sent:
+                return
+            STAMPS.frames += 1
+            STAMPS.mark("first_frame")
+            if self.load_generation >= 1:
+                STAMPS.mark("loaded_frame")
+                STAMPS.send()
+                self.exit()
+
+    # The entry point looks LcsApp up in this module when it runs (launch.py).
+    app_module.LcsApp = ExitAfterFirstLoad  # type: ignore[misc]
+    from lcs_tui.cli import main
+
+    main(["--demo"])
+
+
+def run_bare() -> None:
+    from rich.text import Text
+    from textual.app import App, ComposeResult
+    from textual.binding import Binding
+    from textual.containers import Horizontal
+    from textual.widgets import DataTable, Footer, RichLog, Static
+
+    STAMPS.mark("app_imported")
+
+    class BareApp(App[None]):
+        """lcs-tui's main screen with static rows: the widgets' own cost, nothing else."""
+
+        CSS = """
+        #status { dock: top; height: 1; background: $panel; padding: 0 1; }
+        #top { height: 1fr; }
+        #environments, #backups, #operations { border: round $primary-muted; }
+        #environments { width: 11fr; }
+        #backups { width: 9fr; }
+        #operations { height: 9; }
+        #log { height: 10; border: round $secondary; display: none; }
+        """
+        BINDINGS = [
+            Binding("r", "noop", "Refresh"),
+            Binding("e", "noop", "Export"),
+            Binding("w", "noop", "Watch id"),
+            Binding("slash", "noop", "Filter"),
+            Binding("l", "noop", "Log"),
+            Binding("question_mark", "noop", "Help"),
+            Binding("q", "quit", "Quit"),
+        ]
+
+        def __init__(self) -> None:
+            STAMPS.mark("workspace_ready")
+            super().__init__()
+
+        def compose(self) -> ComposeResult:
+            yield Static("lcs-tui ─ profile: demo ─ project 1234567 ─ online", id="status")
+            with Horizontal(id="top"):
+                yield DataTable(id="environments", cursor_type="row", zebra_stripes=True)
+                yield DataTable(id="backups", cursor_type="row", zebra_stripes=True)
+            yield DataTable(id="operations", cursor_type="row")
+            yield RichLog(id="log")
+            yield Footer()
+
+        def on_mount(self) -> None:
+            STAMPS.mark("mounted")
+            # The demo's sizes: 7 environments, 37 backups, 1 running operation.
+            envs = self.query_one("#environments", DataTable)
+            envs.add_columns("Name", "Type", "State", "Ops today", "Version", "Infra", "Region")
+            for i in range(7):
+                envs.add_row(
+                    Text(f"CONTOSO-ENV{i}"),
+                    Text("Sandbox"),
+                    Text("Deployed"),
+                    Text("1 of 3 used"),
+                    Text("10.0.45"),
+                    Text("Microsoft"),
+                    Text("West Europe"),
+                )
+            backups = self.query_one("#backups", DataTable)
+            backups.add_columns("Name", "Created", "Created by", "File")
+            for i in range(37):
+                backups.add_row(
+                    Text(f"backup-{i:03d}", style="bold"),
+                    Text("2026-11-19 08:00"),
+                    Text("Ana Admin (demo)"),
+                    Text(f"AxDB_{i:03d}.bacpac"),
+                )
+            ops = self.query_one("#operations", DataTable)
+            ops.add_columns("Operation", "Status", "Elapsed", "Activity id", "Note")
+            ops.add_row(
+                Text("Refresh CONTOSO-PERF"),
+                Text("InProgress"),
+                Text("1 h 10 min"),
+                Text("8dfad9e0-c6d7"),
+                Text("found in history"),
+            )
+            self.query_one("#log", RichLog).write("GET /environmentinfo/v1/detail  200")
+            envs.focus()
+
+        def action_noop(self) -> None:
+            pass
+
+        def _display(self, screen: Any, renderable: Any) -> None:
+            super()._display(screen, renderable)
+            if renderable is None or STAMPS.sent:
+                return
+            STAMPS.frames += 1
+            STAMPS.mark("first_frame")
+            if self.query_one("#backups", DataTable).row_count:
+                STAMPS.mark("loaded_frame")
+                STAMPS.send()
+                self.exit()
+
+    BareApp().run()
+
+
+def main() -> None:
+    which = sys.argv[1] if len(sys.argv) > 1 else ""
+    run = {"lcs": run_lcs, "bare": run_bare}.get(which)
+    if run is None:
+        raise SystemExit("usage: python -m bench.startup_apps lcs|bare")
+    if os.environ.get(ENV_PROFILE):
+        import cProfile
+
+        STAMPS.profiler = cProfile.Profile()
+        STAMPS.profiler.enable()
+    run()
+    if os.environ.get(ENV_FD) is None:
+        STAMPS.show()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,85 @@
+"""The benchmark scripts still run: each in --quick mode, as a user runs it, with sane JSON.
+
+They run as subprocesses (`python -m bench.X`) because that is how they are
+used, and because the start-up benchmark needs its own pseudo-terminals. The
+figures are not judged here — a shared CI machine cannot time anything — but
+the network counts are exact, so they are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow
+
+
+def run_quick(name: str, out: Path, *extra: str) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", f"bench.{name}", "--quick", "--out", str(out), *extra],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "wrote" in done.stdout
+    document: dict[str, Any] = json.loads((out / f"{name}-quick.json").read_text())
+    assert document["benchmark"] == name
+    assert document["mode"] == "quick"
+    assert document["machine"]["cpus"] >= 1
+    assert document["targets"], "every benchmark states its targets"
+    for target in document["targets"]:
+        assert set(target) >= {"name", "value", "limit", "unit", "met"}
+        assert isinstance(target["met"], bool)
+    return document
+
+
+def test_startup_quick(tmp_path: Path) -> None:
+    doc = run_quick("startup", tmp_path)
+    results = doc["results"]
+    for app in ("lcs", "bare"):
+        total = results["total"][app]
+        assert 0 < total["min_ms"] <= total["median_ms"] <= total["max_ms"] < 60_000
+        assert total["n"] == doc["params"]["runs"]
+    assert results["ratio"] > 0
+    # The phases come from stamps taken inside each process, in order.
+    phases = results["phases"]["lcs"]
+    assert phases["sign-in (from mount)"]["median_ms"] > 0
+    assert phases["total: launch → full frame"]["median_ms"] > 0
+    assert results["imports"]["lcs"]["total_ms"] > results["imports"]["bare"]["total_ms"] > 0
+
+
+def test_keys_quick(tmp_path: Path) -> None:
+    doc = run_quick("keys", tmp_path)
+    results = doc["results"]
+    assert results["rows_seen"]["5000"] == [5000]
+    assert results["rows_seen"]["empty"] == [0]
+    for name, watched in results["watched_seen"].items():
+        assert watched == [20], name
+    for name, views in results["summaries"].items():
+        overall = views["all"]
+        assert overall is not None, name
+        assert overall["n"] == doc["params"]["presses_per_scenario"]
+        assert 0 < overall["median_ms"] < 10_000, name
+
+
+def test_network_quick(tmp_path: Path) -> None:
+    doc = run_quick("network", tmp_path, "--ops", "1,3")
+    for n in ("1", "3"):
+        hour = doc["results"][n]
+        assert hour["operations"] == int(n)
+        assert hour["intervals"] == doc["params"]["intervals"]
+        # Exact, not timing: one status call per operation per interval, nothing else.
+        assert hour["status_calls"] == int(n) * hour["intervals"]
+        assert hour["irregular_intervals"] == []
+        assert hour["other_calls"] == 0
+        assert hour["throttled_429"] == 0
+    assert all(t["met"] for t in doc["targets"])

@@ -285,6 +285,6 @@ def render(title: str, progress: DownloadProgress, width: int) -> str:
     bar = ""
     if bar_width >= 10 and fraction is not None:
         filled = int(bar_width * fraction)
-        bar = "[" + "#" * filled + "." * (bar_width - filled) + "]  "
+        bar = "[" + "#" * filled + "." * (bar_width - filled) + "] "
     line = f"{title}  {bar}{tail}" if title else bar + tail
     return line[: max(0, width - 1)]

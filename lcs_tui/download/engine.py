@@ -90,6 +90,10 @@ class DownloadOptions:
     #: claims bytes a power cut could lose. (A killed process loses nothing
     #: either way: written bytes are the kernel's.)
     durable: bool = True
+    #: Seconds to wait for workers to notice a stop before giving up on them
+    #: (a read on a proxied connection only ends at its timeout). A straggler
+    #: never writes after the stop: it checks before every write.
+    stop_grace: float = 3.0
     #: Check for free space before starting (sparse files make this a guess
     #: on some file systems; ENOSPC while writing is handled regardless).
     check_free_space: bool = True
@@ -190,12 +194,15 @@ class BlobDownload:
     def progress(self) -> DownloadProgress:
         done = self._ledger.done_bytes if self._ledger else self._resumed_from
         rate = self._meter.rate
+        state = self._state
+        if state is DownloadState.DOWNLOADING and self._retry_note:
+            state = DownloadState.RETRYING
         return DownloadProgress(
-            state=self._state,
+            state=state,
             done=done,
             total=self._total,
             rate=rate,
-            eta=eta(done, self._total, rate) if self._state is DownloadState.DOWNLOADING else None,
+            eta=eta(done, self._total, rate) if state is DownloadState.DOWNLOADING else None,
             connections=self._ledger.connections if self._ledger else 0,
             resumed_from=self._resumed_from,
             message=self._retry_note,
@@ -207,6 +214,8 @@ class BlobDownload:
         self._halt()
 
     async def run(self) -> DownloadResult:
+        if self._loop is not None:
+            raise RuntimeError("a BlobDownload runs once; make a new one to try again")
         self._loop = asyncio.get_running_loop()
         self._link = _Link(self._url)
         began = time.monotonic()
@@ -229,26 +238,22 @@ class BlobDownload:
     # -- the steps ---------------------------------------------------------------------
 
     async def _run(self, began: float) -> DownloadResult:
-        self._check_destination()
-        self.destination.parent.mkdir(parents=True, exist_ok=True)
+        # Every file-system step runs in a thread: the folder may be a slow
+        # network share, and the loop may be a UI's.
+        await asyncio.to_thread(self._check_destination)
         self._clients = client_factory(self._http, self._current_url())
         identity = await self._probe()
         self._identity = identity
         self._total = identity.size
-        state, fresh = self._resume_or_restart(identity)
-        self._resumed_from = state.done.total
-        self._check_space(identity.size - state.done.total)
-        part = PartFile(self.part_path, fresh=fresh, write_at=self._write_at)
+        state, part, notices = await asyncio.to_thread(self._prepare, identity)
+        for text in notices:
+            self._notice(text)
         try:
-            if part.size() > identity.size:
-                part.truncate(identity.size)
-            sidecar.save(self.part_path, state)
             await self._transfer(part, state)
             md5_checked = await self._verify(part, identity)
         finally:
-            part.close()
-        self._move_into_place()
-        sidecar.remove(self.part_path)
+            await asyncio.to_thread(part.close)
+        await asyncio.to_thread(self._move_into_place)
         return DownloadResult(
             path=self.destination,
             size=identity.size,
@@ -258,7 +263,24 @@ class BlobDownload:
             notices=tuple(self._notices),
         )
 
+    def _prepare(self, identity: BlobIdentity) -> tuple[PartState, PartFile, list[str]]:
+        """Resume or start afresh; open the `.part`; save the first checkpoint."""
+        notices: list[str] = []
+        state, fresh = self._resume_or_restart(identity, notices)
+        self._resumed_from = state.done.total
+        self._check_space(identity.size - state.done.total)
+        part = PartFile(self.part_path, fresh=fresh, write_at=self._write_at)
+        try:
+            if part.size() > identity.size:
+                part.truncate(identity.size)
+            sidecar.save(self.part_path, state)
+        except OSError as exc:
+            part.close()
+            raise _write_failure(exc, self.part_path) from None
+        return state, part, notices
+
     def _check_destination(self) -> None:
+        self.destination.parent.mkdir(parents=True, exist_ok=True)
         if self.destination.exists() and not self.options.overwrite:
             raise DestinationExists(
                 f"{self.destination} already exists",
@@ -309,26 +331,28 @@ class BlobDownload:
                     if self._stop.wait(self.options.backoff(failures)):
                         raise DownloadCancelled("download cancelled") from None
 
-    def _resume_or_restart(self, identity: BlobIdentity) -> tuple[PartState, bool]:
+    def _resume_or_restart(
+        self, identity: BlobIdentity, notices: list[str]
+    ) -> tuple[PartState, bool]:
         fresh = PartState(blob=identity, source=self._source)
         previous = sidecar.load(self.part_path) if self.part_path.exists() else None
         if previous is None:
             if self.part_path.exists():
-                self._notice("A partial file without its record was found: starting over.")
+                notices.append("A partial file without its record was found: starting over.")
             return fresh, True
         if not previous.blob.same_blob(identity):
-            self._notice(
+            notices.append(
                 "The backup changed on the server since the partial download: starting over."
             )
             return fresh, True
         if not previous.ranges_supported:
-            self._notice("The server cannot resume this download: starting over.")
+            notices.append("The server cannot resume this download: starting over.")
             return fresh, True
         on_disk = self.part_path.stat().st_size
         previous.done = previous.done.clip(on_disk)
         previous.source = self._source or previous.source
         if previous.done.total:
-            self._notice(
+            notices.append(
                 f"Resuming: {human_bytes(previous.done.total)} of "
                 f"{human_bytes(identity.size)} already downloaded."
             )
@@ -377,7 +401,6 @@ class BlobDownload:
                 state.ranges_supported = False
                 state.done = RangeSet()
                 self._resumed_from = 0
-                self._stop.clear()
                 await asyncio.to_thread(sidecar.save, self.part_path, state)
 
     def _worker_count(self, remaining: int, size: int, ranged: bool) -> int:
@@ -390,9 +413,13 @@ class BlobDownload:
         self, ledger: Ledger, part: PartFile, state: PartState, workers: int, ranged: bool
     ) -> None:
         loop = asyncio.get_running_loop()
+        # A fresh stop flag per phase: a straggler of an earlier phase keeps
+        # seeing its own flag set, whatever this phase does.
+        stop = self._stop = threading.Event()
+        if self._cancelled.is_set():
+            stop.set()
         futures = [
-            self._start_thread(loop, self._work, ledger, part, ranged, index)
-            for index in range(workers)
+            self._start_thread(loop, self._work, ledger, part, ranged, stop) for _ in range(workers)
         ]
         next_checkpoint = time.monotonic() + self.options.checkpoint_interval
         failure: BaseException | None = None
@@ -419,9 +446,11 @@ class BlobDownload:
                 or any(not f.done() for f in futures)
             ):
                 self._halt()
-            # Workers stop within one chunk (or one read timeout at worst); the
-            # final checkpoint waits for them so it sees every written byte.
-            await asyncio.wait(futures)
+            # Workers stop within one chunk; the final checkpoint waits for
+            # them (within reason) so that it sees every written byte.
+            _, stragglers = await asyncio.wait(futures, timeout=self.options.stop_grace)
+            if stragglers:
+                log.info("download: %d connection(s) still closing", len(stragglers))
             failure = failure or _first_failure(futures)
             with contextlib.suppress(OSError):
                 await self._checkpoint(ledger, part, state)
@@ -465,31 +494,41 @@ class BlobDownload:
         threading.Thread(target=body, name="lcs-tui-download", daemon=True).start()
         return future
 
-    def _work(self, ledger: Ledger, part: PartFile, ranged: bool, index: int) -> None:
+    def _work(self, ledger: Ledger, part: PartFile, ranged: bool, stop: threading.Event) -> None:
         assert self._clients is not None
-        with self._clients() as client:
-            transport = getattr(client, "_transport", None)
-            if isinstance(transport, DirectTransport):
-                with self._transports_lock:
-                    self._transports.append(transport)
-            while not self._stop.is_set():
-                segment = ledger.next_segment()
-                if segment is None:
-                    return
-                try:
-                    self._fetch(client, ledger, part, segment, ranged)
-                except _Stopped:
-                    return
-                finally:
-                    ledger.release(segment)
+        part.hold()
+        try:
+            with self._clients() as client:
+                transport = getattr(client, "_transport", None)
+                if isinstance(transport, DirectTransport):
+                    with self._transports_lock:
+                        self._transports.append(transport)
+                while not stop.is_set():
+                    segment = ledger.next_segment()
+                    if segment is None:
+                        return
+                    try:
+                        self._fetch(client, ledger, part, segment, ranged, stop)
+                    except _Stopped:
+                        return
+                    finally:
+                        ledger.release(segment)
+        finally:
+            part.release()
 
     def _fetch(
-        self, client: httpx.Client, ledger: Ledger, part: PartFile, segment: Segment, ranged: bool
+        self,
+        client: httpx.Client,
+        ledger: Ledger,
+        part: PartFile,
+        segment: Segment,
+        ranged: bool,
+        stop: threading.Event,
     ) -> None:
         """Fetch one segment, retrying cuts and renewing the link as needed."""
         failures = 0
         while True:
-            if self._stop.is_set():
+            if stop.is_set():
                 raise _Stopped
             limit = ledger.end_of(segment)
             if segment.cursor >= limit:
@@ -497,14 +536,14 @@ class BlobDownload:
             url = self._current_url()
             before = segment.cursor
             try:
-                self._stream(client, ledger, part, segment, url, ranged)
+                self._stream(client, ledger, part, segment, url, ranged, stop)
                 if segment.cursor >= ledger.end_of(segment):
                     return
                 raise _Retryable("the answer ended early")
             except _Expired:
-                self._renew_from_thread(url)
+                self._renew_from_thread(url, stop)
             except (_Retryable, httpx.TransportError) as exc:
-                if self._stop.is_set():
+                if stop.is_set():
                     raise _Stopped from None
                 # Progress since the last failure starts the count afresh:
                 # a flaky link that keeps moving is not a dead one.
@@ -517,7 +556,7 @@ class BlobDownload:
                 delay = self.options.backoff(failures)
                 self._retry_note = f"connection problem ({_short(exc)}); retrying in {delay:.0f} s"
                 log.info("download %s: %s", self._source or "blob", self._retry_note)
-                if self._stop.wait(delay):
+                if stop.wait(delay):
                     raise _Stopped from None
                 self._retry_note = None
 
@@ -529,6 +568,7 @@ class BlobDownload:
         segment: Segment,
         url: str,
         ranged: bool,
+        stop: threading.Event,
     ) -> None:
         identity = self._identity
         assert identity is not None
@@ -544,7 +584,7 @@ class BlobDownload:
 
         def flush() -> None:
             nonlocal batch_at
-            if batch:
+            if batch and not stop.is_set():  # never a write after a stop
                 self._write(part, batch_at, batch)
                 ledger.record(segment, len(batch))
                 batch.clear()
@@ -554,7 +594,7 @@ class BlobDownload:
             self._check_answer(response, segment, limit, ranged)
             try:
                 for chunk in response.iter_raw():
-                    if self._stop.is_set():
+                    if stop.is_set():
                         raise _Stopped
                     room = ledger.end_of(segment) - (batch_at + len(batch))
                     if room <= 0:
@@ -577,17 +617,7 @@ class BlobDownload:
         try:
             part.write(offset, data)
         except OSError as exc:
-            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise DiskFull(
-                    f"The disk is full: could not write {self.part_path.name} "
-                    f"in {self.part_path.parent}",
-                    "free some space and run the download again to resume",
-                    part=self.part_path,
-                ) from None
-            raise DownloadError(
-                f"Could not write {self.part_path}: {exc.strerror or exc}",
-                part=self.part_path,
-            ) from None
+            raise _write_failure(exc, self.part_path) from None
 
     def _check_answer(
         self, response: httpx.Response, segment: Segment, limit: int, ranged: bool
@@ -637,7 +667,7 @@ class BlobDownload:
         assert self._link is not None
         return self._link.url
 
-    def _renew_from_thread(self, stale: str) -> None:
+    def _renew_from_thread(self, stale: str, stop: threading.Event) -> None:
         loop = self._loop
         assert loop is not None
         future = asyncio.run_coroutine_threadsafe(self._renew_link(stale), loop)
@@ -646,7 +676,7 @@ class BlobDownload:
                 future.result(timeout=0.5)
                 return
             except concurrent.futures.TimeoutError:
-                if self._stop.is_set():
+                if stop.is_set():
                     future.cancel()
                     raise _Stopped from None
 
@@ -703,7 +733,7 @@ class BlobDownload:
                 part=self.part_path,
             )
         self._set_state(DownloadState.VERIFYING)
-        on_disk = part.size()
+        on_disk = await asyncio.to_thread(part.size)
         if on_disk != identity.size:
             raise IntegrityError(
                 f"The downloaded file has {on_disk} bytes; the server announced {identity.size}",
@@ -718,7 +748,7 @@ class BlobDownload:
                 if self._cancelled.is_set():
                     raise DownloadCancelled("download cancelled", part=self.part_path)
                 if actual != expected:
-                    self._discard_part(part)
+                    await asyncio.to_thread(self._discard_part, part)
                     raise IntegrityError(
                         "The downloaded file does not match the backup's MD5 checksum "
                         f"(expected {identity.md5}, got {base64.b64encode(actual).decode()})",
@@ -737,6 +767,11 @@ class BlobDownload:
             self.part_path.unlink()
 
     def _move_into_place(self) -> None:
+        """Rename the verified `.part` into place, then drop its sidecar."""
+        self._rename_into_place()
+        sidecar.remove(self.part_path)
+
+    def _rename_into_place(self) -> None:
         if self.options.overwrite:
             os.replace(self.part_path, self.destination)
             return
@@ -837,6 +872,16 @@ def _status_text(response: httpx.Response) -> str:
     code = response.headers.get("x-ms-error-code")
     # The URL is never part of the message: it carries the signature.
     return f"The blob storage answered HTTP {response.status_code}" + (f" ({code})" if code else "")
+
+
+def _write_failure(exc: OSError, part: Path) -> DownloadError:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFull(
+            f"The disk is full: could not write {part.name} in {part.parent}",
+            "free some space and run the download again to resume",
+            part=part,
+        )
+    return DownloadError(f"Could not write {part}: {exc.strerror or exc}", part=part)
 
 
 def _link_refused(part: Path, *, after_renewal: bool) -> LinkExpired:

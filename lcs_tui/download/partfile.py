@@ -34,6 +34,24 @@ class PartFile:
         self.fd = os.open(path, flags, 0o644)
         pwrite: WriteAt | None = getattr(os, "pwrite", None)
         self._write_at = write_at or pwrite or _seek_and_write(threading.Lock())
+        # Worker threads hold the file while they may write. Closing waits for
+        # the last of them, so that a straggler never writes to a closed file
+        # descriptor — or to another file that reused its number.
+        self._lock = threading.Lock()
+        self._users = 0
+        self._closing = False
+
+    def hold(self) -> None:
+        with self._lock:
+            if self._closing:
+                raise OSError(f"{self.path} is closed")
+            self._users += 1
+
+    def release(self) -> None:
+        with self._lock:
+            self._users -= 1
+            if self._closing and self._users == 0:
+                self._close_now()
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
@@ -56,6 +74,12 @@ class PartFile:
         os.ftruncate(self.fd, size)
 
     def close(self) -> None:
+        with self._lock:
+            self._closing = True
+            if self._users == 0:
+                self._close_now()
+
+    def _close_now(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1

@@ -57,14 +57,16 @@ DownloadStarter = Callable[
     [DatabaseBackup, Path, DownloadOptions, ProgressCallback, NoticeCallback], BlobDownload
 ]
 
-COLUMNS = (
-    ("backup", "Backup"),
-    ("state", "State"),
-    ("progress", "Progress"),
-    ("bytes", "Size"),
-    ("rate", "Rate"),
-    ("eta", "ETA"),
-    ("note", "Where / note"),
+#: key, label, width (fixed, so that nothing jumps as numbers change; the
+#: note takes what is left).
+COLUMNS: tuple[tuple[str, str, int | None], ...] = (
+    ("backup", "Backup", 36),
+    ("state", "State", 13),
+    ("progress", "Progress", 17),
+    ("bytes", "Size", 17),
+    ("rate", "Rate", 10),
+    ("eta", "ETA", 6),
+    ("note", "Where / note", None),
 )
 BAR_WIDTH = 12
 STATE_STYLES = {
@@ -112,7 +114,11 @@ class DownloadsPanel(Vertical):
     `hide_when_empty=False`)."""
 
     DEFAULT_CSS = """
-    DownloadsPanel { height: auto; max-height: 10; }
+    DownloadsPanel {
+        height: auto; max-height: 10;
+        border: round $primary-muted; border-title-color: $text; border-title-style: bold;
+    }
+    DownloadsPanel:focus-within { border: round $accent; }
     DownloadsPanel.empty { display: none; }
     DownloadsPanel DownloadsTable { height: auto; max-height: 8; }
     DownloadsPanel #downloads-empty { color: $text-muted; padding: 0 1; }
@@ -193,8 +199,8 @@ class DownloadsPanel(Vertical):
     def on_mount(self) -> None:
         self.border_title = "Downloads"
         table = self.table
-        for key, label in COLUMNS:
-            table.add_column(label, key=key)
+        for key, label, width in COLUMNS:
+            table.add_column(label, key=key, width=width)
         self._refresh_empty()
 
     @property
@@ -293,9 +299,9 @@ class DownloadsPanel(Vertical):
         table = self.table
         if entry.key in table.rows:
             for column, value in cells.items():
-                table.update_cell(entry.key, column, value)
+                table.update_cell(entry.key, column, value, update_width=column == "note")
         else:
-            table.add_row(*(cells[key] for key, _ in COLUMNS), key=entry.key)
+            table.add_row(*(cells[key] for key, _, _ in COLUMNS), key=entry.key)
 
     def _refresh_empty(self) -> None:
         empty = not self._entries

@@ -26,7 +26,7 @@ COMMAND_MODULES = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lcs-tui",
         description=(
@@ -49,6 +49,8 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="hide and disable everything that changes something in LCS",
     )
+    if not with_commands:
+        return parser
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         try:
@@ -62,8 +64,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # Opening the TUI needs none of the command modules: parse with the bare
+    # options first and build the full parser only for a command or --help.
+    bare = build_parser(with_commands=False)
+    known, rest = bare.parse_known_args(words) if not _asks_for_help(words) else (None, words)
+    args = known if known is not None and not rest else build_parser().parse_args(words)
     func = getattr(args, "func", None)
     if func is not None:
         result: int = func(args)
@@ -71,6 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     from lcs_tui.tui.launch import run_tui
 
     return run_tui(profile=args.profile, demo=args.demo, read_only=args.read_only)
+
+
+def _asks_for_help(words: list[str]) -> bool:
+    return any(w in ("-h", "--help") for w in words)
 
 
 if __name__ == "__main__":

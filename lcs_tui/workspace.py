@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -44,9 +45,35 @@ class Workspace:
     demo_password: str | None = field(default=None, repr=False)
     simulator: Simulator | None = None
 
+    #: A sign-in started before the UI, so it overlaps Textual's start-up.
+    early_sign_in: Future[str] | None = None
+
     @property
     def now(self) -> Callable[[], datetime]:
         return self.service.now
+
+    def sign_in_without_asking(self) -> str:
+        """Sign in without a person (blocking): the demo's password, or the token cache.
+
+        Returns the username; raises the sign-in errors (SignInRequired when
+        only the user can help).
+        """
+        session = self.session
+        if self.demo_password and session.account is None:
+            return session.sign_in_with_password(self.demo_password).username
+        session.acquire_token()
+        account = session.account
+        return account.username if account else (self.profile.username or "signed in")
+
+    def start_sign_in_early(self) -> None:
+        """Begin `sign_in_without_asking` in a thread; the app collects the result."""
+        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lcs-tui-sign-in")
+        self.early_sign_in = executor.submit(self.sign_in_without_asking)
+        executor.shutdown(wait=False)
+
+    def take_early_sign_in(self) -> Future[str] | None:
+        early, self.early_sign_in = self.early_sign_in, None
+        return early
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -8,8 +8,9 @@ previous one is still running, so a slow LCS never piles up requests.
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterable
+from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, ClassVar
@@ -190,15 +191,13 @@ class LcsApp(App[None]):
     def sign_in_silently(self) -> None:
         from lcs_tui.auth import SignInError, SignInRequired, SignInUnreachable
 
-        session = self.workspace.session
         try:
-            if self.workspace.demo_password and session.account is None:
-                signed_in = session.sign_in_with_password(self.workspace.demo_password)
-                self.post_message(SignedIn(signed_in.username))
-                return
-            session.acquire_token()
-            account = session.account
-            self.post_message(SignedIn(account.username if account else "signed in"))
+            early = self.workspace.take_early_sign_in()
+            if early is not None:
+                username = early.result()
+            else:
+                username = self.workspace.sign_in_without_asking()
+            self.post_message(SignedIn(username))
         except SignInRequired:
             self.post_message(SignInNeeded())
         except SignInUnreachable as exc:
@@ -315,23 +314,29 @@ class LcsApp(App[None]):
         service = self.service
         bar = self.query_one(StatusBar)
         try:
-            envs = await service.load_environments()
-            self._show_environments()
-            backups = await service.load_backups()
-            self.query_one(BackupsPane).set_backups(backups)
+            # Independent reads go out together, and each stage is drawn once:
+            # fewer frames before the first full screen.
+            envs_task = asyncio.ensure_future(service.load_environments())
+            backups_task = asyncio.ensure_future(service.load_backups())
+            await _gather(envs_task, backups_task)
+            envs, backups = envs_task.result(), backups_task.result()
+            with self.batch_update():
+                self._show_environments()
+                self.query_one(BackupsPane).set_backups(backups)
             self._loaded = True
             self._reload_delay = RELOAD_RETRY_FIRST
             bar.connection = "online"
             # Only sandboxes: refreshes and exports touch nothing else, and the
             # history endpoint allows 6 calls per project per minute.
-            for env in sorted((e for e in envs if e.is_sandbox), key=lambda e: e.name):
-                await service.load_recent_history(env.id)
-                self._show_environments()
+            sandboxes = sorted((e for e in envs if e.is_sandbox), key=lambda e: e.name)
+            await _gather(*(service.load_recent_history(e.id) for e in sandboxes))
             service.reconcile_starting()
             adopted = service.adopt_running_from_history()
+            with self.batch_update():
+                self._show_environments()
+                self._show_operations()
             if adopted:
                 self.notify(f"Watching {len(adopted)} running operation(s) found in the history.")
-            self._show_operations()
             self.load_generation += 1
             self._tick()
         except LcsError as exc:
@@ -740,3 +745,14 @@ class LcsApp(App[None]):
 
 
 __all__ = ["BackupsTable", "LcsApp"]
+
+
+async def _gather(*calls: Awaitable[object]) -> None:
+    """Run calls together; raise the first failure only after all have ended.
+
+    (`asyncio.gather` would leave the others running unobserved.)
+    """
+    results = await asyncio.gather(*calls, return_exceptions=True)
+    for result in results:
+        if isinstance(result, BaseException):
+            raise result

@@ -15,6 +15,8 @@ def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
         if chosen is None:
             return 0
         workspace = chosen
+    # Sign in while Textual loads: the first full screen waits for both.
+    workspace.start_sign_in_early()
     from lcs_tui.tui.app import LcsApp
 
     LcsApp(workspace).run()

@@ -51,7 +51,9 @@ class BackupsPane(Vertical):
     BackupsPane.filtering #backup-filter { display: block; }
     BackupsPane BackupsTable { height: 1fr; }
     BackupsPane #backup-detail {
-        height: auto; max-height: 4; color: $text-muted; padding: 0 1;
+        /* A fixed height: a line that grew and shrank with each backup's
+           description made every arrow key re-lay out 5,000 rows. */
+        height: 4; color: $text-muted; padding: 0 1;
         border-top: hkey $primary-muted;
     }
     """
@@ -186,7 +188,7 @@ class BackupsPane(Vertical):
         backup = self._all.get(str(event.row_key.value)) if event.row_key else None
         detail = self.query_one("#backup-detail", Static)
         if backup is None:
-            detail.update("")
+            detail.update("", layout=False)
         else:
             text = Text.assemble(
                 (backup.file_name or backup.name, "bold"),
@@ -197,5 +199,5 @@ class BackupsPane(Vertical):
             if backup.description:
                 text.append("\n")
                 text.append(backup.description)
-            detail.update(text)
+            detail.update(text, layout=False)
         self.post_message(self.Highlighted(backup))

@@ -95,7 +95,7 @@ def peak_rss_bytes() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
 
 
-def fetch(url: str, ca_file: str, dest: Path, connections: int, via: str) -> None:
+def fetch(url: str, ca_file: str, dest: Path, connections: int, via: str, durable: bool) -> None:
     import asyncio
     import ssl
 
@@ -117,7 +117,7 @@ def fetch(url: str, ca_file: str, dest: Path, connections: int, via: str) -> Non
         url,
         dest,
         http=http,
-        options=DownloadOptions(connections=connections, overwrite=True),
+        options=DownloadOptions(connections=connections, overwrite=True, durable=durable),
     )
     result = asyncio.run(download.run())
     seconds = time.monotonic() - began
@@ -138,10 +138,13 @@ def run_curl(url: str, ca_file: str, dest: Path) -> float:
     return time.monotonic() - began
 
 
-def run_ours(url: str, ca_file: str, dest: Path, connections: int, via: str) -> dict[str, Any]:
+def run_ours(
+    url: str, ca_file: str, dest: Path, connections: int, via: str, durable: bool
+) -> dict[str, Any]:
     out = subprocess.run(
         [sys.executable, __file__, "--fetch", url, "--ca-file", ca_file, "--out", str(dest),
-         "--connections", str(connections), "--via", via],
+         "--connections", str(connections), "--via", via,
+         *([] if durable else ["--no-sync-checkpoints"])],
         check=True, capture_output=True, text=True, cwd=ROOT,
     ).stdout  # fmt: skip
     result: dict[str, Any] = json.loads(out.strip().splitlines()[-1])
@@ -168,6 +171,12 @@ def main() -> int:
         "--via", default="direct", choices=("direct", "httpx"), help="our network path"
     )
     parser.add_argument("--dest", type=Path, help="folder both write to (default: a temp dir)")
+    parser.add_argument(
+        "--no-sync-checkpoints",
+        dest="durable",
+        action="store_false",
+        help="no fdatasync before each checkpoint (DownloadOptions.durable=False)",
+    )
     parser.add_argument("--serve", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--fetch", help=argparse.SUPPRESS)
     parser.add_argument("--ca-file", help=argparse.SUPPRESS)
@@ -178,7 +187,7 @@ def main() -> int:
         serve(args.serve)
         return 0
     if args.fetch is not None:
-        fetch(args.fetch, args.ca_file, args.out, int(args.connections), args.via)
+        fetch(args.fetch, args.ca_file, args.out, int(args.connections), args.via, args.durable)
         return 0
 
     if shutil.which("curl") is None:
@@ -200,13 +209,15 @@ def main() -> int:
         # One warm-up of each (the server computes nothing, but page cache and
         # TLS session state settle), then alternating measured runs.
         run_curl(url, ca_file, workdir / "curl.bin")
-        run_ours(url, ca_file, workdir / "ours.bin", counts[0], args.via)
+        run_ours(url, ca_file, workdir / "ours.bin", counts[0], args.via, args.durable)
         for i in range(args.runs):
             for n in counts:
                 (workdir / "curl.bin").unlink(missing_ok=True)
                 curl_times.append(run_curl(url, ca_file, workdir / "curl.bin"))
                 (workdir / "ours.bin").unlink(missing_ok=True)
-                ours[n].append(run_ours(url, ca_file, workdir / "ours.bin", n, args.via))
+                ours[n].append(
+                    run_ours(url, ca_file, workdir / "ours.bin", n, args.via, args.durable)
+                )
                 print(
                     f"run {i + 1}/{args.runs}: curl {size / curl_times[-1] / 1e6:7.0f} MB/s   "
                     f"ours ×{n} {size / ours[n][-1]['seconds'] / 1e6:7.0f} MB/s",
@@ -232,7 +243,9 @@ def main() -> int:
             }
         )
     print(f"\n{size / MIB:.0f} MiB from the loopback simulator, {args.runs} runs, medians")
-    print(f"written to {args.dest or tempfile.gettempdir()}, our path: {args.via}\n")
+    sync = "synced" if args.durable else "unsynced"
+    where = args.dest or tempfile.gettempdir()
+    print(f"written to {where}, our path: {args.via}, {sync} checkpoints\n")
     print(f"{'contender':<22}{'MB/s':>10}{'vs curl':>10}{'peak mem growth':>18}")
     print(f"{'curl':<22}{curl_rate / 1e6:>10.0f}{1.0:>10.2f}{'-':>18}")
     for row in rows:
@@ -247,6 +260,7 @@ def main() -> int:
         "size": size,
         "runs": args.runs,
         "via": args.via,
+        "sync_checkpoints": args.durable,
         "dest": str(args.dest or tempfile.gettempdir()),
         "machine": {"python": platform.python_version(), "cpus": os.cpu_count()},
         "curl_median_mb_s": round(curl_rate / 1e6, 1),

@@ -232,6 +232,16 @@ class BlobDownload:
         except DownloadError:
             self._set_state(DownloadState.FAILED)
             raise
+        except OSError as exc:  # renaming into place, creating the folder...
+            self._set_state(DownloadState.FAILED)
+            raise DownloadError(
+                f"File system error: {exc.strerror or exc}"
+                + (f" ({exc.filename})" if exc.filename else ""),
+                part=self.part_path,
+            ) from None
+        except Exception:
+            self._set_state(DownloadState.FAILED)
+            raise
         self._set_state(DownloadState.DONE)
         return result
 
@@ -305,17 +315,12 @@ class BlobDownload:
             _raise_for_fatal(response, self.part_path)
             if response.status_code == 403:
                 raise _link_refused(self.part_path, after_renewal=True)
-            if response.status_code in RETRYABLE_STATUSES:
-                raise ServerError(
-                    f"the blob storage is unavailable (HTTP {response.status_code})",
-                    "try again in a few minutes",
-                    part=self.part_path,
-                )
             if response.status_code != 200:
                 raise ServerError(_status_text(response), part=self.part_path)
             return _identity(response)
 
     def _head(self, url: str) -> httpx.Response:
+        """HEAD, retried like the transfer: connection failures and 5xx/429."""
         assert self._clients is not None
         failures = 0
         with self._clients() as client:
@@ -323,13 +328,16 @@ class BlobDownload:
                 try:
                     response = client.head(url, headers={"Accept-Encoding": "identity"})
                     response.read()
-                    return response
+                    if response.status_code not in RETRYABLE_STATUSES:
+                        return response
+                    failure: BaseException = _Retryable(f"HTTP {response.status_code}")
                 except httpx.TransportError as exc:
-                    failures += 1
-                    if failures >= self.options.attempts:
-                        raise _connection_lost(exc, self.part_path, self.options) from None
-                    if self._stop.wait(self.options.backoff(failures)):
-                        raise DownloadCancelled("download cancelled") from None
+                    failure = exc
+                failures += 1
+                if failures >= self.options.attempts:
+                    raise _connection_lost(failure, self.part_path, self.options) from None
+                if self._stop.wait(self.options.backoff(failures)):
+                    raise DownloadCancelled("download cancelled", part=self.part_path)
 
     def _resume_or_restart(
         self, identity: BlobIdentity, notices: list[str]

@@ -393,3 +393,26 @@ async def test_progress_reports_bytes_rate_and_eta(sim: Simulator, tmp_path: Pat
     assert any(p.eta is not None and p.eta > 0 for p in moving)
     assert [p.done for p in seen] == sorted(p.done for p in seen)
     assert seen[-1].state is DownloadState.DONE and seen[-1].done == 12 * MIB
+
+
+async def test_a_burst_of_503s_is_waited_out(sim: Simulator, tmp_path: Path) -> None:
+    backup = sim.add_backup("busy", size=6 * MIB)
+    url = location(sim, backup.backup_id)
+    sim.faults.server_errors(n=3, status=503, path_prefix="/lcsdbbackups/")
+    net = watcher(sim)
+
+    await BlobDownload(url, tmp_path / "b.bacpac", http=net.settings(), options=FAST).run()
+
+    assert [s.status for s in net.seen] == [503, 503, 503, 200, 206]
+    assert file_md5(tmp_path / "b.bacpac") == served_md5(sim, url)
+
+
+async def test_a_storage_outage_ends_with_a_clear_message(sim: Simulator, tmp_path: Path) -> None:
+    backup = sim.add_backup("down", size=MIB)
+    sim.faults.server_errors(n=50, status=503, path_prefix="/lcsdbbackups/")
+    with pytest.raises(ConnectionLost) as failed:
+        await BlobDownload(
+            location(sim, backup.backup_id), tmp_path / "d.bacpac", http=watcher(sim).settings(),
+            options=FAST,
+        ).run()  # fmt: skip
+    assert "kept failing (HTTP 503)" in failed.value.message

@@ -31,6 +31,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellDoesNotExist
 
 from lcs_tui.api import DatabaseBackup
+from lcs_tui.api.redact import redact_text
 from lcs_tui.download import (
     BlobDownload,
     DownloadCancelled,
@@ -279,6 +280,12 @@ class DownloadsPanel(Vertical):
         except DownloadError as exc:
             self._finish(entry, Text(exc.message, style="red"), failed=True)
             self.post_message(self.Failed(entry.key, backup, exc))
+        except Exception as exc:  # a bug: still a finished row, never a stuck one
+            error = DownloadError(
+                f"Unexpected error: {redact_text(str(exc)) or type(exc).__name__}"
+            )
+            self._finish(entry, Text(error.message, style="red"), failed=True)
+            self.post_message(self.Failed(entry.key, backup, error))
         else:
             self._finish(entry, Text(str(result.path)))
             self.post_message(self.Finished(entry.key, backup, result))

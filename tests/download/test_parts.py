@@ -199,3 +199,17 @@ def test_log_filter_scrubs_signatures(caplog: pytest.LogCaptureFixture) -> None:
     )
     assert "SECRET" not in caplog.text and "sig=REDACTED" in caplog.text and "206" in caplog.text
     assert json.dumps(caplog.records[0].args)  # still plain values
+
+
+def test_the_downloader_is_headless() -> None:
+    """The CLI and scripts use it without Textual, MSAL or the simulator."""
+    import subprocess
+    import sys
+
+    code = "import sys, lcs_tui.download, lcs_tui.download.prefs; print(' '.join(sys.modules))"
+    loaded = set(
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.split()
+    )
+    assert not {m for m in loaded if m.startswith(("textual", "msal", "lcs_tui.simulator"))}

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import httpx
 
-from lcs_tui.api.redact import redact_url
+from lcs_tui.api.redact import redact_text
 from lcs_tui.download import sidecar
 from lcs_tui.download.errors import (
     BlobChanged,
@@ -919,8 +919,7 @@ def _connection_lost(exc: BaseException, part: Path, options: DownloadOptions) -
 def _short(exc: BaseException) -> str:
     # httpx exceptions carry the request, whose URL has the signature: only
     # the exception's own text is used, and scrubbed on top of that.
-    text = str(exc) or type(exc).__name__
-    return redact_url(text) if text.startswith("http") else text
+    return redact_text(str(exc)) or type(exc).__name__
 
 
 def _first_failure(futures: Iterable[asyncio.Future[None]]) -> BaseException | None:

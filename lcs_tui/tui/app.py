@@ -48,12 +48,14 @@ from lcs_tui.tui.messages import (
 )
 from lcs_tui.tui.screens.common import ConfirmDialog, TextPage
 from lcs_tui.tui.screens.details import BackupDetails, EnvironmentDetails, OperationDetails
+from lcs_tui.tui.screens.download import DownloadDialog
 from lcs_tui.tui.screens.export import ExportDialog
 from lcs_tui.tui.screens.refresh import RefreshConfirm, RefreshPicker
 from lcs_tui.tui.screens.signin import DeviceCodeDialog, ErrorDialog, PasswordDialog
 from lcs_tui.tui.screens.texts import HELP, IMPORT
 from lcs_tui.tui.screens.watch import WatchDialog
 from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
+from lcs_tui.tui.widgets.downloads import DownloadsPanel
 from lcs_tui.tui.widgets.environments import EnvironmentsTable, EnvironmentSummary
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
@@ -77,6 +79,7 @@ class LcsApp(App[None]):
         Binding("e", "export", "Export"),
         Binding("w", "watch", "Watch id"),
         Binding("t", "start_stop", "Start/stop", show=False),
+        Binding("d", "download", "Download"),
         Binding("slash", "filter", "Filter"),
         Binding("l", "toggle_log", "Log"),
         Binding("i", "import_info", "Import", show=False),
@@ -111,6 +114,7 @@ class LcsApp(App[None]):
                 yield EnvironmentSummary(id="environment-summary")
             yield BackupsPane(id="backups")
         yield OperationsTable(id="operations")
+        yield DownloadsPanel.for_workspace(self.workspace, id="downloads")
         yield RequestLog(id="log")
         yield Footer()
 
@@ -682,6 +686,42 @@ class LcsApp(App[None]):
         except LcsError:
             return
         self._show_environments()
+
+    def action_download(self) -> None:
+        backup = self.query_one(BackupsPane).highlighted()
+        if backup is None:
+            self.notify("Highlight a backup first (Tab to the backups pane).", severity="warning")
+            return
+        dialog = DownloadDialog(backup)
+
+        def chosen(go: bool | None) -> None:
+            if go and dialog.choice is not None:
+                self.query_one(DownloadsPanel).start(
+                    backup, dialog.choice.folder, overwrite=dialog.choice.overwrite
+                )
+
+        self.push_screen(dialog, chosen)
+
+    @on(DownloadsPanel.Finished)
+    def _downloaded(self, message: DownloadsPanel.Finished) -> None:
+        self.notify(
+            f"Downloaded {message.backup.name} to {message.result.path}",
+            title="Download finished",
+            markup=False,
+            timeout=15,
+        )
+        if self._bell_enabled:
+            self.bell()
+
+    @on(DownloadsPanel.Failed)
+    def _download_failed(self, message: DownloadsPanel.Failed) -> None:
+        self.notify(
+            message.error.as_text(),
+            title=f"Download of {message.backup.name} stopped",
+            severity="error",
+            markup=False,
+            timeout=30,
+        )
 
     def action_import_info(self) -> None:
         self.push_screen(TextPage("Importing a backup", IMPORT))

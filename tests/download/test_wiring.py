@@ -1,5 +1,5 @@
-"""The wiring proposed for the app (docs/downloads.md), on the real app and demo:
-arrow to a backup, press d, pick a folder, watch it arrive."""
+"""Downloads in the real app on the demo: arrow to a backup, press d, pick a
+folder, watch it arrive."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 from textual import on
-from textual.binding import Binding
-from textual.widgets import Footer, Input
+from textual.widgets import Input
 
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.tui.screens.download import DownloadDialog
@@ -21,41 +20,15 @@ from .support import file_md5
 
 
 class WiredApp(LcsApp):
-    """LcsApp plus exactly the wiring docs/downloads.md proposes."""
-
-    BINDINGS = [*LcsApp.BINDINGS, Binding("d", "download", "Download")]
+    """The real app, recording finished downloads."""
 
     def __init__(self, workspace: Workspace) -> None:
         super().__init__(workspace)
         self.finished: list[DownloadsPanel.Finished] = []
 
-    def on_mount(self) -> None:  # the app's own compose() would simply yield it
-        self.mount(DownloadsPanel.for_workspace(self.workspace, id="downloads"),
-                   before=self.query_one(Footer))  # fmt: skip
-
-    def action_download(self) -> None:
-        backup = self.query_one(BackupsPane).highlighted()
-        if backup is None:
-            self.notify("Highlight a backup first (Tab to the backups pane)")
-            return
-        dialog = DownloadDialog(backup)
-
-        def chosen(go: bool | None) -> None:
-            if go and dialog.choice is not None:
-                self.query_one(DownloadsPanel).start(
-                    backup, dialog.choice.folder, overwrite=dialog.choice.overwrite
-                )
-
-        self.push_screen(dialog, chosen)
-
     @on(DownloadsPanel.Finished)
-    def _downloaded(self, message: DownloadsPanel.Finished) -> None:
+    def _record(self, message: DownloadsPanel.Finished) -> None:
         self.finished.append(message)
-        self.notify(f"Downloaded {message.backup.name} to {message.result.path}", markup=False)
-
-    @on(DownloadsPanel.Failed)
-    def _download_failed(self, message: DownloadsPanel.Failed) -> None:
-        self.notify(message.error.as_text(), severity="error", markup=False)
 
 
 async def test_d_on_a_backup_downloads_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

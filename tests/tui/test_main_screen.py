@@ -75,8 +75,7 @@ async def test_enter_opens_environment_details_with_history_pages() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         await pilot.press("down", "enter")  # CONTOSO-UAT
-        await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentDetails),
-                         what="details")
+        await wait_until(pilot, lambda: isinstance(app.screen, EnvironmentDetails), what="details")
         history = app.screen.query_one("#history", DataTable)
         await wait_until(pilot, lambda: history.row_count > 0, what="history")
         rows = history.row_count

@@ -60,15 +60,25 @@ def session_alive(session: str) -> bool:
     )
 
 
+def footer(screen: str) -> str:
+    lines = screen.rstrip("\n").splitlines()
+    return lines[-1] if lines else ""
+
+
 def test_demo_in_a_real_terminal(tmux_session: str) -> None:
+    # (A frame can be captured half drawn: wait for the whole picture.)
     screen = wait_for(
         tmux_session,
         lambda s: (
-            "CONTOSO-TEST" in s and "● online" in s and "uat-golden-" in s and "3/3 left" in s
+            "CONTOSO-TEST" in s
+            and "● online" in s
+            and "uat-golden-" in s
+            and "3/3 left" in s
+            and "Refresh" in footer(s)
         ),
     )
     assert "admin@contoso.com" in screen
-    assert "Refresh" in screen.splitlines()[-1]  # the footer
+    assert "Download" in footer(screen)
 
     subprocess.run(["tmux", "send-keys", "-t", tmux_session, "?"], check=True)
     wait_for(tmux_session, lambda s: "lcs-tui — keys" in s)

@@ -67,7 +67,7 @@ class TextPage(Dialog):
     """A scrollable page of text with a Close button (help, details, import)."""
 
     DEFAULT_CSS = """
-    TextPage > Vertical { width: 100; }
+    TextPage > Vertical { width: 96; }
     TextPage VerticalScroll { height: auto; max-height: 40; }
     """
 
@@ -80,7 +80,9 @@ class TextPage(Dialog):
         with Vertical():
             yield Label(self._title, classes="title")
             with VerticalScroll():
-                yield Static(self._body)
+                # Plain text keeps its indentation and line breaks as written.
+                body = Text(self._body) if isinstance(self._body, str) else self._body
+                yield Static(body)
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")
 

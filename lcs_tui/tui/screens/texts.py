@@ -11,12 +11,14 @@ Environments pane
 
 Database backups pane
   Enter      details of the highlighted backup
+  d          download it in the background (resumable); in the Downloads
+             pane, x cancels one and c clears the finished ones
   /          filter as you type (Esc closes the filter)
   s / S      sort by the next column / reverse the order
 
 Everywhere
-  r          refresh a sandbox from another environment (checked, then confirmed
-             by typing the target's name)
+  r          refresh a sandbox from another environment (checked first,
+             then confirmed by typing the target's name)
   e          export a sandbox to a backup
   w          watch an operation by its activity id (started in the portal)
   i          how to import a backup (LCS has no API for it)

@@ -132,8 +132,15 @@ def open_demo(
     time_scale: float = 120.0,
     simulator: Simulator | None = None,
     journal: Journal | None = None,
+    sign_in_method: str = "password",
+    sign_in_automatically: bool = True,
 ) -> Workspace:
-    """The demo: a seeded simulated project, signed in through the real MSAL code."""
+    """The demo: a seeded simulated project, signed in through the real MSAL code.
+
+    By default the demo signs in with its own password; with
+    `sign_in_automatically=False` the app asks, as it would for a real
+    profile (used to show and test the sign-in screens).
+    """
     from lcs_tui.auth import Session, async_token_source
     from lcs_tui.config import make_profile
     from lcs_tui.secrets import MemoryStore
@@ -151,7 +158,7 @@ def open_demo(
         username=demo.USERNAME,
         project_id=demo.PROJECT_ID,
         geography="global",
-        sign_in_method="password",
+        sign_in_method=sign_in_method,
         secret_store="session",
     )
     settings = HttpSettings(
@@ -175,6 +182,6 @@ def open_demo(
         read_only=read_only,
         demo=True,
         poll_interval=DEMO_POLL_INTERVAL,
-        demo_password=demo.PASSWORD,
+        demo_password=demo.PASSWORD if sign_in_automatically else None,
         simulator=sim,
     )

@@ -1,0 +1,67 @@
+"""Signing in inside the app: the password dialog, the device code, failures."""
+
+from __future__ import annotations
+
+from textual.widgets import Input
+
+from lcs_tui.simulator import demo
+from lcs_tui.tui.app import LcsApp
+from lcs_tui.tui.screens.signin import DeviceCodeDialog, ErrorDialog, PasswordDialog
+from lcs_tui.workspace import open_demo
+from tests.tui.support import demo_simulator, screen_text, wait_until
+
+
+def asking_app(method: str) -> tuple[LcsApp, object]:
+    sim = demo_simulator()
+    workspace = open_demo(simulator=sim, sign_in_method=method, sign_in_automatically=False)
+    return LcsApp(workspace, bell=False), sim
+
+
+async def test_password_dialog_signs_in_and_the_project_loads() -> None:
+    app, _ = asking_app("password")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="dialog")
+        field = app.screen.query_one("#password", Input)
+        assert field.password  # typed characters are not shown
+        await pilot.press(*demo.PASSWORD, "enter")
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
+        assert app.username == demo.USERNAME
+        assert demo.PASSWORD not in screen_text(app)
+
+
+async def test_a_wrong_password_explains_and_offers_to_try_again() -> None:
+    app, _ = asking_app("password")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="dialog")
+        await pilot.press(*"not-the-password", "enter")
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorDialog), what="the error")
+        await wait_until(pilot, lambda: "What to do" in screen_text(app), what="the advice")
+        assert "not-the-password" not in screen_text(app)
+        await pilot.click("#confirm")  # Try again
+        await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="again")
+        await pilot.press(*demo.PASSWORD, "enter")
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
+
+
+async def test_device_code_shows_the_code_and_finishes_when_approved() -> None:
+    app, sim = asking_app("device-code")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeDialog), what="code")
+        (code,) = sim.pending_device_codes()  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: code in screen_text(app), what="the code on screen")
+        assert "devicelogin" in screen_text(app)
+        sim.approve_device_code(code, demo.USERNAME)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project", timeout=20)
+        assert not isinstance(app.screen, DeviceCodeDialog)
+
+
+async def test_device_code_can_be_cancelled() -> None:
+    app, _ = asking_app("device-code")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeDialog), what="code")
+        await pilot.press("escape")
+        await wait_until(
+            pilot, lambda: isinstance(app.screen, ErrorDialog), what="cancelled", timeout=10
+        )
+        await wait_until(pilot, lambda: "cancelled" in screen_text(app).lower(), what="the message")
+        assert app.load_generation == 0

@@ -552,17 +552,21 @@ class LcsApp(App[None]):
 
     @work(group="start", exit_on_error=False)
     async def start_refresh(self, source_id: str, target_id: str) -> None:
+        await self._start("Refresh", self.service.start_refresh(source_id, target_id))
+
+    async def _start(self, what: str, starting: Awaitable[TrackedOperation]) -> None:
+        """Await an operation's start and tell the user how it went."""
         try:
-            op = await self.service.start_refresh(source_id, target_id)
+            op = await starting
         except (ActionRefused, LcsError) as exc:
-            self._start_failed("Refresh not started", exc)
+            self._start_failed(f"{what} not started", exc)
             return
         finally:
             self._show_operations()
             self._show_environments()
             self._report_journal()
         self.notify(
-            f"{op.title()} started. Activity id {op.activity_id}.", title="Refresh", markup=False
+            f"{op.title()} started. Activity id {op.activity_id}.", title=what, markup=False
         )
 
     def action_export(self) -> None:
@@ -584,18 +588,7 @@ class LcsApp(App[None]):
 
     @work(group="start", exit_on_error=False)
     async def start_export(self, env_id: str, name: str) -> None:
-        try:
-            op = await self.service.start_export(env_id, name)
-        except (ActionRefused, LcsError) as exc:
-            self._start_failed("Export not started", exc)
-            return
-        finally:
-            self._show_operations()
-            self._show_environments()
-            self._report_journal()
-        self.notify(
-            f"{op.title()} started. Activity id {op.activity_id}.", title="Export", markup=False
-        )
+        await self._start("Export", self.service.start_export(env_id, name))
 
     def _start_failed(self, title: str, exc: Exception) -> None:
         if isinstance(exc, ActionRefused):

@@ -23,6 +23,7 @@ async def test_password_dialog_signs_in_and_the_project_loads() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="dialog")
         field = app.screen.query_one("#password", Input)
         assert field.password  # typed characters are not shown
+        await wait_until(pilot, lambda: field.has_focus, what="the password field")
         await pilot.press(*demo.PASSWORD, "enter")
         await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
         assert app.username == demo.USERNAME
@@ -33,12 +34,22 @@ async def test_a_wrong_password_explains_and_offers_to_try_again() -> None:
     app, _ = asking_app("password")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="dialog")
+        await wait_until(
+            pilot,
+            lambda: app.screen.query_one("#password", Input).has_focus,
+            what="the password field",
+        )
         await pilot.press(*"not-the-password", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorDialog), what="the error")
         await wait_until(pilot, lambda: "What to do" in screen_text(app), what="the advice")
         assert "not-the-password" not in screen_text(app)
         await pilot.click("#confirm")  # Try again
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="again")
+        await wait_until(
+            pilot,
+            lambda: app.screen.query_one("#password", Input).has_focus,
+            what="the password field",
+        )
         await pilot.press(*demo.PASSWORD, "enter")
         await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
 

@@ -14,10 +14,10 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
-from textual.widgets.data_table import CellDoesNotExist
 
 from lcs_tui.api import DatabaseBackup
 from lcs_tui.tui.format import plain, when
+from lcs_tui.tui.widgets.tables import highlighted_key
 
 SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
     "created": ("Created", lambda b: b.created or datetime.min),
@@ -98,14 +98,8 @@ class BackupsPane(Vertical):
         self._rebuild()
 
     def highlighted(self) -> DatabaseBackup | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return self._all.get(str(row_key.value))
+        key = highlighted_key(self.table)
+        return self._all.get(key) if key else None
 
     def _visible(self) -> list[DatabaseBackup]:
         rows = (

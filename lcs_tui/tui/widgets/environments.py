@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from rich.text import Text
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import CellDoesNotExist
 
 from lcs_tui.api import Environment
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.quota import Quota
 from lcs_tui.tui.format import plain
+from lcs_tui.tui.widgets.tables import highlighted_key
 
 # What matters most comes first: the pane may be narrower than all columns.
 COLUMNS = (
@@ -79,13 +79,7 @@ class EnvironmentsTable(DataTable[Text]):
 
     @property
     def highlighted_id(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return row_key.value
+        return highlighted_key(self)
 
 
 def _short_infra(value: str | None) -> str | None:

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellDoesNotExist
 
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui.format import duration, plain, short_id, status_text
+from lcs_tui.tui.widgets.tables import highlighted_key
 
 # Fixed widths: the columns must not jump about as operations come and go.
 COLUMNS = (
@@ -65,10 +65,4 @@ class OperationsTable(DataTable[Text]):
 
     @property
     def highlighted_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            row_key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return row_key.value
+        return highlighted_key(self)

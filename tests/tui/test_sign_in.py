@@ -11,6 +11,10 @@ from lcs_tui.workspace import open_demo
 from tests.tui.support import demo_simulator, screen_text, wait_until
 
 
+def focused_id(app: LcsApp) -> str | None:
+    return app.focused.id if app.focused is not None else None
+
+
 def asking_app(method: str) -> tuple[LcsApp, object]:
     sim = demo_simulator()
     workspace = open_demo(simulator=sim, sign_in_method=method, sign_in_automatically=False)
@@ -21,9 +25,8 @@ async def test_password_dialog_signs_in_and_the_project_loads() -> None:
     app, _ = asking_app("password")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="dialog")
-        field = app.screen.query_one("#password", Input)
-        assert field.password  # typed characters are not shown
-        await wait_until(pilot, lambda: field.has_focus, what="the password field")
+        await wait_until(pilot, lambda: focused_id(app) == "password", what="the field")
+        assert app.screen.query_one("#password", Input).password  # typing is not shown
         await pilot.press(*demo.PASSWORD, "enter")
         await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
         assert app.username == demo.USERNAME
@@ -34,22 +37,14 @@ async def test_a_wrong_password_explains_and_offers_to_try_again() -> None:
     app, _ = asking_app("password")
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="dialog")
-        await wait_until(
-            pilot,
-            lambda: app.screen.query_one("#password", Input).has_focus,
-            what="the password field",
-        )
+        await wait_until(pilot, lambda: focused_id(app) == "password", what="the field")
         await pilot.press(*"not-the-password", "enter")
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorDialog), what="the error")
         await wait_until(pilot, lambda: "What to do" in screen_text(app), what="the advice")
         assert "not-the-password" not in screen_text(app)
         await pilot.click("#confirm")  # Try again
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="again")
-        await wait_until(
-            pilot,
-            lambda: app.screen.query_one("#password", Input).has_focus,
-            what="the password field",
-        )
+        await wait_until(pilot, lambda: focused_id(app) == "password", what="the field")
         await pilot.press(*demo.PASSWORD, "enter")
         await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
 

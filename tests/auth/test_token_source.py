@@ -60,3 +60,12 @@ async def test_renewal_through_the_async_source() -> None:
     sim.expire_tokens()
     renewed = await source(force_refresh=True)
     assert renewed != first and backups_status(sim, renewed) == 200
+
+
+async def test_a_burst_of_calls_asks_the_session_once_and_a_renewal_always_asks() -> None:
+    slow = SlowSession()
+    source = async_token_source(slow)  # type: ignore[arg-type]
+    assert [await source() for _ in range(5)] == ["token-1"] * 5
+    assert len(slow.calls) == 1
+    assert await source(force_refresh=True) == "token-2"
+    assert [forced for forced, _ in slow.calls] == [False, True]

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -48,19 +48,20 @@ from lcs_tui.tui.messages import (
 )
 from lcs_tui.tui.screens.common import ConfirmDialog, TextPage
 from lcs_tui.tui.screens.details import BackupDetails, EnvironmentDetails, OperationDetails
-from lcs_tui.tui.screens.download import DownloadDialog
 from lcs_tui.tui.screens.export import ExportDialog
 from lcs_tui.tui.screens.refresh import RefreshConfirm, RefreshPicker
 from lcs_tui.tui.screens.signin import DeviceCodeDialog, ErrorDialog, PasswordDialog
 from lcs_tui.tui.screens.texts import HELP, IMPORT
 from lcs_tui.tui.screens.watch import WatchDialog
 from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
-from lcs_tui.tui.widgets.downloads import DownloadsPanel
 from lcs_tui.tui.widgets.environments import EnvironmentsTable, EnvironmentSummary
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
 from lcs_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lcs_tui.tui.widgets.downloads import DownloadsPanel
 
 #: Actions that change something in LCS: hidden and disabled with --read-only.
 MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
@@ -114,7 +115,6 @@ class LcsApp(App[None]):
                 yield EnvironmentSummary(id="environment-summary")
             yield BackupsPane(id="backups")
         yield OperationsTable(id="operations")
-        yield DownloadsPanel.for_workspace(self.workspace, id="downloads")
         yield RequestLog(id="log")
         yield Footer()
 
@@ -685,18 +685,30 @@ class LcsApp(App[None]):
         if backup is None:
             self.notify("Highlight a backup first (Tab to the backups pane).", severity="warning")
             return
+        # The download machinery loads on first use: it is not needed to start.
+        from lcs_tui.tui.screens.download import DownloadDialog
+
         dialog = DownloadDialog(backup)
 
-        def chosen(go: bool | None) -> None:
+        async def chosen(go: bool | None) -> None:
             if go and dialog.choice is not None:
-                self.query_one(DownloadsPanel).start(
-                    backup, dialog.choice.folder, overwrite=dialog.choice.overwrite
-                )
+                panel = await self._downloads_panel()
+                panel.start(backup, dialog.choice.folder, overwrite=dialog.choice.overwrite)
 
         self.push_screen(dialog, chosen)
 
-    @on(DownloadsPanel.Finished)
-    def _downloaded(self, message: DownloadsPanel.Finished) -> None:
+    async def _downloads_panel(self) -> DownloadsPanel:
+        from lcs_tui.tui.widgets.downloads import DownloadsPanel
+
+        try:
+            return self.query_one(DownloadsPanel)
+        except NoMatches:
+            panel = DownloadsPanel.for_workspace(self.workspace, id="downloads")
+            await self.mount(panel, before=self.query_one(RequestLog))
+            return panel
+
+    # Handlers by name, so the downloads panel's module need not load at start.
+    def on_downloads_panel_finished(self, message: DownloadsPanel.Finished) -> None:
         self.notify(
             f"Downloaded {message.backup.name} to {message.result.path}",
             title="Download finished",
@@ -706,8 +718,7 @@ class LcsApp(App[None]):
         if self._bell_enabled:
             self.bell()
 
-    @on(DownloadsPanel.Failed)
-    def _download_failed(self, message: DownloadsPanel.Failed) -> None:
+    def on_downloads_panel_failed(self, message: DownloadsPanel.Failed) -> None:
         self.notify(
             message.error.as_text(),
             title=f"Download of {message.backup.name} stopped",

@@ -14,7 +14,9 @@ STARTING = "Starting"  # written before the POST; no activity id yet
 OUTCOME_UNKNOWN = "OutcomeUnknown"  # the POST may or may not have started it
 NOT_STARTED_LOCALLY = "NotSent"  # the POST failed before reaching LCS, or LCS refused
 
-LOCAL_STATES = frozenset({STARTING, OUTCOME_UNKNOWN, NOT_STARTED_LOCALLY})
+NOT_FOUND = "NotFound"  # watched by id, but LCS knows no such operation there
+
+LOCAL_STATES = frozenset({STARTING, OUTCOME_UNKNOWN, NOT_STARTED_LOCALLY, NOT_FOUND})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +54,7 @@ class TrackedOperation:
 
     @property
     def finished(self) -> bool:
-        if self.status == NOT_STARTED_LOCALLY:
+        if self.status in (NOT_STARTED_LOCALLY, NOT_FOUND):
             return True
         return self.status not in LOCAL_STATES and self.lcs_status.finished
 
@@ -74,7 +76,8 @@ class TrackedOperation:
     @property
     def outcome(self) -> Outcome:
         if self.status in LOCAL_STATES:
-            return Outcome.FAILED if self.status == NOT_STARTED_LOCALLY else Outcome.UNKNOWN
+            failed = self.status in (NOT_STARTED_LOCALLY, NOT_FOUND)
+            return Outcome.FAILED if failed else Outcome.UNKNOWN
         return self.lcs_status.outcome
 
     def title(self) -> str:

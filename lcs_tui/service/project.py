@@ -31,6 +31,7 @@ from lcs_tui.api import (
     HistoryEntry,
     LcsClient,
     LcsError,
+    LcsRejected,
     Outcome,
     OutcomeUnknown,
 )
@@ -38,6 +39,7 @@ from lcs_tui.api.models import HISTORY_TYPE_EXPORT, HISTORY_TYPE_REFRESH, Operat
 from lcs_tui.service.checks import Problem, export_problems, refresh_problems
 from lcs_tui.service.journal import Journal, JournalError
 from lcs_tui.service.operations import (
+    NOT_FOUND,
     NOT_STARTED_LOCALLY,
     OUTCOME_UNKNOWN,
     STARTING,
@@ -228,19 +230,26 @@ class ProjectService:
         # Operations started here a moment ago may not be in the history yet.
         for op in self.operations.values():
             when = op.started_at or op.requested_at
+            # Operations watched by id or found in the history are counted
+            # through the history itself: a mistyped id must not use up quota.
             if (
                 op.poll_environment_id == environment_id
                 and when is not None
-                and op.status != NOT_STARTED_LOCALLY
+                and not op.discovered
+                and op.status not in (NOT_STARTED_LOCALLY, NOT_FOUND)
             ):
                 starts.append((op.activity_id, when))
         return compute_quota(starts, now=self.now())
 
     def busy_environment_ids(self) -> set[str]:
+        # Operations started here make their environments busy at once; those
+        # watched by id only once LCS says they run (a wrong id must not block).
         busy = {
             op.poll_environment_id
             for op in self.operations.values()
-            if not op.finished and op.status != OUTCOME_UNKNOWN
+            if not op.finished
+            and op.status != OUTCOME_UNKNOWN
+            and (not op.discovered or op.status == "InProgress")
         }
         for op in self.operations.values():
             if op.kind == "refresh" and not op.finished and op.source_environment_id:
@@ -466,9 +475,23 @@ class ProjectService:
             return _change(op, self.operations.get(op.key, current))
         if current.finished:
             return _change(op, current)
-        report = await self.client.operation_status(
-            self.project_id, current.poll_environment_id, current.activity_id
-        )
+        try:
+            report = await self.client.operation_status(
+                self.project_id, current.poll_environment_id, current.activity_id
+            )
+        except LcsRejected as exc:
+            if not current.discovered:
+                raise
+            # Watched by id, and LCS knows no such operation on that
+            # environment (a mistyped id, or the wrong environment): stop.
+            after = current.with_changes(
+                status=NOT_FOUND,
+                message=f"LCS knows no such operation on {current.environment_name}: "
+                f"{exc.error_message} — check the id and the environment",
+                finished_at=self.now(),
+            )
+            self._save(after)
+            return _change(op, after)
         # A poll that raced with another change of the same operation (a
         # reconciliation, another poll) must not undo it.
         latest = self.operations.get(op.key)

@@ -66,6 +66,10 @@ if TYPE_CHECKING:
 #: Actions that change something in LCS: hidden and disabled with --read-only.
 MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
 NARROW_WIDTH = 110
+#: Seconds (at the 30 s poll interval of real LCS) after which a started or
+#: stopped environment is looked at again.
+ENVIRONMENT_RECHECKS = (20.0, 40.0, 60.0, 120.0, 240.0)
+DEFAULT_POLL = 30.0
 #: After a failed load, try again after this many seconds (doubling, capped).
 RELOAD_RETRY_FIRST = 5.0
 RELOAD_RETRY_MAX = 120.0
@@ -104,6 +108,7 @@ class LcsApp(App[None]):
         #: benchmarks and tests wait on it.
         self.load_generation = 0
         self._journal_notice_shown: str | None = None
+        self._poll_errors_shown: set[tuple[str, str]] = set()
 
     # -- layout -------------------------------------------------------------------
 
@@ -121,7 +126,11 @@ class LcsApp(App[None]):
     def on_mount(self) -> None:
         ws = self.workspace
         bar = self.query_one(StatusBar)
-        bar.profile = ws.profile.name + (" (demo)" if ws.demo else "")
+        bar.profile = (
+            ws.profile.name
+            if ws.profile.name == "demo" or not ws.demo
+            else (f"{ws.profile.name} (demo)")
+        )
         bar.project = str(ws.profile.project_id)
         bar.host = ws.profile.api_host.removeprefix("https://")
         bar.read_only = ws.read_only
@@ -449,6 +458,12 @@ class LcsApp(App[None]):
             self._report_journal()
 
     def _note_poll_error(self, op: TrackedOperation, exc: LcsError) -> None:
+        # Once per operation and problem: a poll every few seconds must not
+        # bury the screen in the same warning.
+        key = (op.key, exc.message)
+        if key in self._poll_errors_shown:
+            return
+        self._poll_errors_shown.add(key)
         self.notify(
             f"{op.title()}: {exc}", title="Status check failed", severity="warning", markup=False
         )
@@ -578,6 +593,7 @@ class LcsApp(App[None]):
             self.service.export_problems,
             highlighted.id if highlighted else None,
             self.service.now(),
+            quota=self._quota_label,
         )
 
         def done(ok: bool | None) -> None:
@@ -626,6 +642,28 @@ class LcsApp(App[None]):
 
         self.push_screen(dialog, done)
 
+    def action_forget_operation(self) -> None:
+        key = self.query_one(OperationsTable).highlighted_key
+        op = self.service.operations.get(key) if key else None
+        if op is None:
+            return
+        if op.finished:
+            self.service.forget(op.key)
+            self._show_operations()
+            return
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.service.forget(op.key)
+                self._show_operations()
+                self._show_environments()
+
+        body = (
+            f"{op.title()} goes on in LCS; lcs-tui stops watching it and forgets it. "
+            "Its activity id: " + (op.activity_id or "not known")
+        )
+        self.push_screen(ConfirmDialog("Stop watching?", body, confirm_label="Stop watching"), done)
+
     def action_start_stop(self) -> None:
         env = self._highlighted_env()
         if env is None:
@@ -673,12 +711,24 @@ class LcsApp(App[None]):
         except LcsError as exc:
             self._start_failed(f"Could not {verb} the environment", exc)
             return
-        self.notify(f"{verb.capitalize()} requested.", markup=False)
-        try:
-            await self.service.load_environments()
-        except LcsError:
-            return
-        self._show_environments()
+        self.notify(f"{verb.capitalize()} requested; the state updates by itself.", markup=False)
+        before = self.service.environments.get(env_id)
+        # Starting or stopping takes minutes: look again a few times, spaced
+        # out (the environment endpoint allows 6 calls a minute).
+        for delay in ENVIRONMENT_RECHECKS:
+            await asyncio.sleep(delay * self.workspace.poll_interval / DEFAULT_POLL)
+            try:
+                await self.service.load_environments()
+            except LcsError:
+                continue
+            self._show_environments()
+            after = self.service.environments.get(env_id)
+            if (
+                before is None
+                or after is None
+                or (after.deployment_state != before.deployment_state)
+            ):
+                return
 
     def action_download(self) -> None:
         backup = self.query_one(BackupsPane).highlighted()

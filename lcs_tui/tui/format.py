@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from rich.text import Text
 
-from lcs_tui.service.operations import NOT_STARTED_LOCALLY, OUTCOME_UNKNOWN, STARTING
+from lcs_tui.service.operations import NOT_FOUND, NOT_STARTED_LOCALLY, OUTCOME_UNKNOWN, STARTING
 
 # One style per documented status word; anything else is shown neutral.
 STATUS_STYLES: dict[str, str] = {
@@ -26,11 +26,13 @@ STATUS_STYLES: dict[str, str] = {
     STARTING: "cyan",
     OUTCOME_UNKNOWN: "bold magenta",
     NOT_STARTED_LOCALLY: "red dim",
+    NOT_FOUND: "red dim",
 }
 LOCAL_LABELS = {
     STARTING: "Starting…",
     OUTCOME_UNKNOWN: "Outcome unknown",
     NOT_STARTED_LOCALLY: "Not started",
+    NOT_FOUND: "Not found",
 }
 UNKNOWN_STATUS_STYLE = "italic"
 

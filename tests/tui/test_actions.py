@@ -110,7 +110,7 @@ async def test_quota_is_shown_and_enforced() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         quota = cell_text(app.query_one(EnvironmentsTable), demo.TRAIN_ENVIRONMENT_ID, "quota")
-        assert quota.startswith("0/3 left until")
+        assert quota.startswith("0 until ")
         await highlight(pilot, demo.TRAIN_ENVIRONMENT_ID)
         await pilot.press("r")
         assert "CONTOSO-TRAIN has no operations left" in screen_text(app)
@@ -297,3 +297,31 @@ async def test_throttling_is_shown_with_its_end_time_then_clears() -> None:
         await wait_until(pilot, watch, what="the load", timeout=20)
     assert any(s.startswith("throttled until") and s.endswith("UTC") for s in seen)
     assert seen[-1] == "online"
+
+
+async def test_a_mistyped_activity_id_is_marked_not_found_and_blocks_nothing() -> None:
+    sim = demo_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        envs = app.query_one(EnvironmentsTable)
+        quota_before = cell_text(envs, demo.UAT_ENVIRONMENT_ID, "quota")
+        op = app.service.watch("11111111-2222-3333-4444-555555555555", demo.UAT_ENVIRONMENT_ID)
+        app._show_operations()
+        app._tick()
+        ops = app.query_one(OperationsTable)
+        await wait_until(
+            pilot,
+            lambda: op.key in ops.rows and cell_text(ops, op.key, "status") == "Not found",
+            what="Not found",
+        )
+        assert demo.UAT_ENVIRONMENT_ID not in app.service.busy_environment_ids()
+        app._show_environments()
+        assert cell_text(envs, demo.UAT_ENVIRONMENT_ID, "quota") == quota_before
+        assert not app.service.refresh_problems(demo.PROD_ENVIRONMENT_ID, demo.UAT_ENVIRONMENT_ID)
+        # x in the Operations pane forgets it.
+        ops.focus()
+        ops.move_cursor(row=ops.get_row_index(op.key))
+        await pilot.press("x")
+        await wait_until(pilot, lambda: op.key not in ops.rows, what="the row to go")
+        assert op.key not in app.service.operations

@@ -25,9 +25,15 @@ def suggested_name(env: Environment, now: datetime) -> str:
 
 class ExportDialog(Dialog):
     def __init__(
-        self, envs: list[Environment], check: ExportCheck, env_id: str | None, now: datetime
+        self,
+        envs: list[Environment],
+        check: ExportCheck,
+        env_id: str | None,
+        now: datetime,
+        quota: Callable[[Environment], str] | None = None,
     ) -> None:
         super().__init__()
+        self._quota = quota
         self._envs = {e.id: e for e in envs}
         self._check = check
         self._env_id = env_id
@@ -93,7 +99,15 @@ class ExportDialog(Dialog):
         if problems:
             out.update(Text("\n".join(f"✘ {p.message}" for p in problems)))
         else:
-            out.update(Text(f"✔ {env.name} → {chosen[1]}.bacpac", style="green"))
+            left = self._quota(env) if self._quota else ""
+            out.update(
+                Text.assemble(
+                    (f"✔ {env.name} → {chosen[1]}.bacpac", "green"),
+                    f"\nUses one of {env.name}'s 3 operations per 24 hours"
+                    + (f" (now {left})" if left else "")
+                    + ".",
+                )
+            )
         button.disabled = bool(problems)
 
     def _accept(self) -> None:

@@ -16,7 +16,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from lcs_tui.api import DatabaseBackup
-from lcs_tui.tui.format import plain, when
+from lcs_tui.tui.format import when
 from lcs_tui.tui.widgets.tables import highlighted_key
 
 SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
@@ -25,7 +25,7 @@ SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
     "by": ("Created by", lambda b: (b.created_by or "").lower()),
     "file": ("File", lambda b: (b.file_name or "").lower()),
 }
-SORT_ORDER = ("created", "name", "by", "file")
+SORT_ORDER = ("created", "name")
 FILTER_DELAY = 0.15  # seconds of typing quiet before the table is rebuilt
 
 
@@ -80,9 +80,9 @@ class BackupsPane(Vertical):
     def on_mount(self) -> None:
         table = self.table
         # Fixed widths: 5,000 rows are never measured, and nothing jumps.
-        table.add_column("Name", key="name", width=38)
-        table.add_column("Created", key="created", width=16)
-        table.add_column("Created by", key="by", width=20)
+        # (Who created it is on the detail line below: three columns did not fit.)
+        table.add_column("Name", key="name", width=40)
+        table.add_column("Created (UTC)", key="created", width=16)
         self._update_title()
 
     @property
@@ -118,9 +118,7 @@ class BackupsPane(Vertical):
         for b in rows:
             # The file name is in the detail line; as a column it only
             # repeated the name and pushed the table into horizontal scrolling.
-            table.add_row(
-                Text(b.name, style="bold"), when(b.created), plain(b.created_by), key=b.id
-            )
+            table.add_row(Text(b.name, style="bold"), when(b.created), key=b.id)
         if current is not None and current.id in table.rows:
             table.move_cursor(row=table.get_row_index(current.id))
         self._update_title()

@@ -13,13 +13,13 @@ from lcs_tui.tui.widgets.tables import highlighted_key
 
 # What matters most comes first: the pane may be narrower than all columns.
 COLUMNS = (
-    ("name", "Name", 16),
-    ("type", "Type", 11),
-    ("state", "State", 9),
-    ("quota", "Ops today", 22),
-    ("version", "Version", 8),
-    ("infra", "Infra", 10),
-    ("region", "Region", 14),
+    ("name", "Name", 14),
+    ("type", "Type", 10),
+    ("state", "State", 8),
+    ("quota", "Ops today", 13),
+    ("version", "Version", 7),
+    ("infra", "Infra", 9),
+    ("region", "Region", 12),
 )
 
 
@@ -43,7 +43,11 @@ def quota_text(quota: Quota | None, env: Environment) -> Text:
     if quota is None:
         return Text("…", style="dim")
     style = "bold red" if quota.left == 0 else "yellow" if quota.left == 1 else ""
-    return Text(quota.describe(), style=style)
+    # Short enough for a narrow column; the summary below says it in full.
+    text = f"{quota.left}/{quota.limit} left"
+    if quota.left == 0 and quota.next_frees_at:
+        text = f"0 until {quota.next_frees_at:%H:%M}"
+    return Text(text, style=style)
 
 
 class EnvironmentsTable(DataTable[Text]):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import DataTable
 
 from lcs_tui.service.operations import TrackedOperation
@@ -38,6 +39,8 @@ def note(op: TrackedOperation) -> Text:
 
 
 class OperationsTable(DataTable[Text]):
+    BINDINGS = [Binding("x", "app.forget_operation", "Stop watching")]
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         for key, label, width in COLUMNS:

@@ -18,23 +18,22 @@ def format_event(event: RequestEvent, at: datetime) -> Text:
         return Text.assemble(
             stamp,
             ("WAIT ", "bold yellow"),
-            f"{event.method} {event.path}  ",
             (event.note or "", "yellow"),
+            f"  {event.method} {event.path}",
         )
     status = event.status
     colour = "green" if status == 200 else "yellow" if status in (401, 429) else "red"
+    # What a user looks for first stays on the left: the path is the longest.
     text = Text.assemble(
         stamp,
+        (f"{status if status is not None else '—':>3} ", colour),
+        (f"{event.activity_id or '—':<36} ", "cyan"),
+        f"{event.duration * 1000:>5.0f} ms  ",
         (f"{event.method:<4} ", "bold"),
         event.path,
-        "  ",
-        (str(status) if status is not None else "—", colour),
-        f"  {event.duration * 1000:.0f} ms",
     )
     if event.attempt > 1:
         text.append(f"  try {event.attempt}", style="yellow")
-    if event.activity_id:
-        text.append(f"  activity {event.activity_id}", style="cyan")
     if event.note:
         text.append(f"  {event.note}", style="yellow")
     return text

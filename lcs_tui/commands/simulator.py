@@ -147,7 +147,8 @@ def _print_banner(out: TextIO, base: str, ca_file: str, args: argparse.Namespace
     print(
         f"  lcs-tui profile add simulator --tenant {demo.TENANT_ID} --client-id {demo.CLIENT_ID} "
         f"--username {demo.USERNAME} --project-id {demo.PROJECT_ID} --geography custom "
-        f"--api-host {base} --authority {authority} --ca-bundle {ca_file}",
+        f"--api-host {base} --authority {authority} --ca-bundle {ca_file} "
+        "--method password --secret-store file --default",
         file=out,
     )
     if args.cert_dir is None:

@@ -56,7 +56,8 @@ async def test_refresh_from_selection_through_typed_confirmation_to_completed() 
         await pilot.press(*"CONTOSO-TES")
         assert button.disabled  # not yet the full name
         await pilot.press("enter")
-        assert isinstance(app.screen, RefreshConfirm)  # Enter does nothing either
+        assert isinstance(app.screen, RefreshConfirm)  # Enter does not confirm either
+        await wait_until(pilot, lambda: "must match exactly" in screen_text(app), what="why")
         await pilot.press("T")
         assert not button.disabled
         await pilot.press("enter")

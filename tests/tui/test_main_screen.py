@@ -9,7 +9,7 @@ from textual.widgets import DataTable, Input
 from lcs_tui.simulator import demo
 from lcs_tui.tui.screens.common import TextPage
 from lcs_tui.tui.screens.details import BackupDetails, EnvironmentDetails
-from lcs_tui.tui.widgets.backups import BackupsPane
+from lcs_tui.tui.widgets.backups import BackupsPane, _natural
 from lcs_tui.tui.widgets.environments import EnvironmentsTable
 from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.tui.widgets.request_log import RequestLog
@@ -125,7 +125,8 @@ async def test_sort_cycles_columns() -> None:
         await pilot.press("tab", "s")  # created → name
         pane = app.query_one(BackupsPane)
         names = [str(pane.table.get_row_at(i)[0]) for i in range(pane.shown_count)]
-        assert names == sorted(names, key=str.lower)
+        assert names == sorted(names, key=_natural)
+        assert pane.table.cursor_row == 0  # the new order is shown from its top
         assert "sorted by Name ↑" in str(pane.border_title)
 
 

@@ -81,7 +81,14 @@ class RefreshPicker(Dialog):
 
     def on_mount(self) -> None:
         self._recheck()
-        self.query_one("#source", Select).focus()
+        # Preselected and fine: one key (Enter) goes on; otherwise start where
+        # a choice is missing.
+        if not self.query_one("#continue", Button).disabled:
+            self.query_one("#continue", Button).focus()
+        elif self._selection() is None and self._source_id:
+            self.query_one("#target", Select).focus()
+        else:
+            self.query_one("#source", Select).focus()
 
     @on(Select.Changed)
     def _changed(self) -> None:
@@ -160,7 +167,8 @@ class RefreshConfirm(Dialog):
             yield Label(
                 Text.assemble("Type ", (t.name, "bold"), " to confirm:"), classes="field-label"
             )
-            yield Input(placeholder=t.name, id="typed")
+            yield Input(placeholder="type the name here", id="typed")
+            yield Static(id="mismatch", classes="problems")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(f"Refresh {t.name}", id="confirm", variant="error", disabled=True)
@@ -176,6 +184,11 @@ class RefreshConfirm(Dialog):
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() == self._target.name:
             self.dismiss(True)
+        else:
+            # Exactly as LCS shows it: a near miss is not a confirmation.
+            self.query_one("#mismatch", Static).update(
+                Text(f"That is not {self._target.name} (the name must match exactly).")
+            )
 
     @on(Button.Pressed, "#confirm")
     def _confirm(self) -> None:

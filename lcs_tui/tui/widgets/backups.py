@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import datetime
 
@@ -21,11 +22,22 @@ from lcs_tui.tui.widgets.tables import highlighted_key
 
 SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
     "created": ("Created", lambda b: b.created or datetime.min),
-    "name": ("Name", lambda b: b.name.lower()),
+    "name": ("Name", lambda b: _natural(b.name)),
     "by": ("Created by", lambda b: (b.created_by or "").lower()),
     "file": ("File", lambda b: (b.file_name or "").lower()),
 }
 SORT_ORDER = ("created", "name")
+
+
+def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort key where test-baseline-v8 comes before test-baseline-v38."""
+    return tuple(
+        (0, int(part)) if part.isdigit() else (1, part)
+        for part in re.split(r"(\d+)", text.lower())
+        if part
+    )
+
+
 FILTER_DELAY = 0.15  # seconds of typing quiet before the table is rebuilt
 
 
@@ -140,6 +152,8 @@ class BackupsPane(Vertical):
             self.sort_key = SORT_ORDER[(index + 1) % len(SORT_ORDER)]
             self.descending = self.sort_key == "created"
         self._rebuild()
+        # A new order starts at its top, or the view looks unsorted.
+        self.table.move_cursor(row=0)
 
     def open_filter(self) -> None:
         self.add_class("filtering")

@@ -66,6 +66,9 @@ if TYPE_CHECKING:
 #: Actions that change something in LCS: hidden and disabled with --read-only.
 MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
 NARROW_WIDTH = 110
+#: How long the first load waits to draw everything at once before showing
+#: what has arrived (seconds).
+PAINT_PATIENCE = 0.3
 #: Seconds (at the 30 s poll interval of real LCS) after which a started or
 #: stopped environment is looked at again.
 ENVIRONMENT_RECHECKS = (20.0, 40.0, 60.0, 120.0, 240.0)
@@ -327,26 +330,37 @@ class LcsApp(App[None]):
         service = self.service
         bar = self.query_one(StatusBar)
         try:
-            # Independent reads go out together, and each stage is drawn once:
-            # fewer frames before the first full screen.
-            envs_task = asyncio.ensure_future(service.load_environments())
+            # Every read goes out as soon as it can (the sandboxes' histories
+            # as soon as the environments are known). When LCS answers quickly
+            # the screen is drawn once, complete; when it is slow, what has
+            # arrived is shown after a moment and the rest follows.
             backups_task = asyncio.ensure_future(service.load_backups())
-            await _gather(envs_task, backups_task)
-            envs, backups = envs_task.result(), backups_task.result()
-            with self.batch_update():
-                self._show_environments()
-                self.query_one(BackupsPane).set_backups(backups)
-            self._loaded = True
-            self._reload_delay = RELOAD_RETRY_FIRST
-            bar.connection = "online"
+            try:
+                envs = await service.load_environments()
+            except BaseException:
+                backups_task.cancel()
+                raise
             # Only sandboxes: refreshes and exports touch nothing else, and the
             # history endpoint allows 6 calls per project per minute.
             sandboxes = sorted((e for e in envs if e.is_sandbox), key=lambda e: e.name)
-            await _gather(*(service.load_recent_history(e.id) for e in sandboxes))
+            pending = [backups_task] + [
+                asyncio.ensure_future(service.load_recent_history(e.id)) for e in sandboxes
+            ]
+            _, slow = await asyncio.wait(pending, timeout=PAINT_PATIENCE)
+            if slow:
+                with self.batch_update():
+                    self._show_environments()
+                    if backups_task.done() and not backups_task.exception():
+                        self.query_one(BackupsPane).set_backups(backups_task.result())
+            await _gather(*pending)
+            self._loaded = True
+            self._reload_delay = RELOAD_RETRY_FIRST
+            bar.connection = "online"
             service.reconcile_starting()
             adopted = service.adopt_running_from_history()
             with self.batch_update():
                 self._show_environments()
+                self.query_one(BackupsPane).set_backups(backups_task.result())
                 self._show_operations()
             if adopted:
                 self.notify(f"Watching {len(adopted)} running operation(s) found in the history.")

@@ -15,7 +15,11 @@ def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
         if chosen is None:
             return 0
         workspace = chosen
-    # Sign in while Textual loads: the first full screen waits for both.
+    # Sign in while Textual starts: the first full screen waits for both.
+    # MSAL is imported here, not in the thread: two threads importing at once
+    # only take turns on the interpreter lock, which made both slower.
+    import msal  # noqa: F401
+
     workspace.start_sign_in_early()
     from lcs_tui.tui.app import LcsApp
 

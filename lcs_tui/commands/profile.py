@@ -12,9 +12,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from lcs_tui.config import Config, Profile
@@ -206,14 +208,25 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
 
     missing: list[str] = []
 
-    def need(value: str | None, flag: str, prompt: str, default: str | None = None) -> str:
+    def need(
+        value: str | None,
+        flag: str,
+        prompt: str,
+        default: str | None = None,
+        check: Callable[[str], str | None] | None = None,
+    ) -> str:
         if value:
             return value
         if asking:
+            # Each answer is checked as it is given: a typo should not cost
+            # the user every answer after it.
             while True:
                 answer = ask(prompt, default)
-                if answer:
+                problem = check(answer) if answer and check else None
+                if answer and not problem:
                     return answer
+                if problem:
+                    err(f"  {problem}")
         missing.append(flag)
         return ""
 
@@ -221,11 +234,14 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
     if name in config.profiles and not args.replace:
         raise UsageError(f"a profile named {name!r} exists; add --replace to overwrite it")
     tenant = need(args.tenant, "--tenant", "Tenant (domain like contoso.onmicrosoft.com, or GUID)")
-    client_id = need(args.client_id, "--client-id", "Application (client) id of your app")
+    client_id = need(
+        args.client_id, "--client-id", "Application (client) id of your app", check=_guid_problem
+    )
     project = need(
         str(args.project_id) if args.project_id is not None else None,
         "--project-id",
         "LCS project id",
+        check=_project_problem,
     )
 
     geography = args.geography
@@ -240,9 +256,21 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
             err("Where does the LCS project live?")
             geography = choose("Geography", options, "global")
             if geography == CUSTOM:
-                api_host = need(None, "--api-host", "API host (https://...)")
+                api_host = need(None, "--api-host", "API host (https://...)", check=_host_problem)
         else:
             missing.append("--geography or --api-host")
+
+    authority = args.authority
+    if asking and authority is None and api_host:
+        # A custom host signs in somewhere too: the simulator serves sign-in on
+        # its own address; anything else most likely on the commercial cloud.
+        loopback = urlsplit(api_host).hostname in ("127.0.0.1", "localhost", "::1")
+        default = (
+            f"{api_host.rstrip('/')}/{tenant}"
+            if loopback
+            else (f"https://login.microsoftonline.com/{tenant}")
+        )
+        authority = need(None, "--authority", "Sign-in authority", default, check=_host_problem)
 
     method = args.method
     if method is None:
@@ -284,11 +312,29 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
         "username": username,
         "geography": None if geography == CUSTOM else geography,
         "api_host": api_host,
-        "authority": args.authority,
+        "authority": authority,
         "proxy": proxy,
         "ca_bundle": ca_bundle,
         "secret_store": _secret_store(args.secret_store, asking),
     }
+
+
+def _project_problem(answer: str) -> str | None:
+    if answer.isdigit() and int(answer) > 0:
+        return None
+    return "the project id is the number in the LCS project's address, e.g. 1234567"
+
+
+def _guid_problem(answer: str) -> str | None:
+    try:
+        uuid.UUID(answer)
+    except ValueError:
+        return "an application (client) id looks like 00000000-0000-0000-0000-000000000000"
+    return None
+
+
+def _host_problem(answer: str) -> str | None:
+    return None if answer.startswith("https://") else "give a full https:// address"
 
 
 def _secret_store(chosen: str | None, asking: bool) -> str:

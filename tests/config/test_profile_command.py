@@ -10,7 +10,7 @@ import keyring.core
 import pytest
 from keyring.backends import fail
 
-from lcs_tui.config import load_config
+from lcs_tui.config import GEOGRAPHIES, load_config
 from lcs_tui.secrets import KeyringStore
 from tests.auth.cli import run
 from tests.auth.keyrings import MemoryKeyring
@@ -235,3 +235,37 @@ def test_broken_config_file_is_reported_with_exit_code_4(
     result = run(capsys, monkeypatch, "profile", "list")
     assert result.code == 4
     assert str(path) in result.err and "line 3" in result.err and "'project_id'" in result.err
+
+
+def test_answers_are_checked_as_given_and_a_custom_host_asks_for_its_authority(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    answers = "\n".join(
+        [
+            "sim",  # name
+            "contoso.onmicrosoft.com",  # tenant
+            "not-a-guid",  # client id: refused at once...
+            "aaaaaaaa-0000-0000-0000-000000000001",  # ...and asked again
+            "abc",  # project id: refused at once...
+            "1234567",  # ...and asked again
+            str(len(GEOGRAPHIES) + 1),  # geography: another API host
+            "127.0.0.1:8443",  # refused: not https://
+            "https://127.0.0.1:8443",
+            "",  # authority: the default offered for a loopback host
+            "1",  # method: password
+            "ana@contoso.com",  # user name
+            "",  # proxy
+            "",  # CA bundle
+        ]
+    )
+    result = run(capsys, monkeypatch, "profile", "add", answers=answers + "\n")
+    assert result.code == 0, result.err
+    assert "looks like 00000000-" in result.err
+    assert "number in the LCS project's address" in result.err
+    assert "full https:// address" in result.err
+    profile = load_config().get("sim")
+    assert profile.project_id == 1234567
+    assert profile.api_host == "https://127.0.0.1:8443"
+    assert profile.authority == "https://127.0.0.1:8443/contoso.onmicrosoft.com"

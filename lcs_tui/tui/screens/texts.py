@@ -28,6 +28,9 @@ Everywhere
   ?          this help;  q  quit
 
 Operations pane
+  Enter      details, with the full activity id (c copies it)
+  x          stop watching the highlighted operation (it goes on in LCS)
+
   Every operation started here or found running in the history, polled in the
   background within LCS's limits. A notification and a bell tell you when one
   finishes. Each environment allows 3 operations per rolling 24 hours; the

@@ -333,7 +333,9 @@ class ProjectService:
         # history on the next start, never re-sent. No journal, no POST.
         if self.journal is not None:
             try:
-                self.journal.upsert(op)
+                # Off the event loop: an fsync, or a lock held by another copy
+                # of the app (up to its timeout), must not freeze the screen.
+                await asyncio.to_thread(self.journal.upsert, op)
             except JournalError as exc:
                 problem = f"the operation journal cannot be written, so nothing was sent: {exc}"
                 raise ActionRefused([Problem(problem)]) from exc
@@ -344,12 +346,14 @@ class ProjectService:
         try:
             started: OperationStarted = await send()
         except OutcomeUnknown as exc:
-            self._save(op.with_changes(status=OUTCOME_UNKNOWN, message=_lost_answer(op, exc)))
+            await self._save_soon(
+                op.with_changes(status=OUTCOME_UNKNOWN, message=_lost_answer(op, exc))
+            )
             raise
         except LcsError as exc:
             # Rejected (IsSuccess false, quota), refused before acting (401,
             # 4xx) or never sent (connect error): nothing started in LCS.
-            self._save(
+            await self._save_soon(
                 op.with_changes(
                     status=NOT_STARTED_LOCALLY, message=str(exc), finished_at=self.now()
                 )
@@ -359,7 +363,7 @@ class ProjectService:
             if _is_sign_in_error(exc):
                 # The token is fetched before the request goes out, and a 401
                 # means LCS did not act: nothing was started.
-                self._save(
+                await self._save_soon(
                     op.with_changes(
                         status=NOT_STARTED_LOCALLY, message=str(exc), finished_at=self.now()
                     )
@@ -367,7 +371,7 @@ class ProjectService:
             else:
                 # Cancelled (the app is closing) or an unexpected failure after
                 # the request may have gone out: only the history can tell.
-                self._save(
+                await self._save_soon(
                     op.with_changes(
                         status=OUTCOME_UNKNOWN,
                         message=_lost_answer(op, exc),
@@ -379,8 +383,32 @@ class ProjectService:
         op = op.with_changes(
             activity_id=started.activity_id, status="NotStarted", started_at=self.now()
         )
-        self._save(op)
+        await self._save_soon(op)
         return op
+
+    async def _save_soon(self, op: TrackedOperation) -> None:
+        """`_save` for the async paths: the journal is written in a thread.
+
+        The thread writes whatever is newest in memory for that key when it
+        runs, so two writes of one operation can never land in the wrong
+        order, and an operation forgotten meanwhile is not written back.
+        """
+        self.operations[op.key] = op
+        if self.journal is None:
+            return
+        journal = self.journal
+
+        def write() -> None:
+            latest = self.operations.get(op.key)
+            if latest is not None:
+                journal.upsert(latest)
+
+        try:
+            await asyncio.to_thread(write)
+        except JournalError as exc:
+            self._note_journal(exc)
+        else:
+            self._note_journal(None)
 
     def _save(self, op: TrackedOperation) -> None:
         """Record a change: in memory always, in the journal when it can be written.
@@ -395,11 +423,17 @@ class ProjectService:
         try:
             self.journal.upsert(op)
         except JournalError as exc:
-            self.journal_problem = (
-                f"{exc} — changes are kept in memory only until the journal works again"
-            )
+            self._note_journal(exc)
         else:
-            self.journal_problem = None
+            self._note_journal(None)
+
+    def _note_journal(self, error: JournalError | None) -> None:
+        """A failed write is reported; the next good write clears the report."""
+        self.journal_problem = (
+            None
+            if error is None
+            else f"{error} — changes are kept in memory only until the journal works again"
+        )
 
     # -- watching ----------------------------------------------------------------
 
@@ -490,7 +524,7 @@ class ProjectService:
                 f"{exc.error_message} — check the id and the environment",
                 finished_at=self.now(),
             )
-            self._save(after)
+            await self._save_soon(after)
             return _change(op, after)
         # A poll that raced with another change of the same operation (a
         # reconciliation, another poll) must not undo it.
@@ -502,7 +536,7 @@ class ProjectService:
         if report.status.finished:
             after = after.with_changes(finished_at=report.completion_date or self.now())
         if after != current:
-            self._save(after)
+            await self._save_soon(after)
         return _change(op, after)
 
     def adopt_running_from_history(self) -> list[TrackedOperation]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -100,3 +101,35 @@ def test_a_locked_journal_at_start_is_reported_not_fatal(
     assert rig.service.journal_problem
     assert "another lcs-tui process" in rig.service.journal_problem
     asyncio.run(rig.aclose())
+
+
+class SlowJournal(Journal):
+    """Writes as slowly as a busy disk's fsync, or a lock another copy holds."""
+
+    def upsert(self, operation: TrackedOperation) -> None:
+        time.sleep(0.2)
+        super().upsert(operation)
+
+
+async def test_journal_writes_do_not_stall_the_event_loop(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path / "journal.json")
+    await load(rig, TEST)
+    rig.service.journal = rig.journal = SlowJournal(rig.journal.path)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    started = time.perf_counter()
+    op = await rig.service.start_refresh(PROD, TEST)  # two writes: before and after the POST
+    elapsed = time.perf_counter() - started
+    task.cancel()
+    assert elapsed >= 0.4
+    # A loop blocked by the writes would have ticked about never in that time.
+    assert ticks >= 10, ticks
+    assert Journal(rig.journal.path).load()[0].activity_id == op.activity_id
+    await rig.aclose()

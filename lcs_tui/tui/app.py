@@ -65,7 +65,6 @@ if TYPE_CHECKING:
 
 #: Actions that change something in LCS: hidden and disabled with --read-only.
 MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
-NARROW_WIDTH = 110
 #: How long the first load waits to draw everything at once before showing
 #: what has arrived (seconds).
 PAINT_PATIENCE = 0.3
@@ -82,6 +81,8 @@ class LcsApp(App[None]):
     # Absolute, so subclasses in other packages (tests, benchmarks) find it too.
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "lcs-tui"
+    # Below 110 columns the screen gets "-narrow": the panes stack (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
         Binding("e", "export", "Export"),
@@ -103,7 +104,6 @@ class LcsApp(App[None]):
         self.service = workspace.service
         self._bell_enabled = bell
         self._polling = False
-        self._loaded = False
         self._reload_delay = RELOAD_RETRY_FIRST
         self._device_cancel: threading.Event | None = None
         self.username: str | None = None
@@ -143,19 +143,12 @@ class LcsApp(App[None]):
         ws.client.add_observer(self._observe_request)
         self.set_interval(ws.poll_interval, self._tick)
         self.set_interval(1.0, self._refresh_elapsed)
-        self._apply_width(self.size.width)
         self.query_one(EnvironmentsTable).focus()
         self._report_journal()
         self.sign_in_silently()
 
     def _observe_request(self, event: RequestEvent) -> None:
         self.post_message(RequestLogged(event))
-
-    def on_resize(self) -> None:
-        self._apply_width(self.size.width)
-
-    def _apply_width(self, width: int) -> None:
-        self.screen.set_class(width < NARROW_WIDTH, "narrow")
 
     async def on_unmount(self) -> None:
         if self._device_cancel is not None:
@@ -353,7 +346,6 @@ class LcsApp(App[None]):
                     if backups_task.done() and not backups_task.exception():
                         self.query_one(BackupsPane).set_backups(backups_task.result())
             await _gather(*pending)
-            self._loaded = True
             self._reload_delay = RELOAD_RETRY_FIRST
             bar.connection = "online"
             service.reconcile_starting()
@@ -440,7 +432,7 @@ class LcsApp(App[None]):
     def _tick(self) -> None:
         # Start a poll only when the previous one finished: a slow LCS must not
         # pile up requests (and `exclusive` alone would cancel it forever).
-        if self._polling or not self._loaded or not self.service.active_operations():
+        if self._polling or not self.load_generation or not self.service.active_operations():
             return
         self._polling = True
         self.poll_operations()
@@ -529,7 +521,7 @@ class LcsApp(App[None]):
             # Once known to be offline, stay "offline" through the quiet retries.
             if not bar.connection.startswith("offline"):
                 bar.connection = f"connection trouble — retrying ({event.note})"
-        elif event.status == 200 and self._loaded:
+        elif event.status == 200 and self.load_generation:
             bar.connection = "online"
 
     def action_toggle_log(self) -> None:

@@ -167,7 +167,7 @@ async def test_small_terminal_stacks_the_panes() -> None:
     app = make_app(demo_simulator())
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        assert app.screen.has_class("narrow")
+        assert app.screen.has_class("-narrow")
         for selector in ("#environments", "#backups", "#operations"):
             region = app.query_one(selector).region
             assert region.height >= 3 and region.width == 80, selector

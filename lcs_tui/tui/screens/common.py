@@ -32,6 +32,20 @@ class Dialog(ModalScreen[bool]):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
+    # Every dialog names its buttons #confirm and #cancel (or #close): one
+    # place decides what they do.
+    @on(Button.Pressed, "#cancel, #close")
+    def _cancel_pressed(self) -> None:
+        self.action_cancel()
+
+    @on(Button.Pressed, "#confirm")
+    def _confirm_pressed(self) -> None:
+        self.confirm()
+
+    def confirm(self) -> None:
+        """What the #confirm button does; by default, close with True."""
+        self.dismiss(True)
+
 
 class ConfirmDialog(Dialog):
     def __init__(
@@ -53,14 +67,6 @@ class ConfirmDialog(Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)
 
 
 class TextPage(Dialog):
@@ -88,7 +94,3 @@ class TextPage(Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss(False)

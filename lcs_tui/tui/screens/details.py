@@ -95,10 +95,6 @@ class EnvironmentDetails(Dialog):
     def _more(self) -> None:
         self.action_more()
 
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss(False)
-
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load_page(self) -> None:
         state = self.query_one("#history-state", Static)
@@ -159,10 +155,6 @@ class BackupDetails(Dialog):
     def on_mount(self) -> None:
         self.query_one("#close", Button).focus()
 
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss(False)
-
 
 def operation_fields(op: TrackedOperation) -> Table:
     return fields_table(
@@ -213,7 +205,3 @@ class OperationDetails(Dialog):
     @on(Button.Pressed, "#copy")
     def _copy(self) -> None:
         self.action_copy()
-
-    @on(Button.Pressed, "#close")
-    def _close(self) -> None:
-        self.dismiss(False)

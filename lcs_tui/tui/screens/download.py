@@ -149,10 +149,5 @@ class DownloadDialog(Dialog):
     def _submitted(self) -> None:
         self._accept()
 
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
+    def confirm(self) -> None:
         self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)

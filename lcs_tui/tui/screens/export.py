@@ -120,10 +120,5 @@ class ExportDialog(Dialog):
     def _submitted(self) -> None:
         self._accept()
 
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
+    def confirm(self) -> None:
         self._accept()
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)

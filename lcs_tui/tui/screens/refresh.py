@@ -123,10 +123,6 @@ class RefreshPicker(Dialog):
             self.chosen = chosen
             self.dismiss(True)
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)
-
 
 class RefreshConfirm(Dialog):
     """Step 2: the consequences, and the target's name typed to confirm."""
@@ -189,11 +185,3 @@ class RefreshConfirm(Dialog):
             self.query_one("#mismatch", Static).update(
                 Text(f"That is not {self._target.name} (the name must match exactly).")
             )
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)

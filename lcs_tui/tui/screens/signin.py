@@ -47,17 +47,12 @@ class PasswordDialog(Dialog):
         self.query_one("#password", Input).focus()
 
     @on(Input.Submitted)
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
+    def confirm(self) -> None:
         self.password = self.query_one("#password", Input).value
         if self._need_secret:
             self.secret = self.query_one("#secret", Input).value
         if self.password:
             self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)
 
 
 class DeviceCodeDialog(Dialog):
@@ -96,10 +91,6 @@ class DeviceCodeDialog(Dialog):
         self._cancel_event.set()
         self.dismiss(False)
 
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.action_cancel()
-
 
 class ErrorDialog(Dialog):
     """A failure with what happened and what to do, plus an optional retry."""
@@ -126,11 +117,3 @@ class ErrorDialog(Dialog):
 
     def on_mount(self) -> None:
         self.query_one("#confirm" if self._retry_label else "#cancel", Button).focus()
-
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)

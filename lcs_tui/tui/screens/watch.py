@@ -62,13 +62,8 @@ class WatchDialog(Dialog):
         return None
 
     @on(Input.Submitted)
-    @on(Button.Pressed, "#confirm")
-    def _confirm(self) -> None:
+    def confirm(self) -> None:
         chosen = self._selection()
         if chosen:
             self.chosen = chosen
             self.dismiss(True)
-
-    @on(Button.Pressed, "#cancel")
-    def _cancel(self) -> None:
-        self.dismiss(False)

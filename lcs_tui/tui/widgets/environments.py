@@ -134,7 +134,10 @@ class EnvironmentSummary(Static):
             versions.append(
                 f"Platform {env.platform_release or ''} ({env.platform_version or '—'})"
             )
-        if env.deployed_on_text:
+        # LCS sends a US display string; show it like every other date here.
+        if env.deployed_on:
+            versions.append(f"deployed {env.deployed_on:%Y-%m-%d %H:%M} UTC")
+        elif env.deployed_on_text:
             versions.append(f"deployed {env.deployed_on_text} UTC")
         if versions:
             text.append("\n" + " · ".join(versions))

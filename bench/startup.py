@@ -46,8 +46,8 @@ APPS = ("lcs", "bare")
 #: parent's reading just before the process was created.
 PHASES = (
     ("interpreter start", "launch", "main"),
-    ("imports (app module)", "main", "app_imported"),
-    ("cli + open_demo", "app_imported", "workspace_ready"),
+    ("cli, open_demo, imports", "main", "app_imported"),
+    ("app object created", "app_imported", "workspace_ready"),
     ("Textual start → mounted", "workspace_ready", "mounted"),
     ("mounted → first frame", "mounted", "first_frame"),
     ("sign-in (from mount)", "mounted", "signed_in"),
@@ -91,7 +91,15 @@ def launch(app: str, state_dir: Path, *, profile: Path | None = None) -> Run:
     # The size a Textual app reads at start; without it a pty reports 0×0.
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
     mark_read, mark_write = os.pipe()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TEXTUAL")}
+    # PYTHONDONTWRITEBYTECODE (set on some CI machines) is dropped so the
+    # warm-up start writes the byte-code, as every start after the first does
+    # on a user's machine; otherwise lcs-tui's own modules, unlike the
+    # installed libraries, would be compiled from source in every run.
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("TEXTUAL") and k != "PYTHONDONTWRITEBYTECODE"
+    }
     env.update(
         TERM="xterm-256color",
         COLORTERM="truecolor",
@@ -169,6 +177,8 @@ def launch(app: str, state_dir: Path, *, profile: Path | None = None) -> Run:
 
 #: What `lcs-tui --demo` imports before its first frame, as one statement.
 LCS_IMPORTS = (
+    # As in launch.py, the collector is paused during start-up.
+    "import gc; gc.disable(); "
     "import lcs_tui.cli as c; c.build_parser(); import lcs_tui.tui.launch, lcs_tui.workspace, "
     "lcs_tui.tui.app, lcs_tui.auth, lcs_tui.config, lcs_tui.secrets, lcs_tui.simulator; "
     # The sign-in worker imports msal when it first runs.

@@ -11,11 +11,10 @@ parent compares them with the moment it launched the process.
 "Full frame" is the first frame handed to the terminal driver in which
 everything is on screen: for lcs-tui, `load_generation >= 1` (environments,
 backups and sandbox quotas); for the bare app, its rows. LcsApp has no
-"exit after the first full screen" switch, so this module subclasses it and
-swaps the subclass in before calling the real `lcs_tui.cli.main(["--demo"])`:
-argument parsing, the command modules it imports, `open_demo` and the sign-in
-are the real ones. The hook that would make this unnecessary is described in
-docs/benchmarks.md.
+"exit after the first full screen" switch, so this module calls the real
+`lcs_tui.cli.main(["--demo"])` and, through an import hook, swaps in a
+subclass the moment `lcs_tui.tui.app` has been imported: argument parsing,
+the launch steps, `open_demo` and the sign-in are the real ones.
 
 Only the standard library is imported at module level, so both processes pay
 the same fixed cost before their own imports.
@@ -76,14 +75,24 @@ STAMPS = Stamps()
 
 
 def run_lcs() -> None:
+    # The real entry point runs first, exactly as `lcs-tui --demo` would (its
+    # own start-up steps, such as pausing the garbage collector, included);
+    # the subclass below is swapped in the moment lcs_tui.tui.app has been
+    # imported, before launch.py looks LcsApp up.
+    _after_import("lcs_tui.tui.app", _swap_in_exit_after_first_load)
+    from lcs_tui.cli import main
+
+    main(["--demo"])
+
+
+def _swap_in_exit_after_first_load(app_module: Any) -> None:
     from textual import on
 
-    import lcs_tui.tui.app as app_module
     from lcs_tui.tui.messages import SignedIn
 
     STAMPS.mark("app_imported")
 
-    class ExitAfterFirstLoad(app_module.LcsApp):
+    class ExitAfterFirstLoad(app_module.LcsApp):  # type: ignore[name-defined,misc]
         """The real app; leaves right after the first frame that shows the loaded project."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -110,11 +119,31 @@ def run_lcs() -> None:
                 STAMPS.send()
                 self.exit()
 
-    # The entry point looks LcsApp up in this module when it runs (launch.py).
-    app_module.LcsApp = ExitAfterFirstLoad  # type: ignore[misc]
-    from lcs_tui.cli import main
+    app_module.LcsApp = ExitAfterFirstLoad
 
-    main(["--demo"])
+
+def _after_import(name: str, then: Any) -> None:
+    """Call `then(module)` as soon as module `name` has been executed."""
+    import importlib.abc
+    import importlib.machinery
+
+    class Finder(importlib.abc.MetaPathFinder):
+        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
+            if fullname != name:
+                return None
+            sys.meta_path.remove(self)
+            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+            assert spec is not None and spec.loader is not None
+            real_exec = spec.loader.exec_module
+
+            def exec_module(module: Any) -> None:
+                real_exec(module)
+                then(module)
+
+            spec.loader.exec_module = exec_module  # type: ignore[method-assign]
+            return spec
+
+    sys.meta_path.insert(0, Finder())
 
 
 def run_bare() -> None:

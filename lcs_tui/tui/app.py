@@ -38,6 +38,7 @@ from lcs_tui.api import (
 from lcs_tui.api.models import Outcome
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.project import ActionRefused, StatusChange
+from lcs_tui.tui import collector
 from lcs_tui.tui.messages import (
     DeviceFlowStarted,
     RequestLogged,
@@ -68,6 +69,9 @@ MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
 #: How long the first load waits to draw everything at once before showing
 #: what has arrived (seconds).
 PAINT_PATIENCE = 0.3
+#: Seconds after mount at most before the start-up pause of the garbage
+#: collector ends even without a full screen (collector.py).
+COLLECTOR_PAUSE_LIMIT = 5.0
 #: Seconds (at the 30 s poll interval of real LCS) after which a started or
 #: stopped environment is looked at again.
 ENVIRONMENT_RECHECKS = (20.0, 40.0, 60.0, 120.0, 240.0)
@@ -143,6 +147,9 @@ class LcsApp(App[None]):
         ws.client.add_observer(self._observe_request)
         self.set_interval(ws.poll_interval, self._tick)
         self.set_interval(1.0, self._refresh_elapsed)
+        # Normally resumed right after the first full screen; this bounds the
+        # pause when LCS is slow or down.
+        self.set_timer(COLLECTOR_PAUSE_LIMIT, collector.resume_after_start_up)
         self.query_one(EnvironmentsTable).focus()
         self._report_journal()
         self.sign_in_silently()
@@ -357,6 +364,7 @@ class LcsApp(App[None]):
             if adopted:
                 self.notify(f"Watching {len(adopted)} running operation(s) found in the history.")
             self.load_generation += 1
+            self.call_after_refresh(collector.resume_after_start_up)
             self._tick()
         except LcsError as exc:
             self._load_failed(exc)

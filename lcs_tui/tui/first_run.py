@@ -15,6 +15,7 @@ from textual.app import App, ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
+from lcs_tui.tui import collector
 from lcs_tui.workspace import Workspace
 
 WELCOME = """\
@@ -49,6 +50,8 @@ def choose_workspace(profile_name: str | None, *, read_only: bool) -> Workspace 
             file=sys.stderr,
         )
         return None
+    # A form the user may take minutes over is not start-up (collector.py).
+    collector.resume_after_start_up()
     choice = FirstRunApp().run()
     if choice == "demo":
         return open_demo(read_only=read_only)

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 
 def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
+    from lcs_tui.tui import collector
+
+    # Before the heavy imports; the app resumes it once its first full screen
+    # is shown (collector.py).
+    collector.pause_for_start_up()
     from lcs_tui.workspace import open_demo
 
     if demo:

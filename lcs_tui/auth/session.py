@@ -96,6 +96,9 @@ class Session:
         self._app_secret: str | None = None
         self._http_client: MsalHttpClient | None = None
         self._warnings: list[str] = []
+        #: The access token obtained last and when (time.monotonic()); one
+        #: tuple, so a reader in another thread sees both or neither.
+        self._latest: tuple[str, float] | None = None
 
     # ------------------------------------------------------------ public API
 
@@ -128,6 +131,17 @@ class Session:
         """
         with self._token_lock:
             return self._guarded(lambda: self._acquire_silently(force_refresh))
+
+    def recent_token(self, max_age: float) -> str | None:
+        """The access token obtained in the last `max_age` seconds, if any.
+
+        Never blocks and asks nothing of MSAL: the token a sign-in just
+        produced serves the calls that follow it without another lookup.
+        """
+        latest = self._latest
+        if latest is None or time.monotonic() - latest[1] >= max_age:
+            return None
+        return latest[0]
 
     def sign_in_with_password(
         self,
@@ -259,6 +273,7 @@ class Session:
                 cache = self._load_cache()
                 cache.deserialize("{}")
                 cache.has_state_changed = False
+                self._latest = None
                 self._secrets.delete(self.profile.name, "token-cache")
                 if forget_secrets:
                     self._secrets.delete(self.profile.name, "password")
@@ -300,7 +315,7 @@ class Session:
             )
             self._persist_cache()
             if result and "access_token" in result:
-                return str(result["access_token"])
+                return self._note_token(result)
             if result:
                 failure = error_from_entra(result, profile, secrets=(secret,))
                 log.info("silent renewal failed for profile %s: %s", profile.name, failure.code)
@@ -309,7 +324,7 @@ class Session:
             self._persist_cache()
             if "access_token" in result:
                 self._keep_only(app, result)
-                return str(result["access_token"])
+                return self._note_token(result)
             failure = error_from_entra(result, profile, secrets=(password, secret))
         if failure is not None and (failure.code in INTERACTION_CODES or failure.code is None):
             raise SignInRequired(
@@ -438,6 +453,7 @@ class Session:
     def _keep_only(self, app: msal.ClientApplication, result: dict[str, Any]) -> Account:
         """After a sign-in, drop other accounts from the cache: one profile,
         one account (a profile whose user changed must not renew the old one)."""
+        self._note_token(result)
         claims = result.get("id_token_claims") or {}
         username = str(claims.get("preferred_username") or self.profile.username or "")
         with self._lock:
@@ -449,6 +465,11 @@ class Session:
         if "oid" in claims and "tid" in claims:
             home = f"{claims['oid']}.{claims['tid']}"
         return Account(username, home)
+
+    def _note_token(self, result: dict[str, Any]) -> str:
+        token = str(result["access_token"])
+        self._latest = (token, time.monotonic())
+        return token
 
     def _require_public_client(self, what: str) -> None:
         if self.profile.needs_client_secret:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import time
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Protocol
 
@@ -27,18 +26,17 @@ def async_token_source(session: Session) -> AsyncTokenSource:
     the awaiting caller unchanged.
     """
 
-    # The same token is handed out for a short while without asking MSAL (and
-    # a thread) again: a burst of calls (the first load makes seven) should
-    # not pay a thread hop and a cache lookup each. MSAL renews well before
+    # A token the session obtained moments ago (by a sign-in or an earlier
+    # call) is handed out again without asking MSAL and a thread: a burst of
+    # calls (the first load makes seven, right after signing in) should not
+    # pay a thread hop and a cache lookup each. MSAL renews well before
     # expiry, and a 401 asks with force_refresh, which bypasses this.
-    last: list[tuple[str, float]] = []
 
     async def source(*, force_refresh: bool = False) -> str:
-        now = time.monotonic()
-        if not force_refresh and last and now - last[0][1] < REUSE_SECONDS:
-            return last[0][0]
-        token = await asyncio.to_thread(session.acquire_token, force_refresh=force_refresh)
-        last[:] = [(token, now)]
-        return token
+        if not force_refresh:
+            recent = session.recent_token(REUSE_SECONDS)
+            if recent is not None:
+                return recent
+        return await asyncio.to_thread(session.acquire_token, force_refresh=force_refresh)
 
     return source

@@ -23,6 +23,9 @@ class SlowSession:
     def __init__(self) -> None:
         self.calls: list[tuple[bool, int]] = []
 
+    def recent_token(self, max_age: float) -> str | None:
+        return None  # nothing obtained lately: every call asks
+
     def acquire_token(self, *, force_refresh: bool = False) -> str:
         self.calls.append((force_refresh, threading.get_ident()))
         time.sleep(0.3)
@@ -62,10 +65,35 @@ async def test_renewal_through_the_async_source() -> None:
     assert renewed != first and backups_status(sim, renewed) == 200
 
 
-async def test_a_burst_of_calls_asks_the_session_once_and_a_renewal_always_asks() -> None:
-    slow = SlowSession()
-    source = async_token_source(slow)  # type: ignore[arg-type]
-    assert [await source() for _ in range(5)] == ["token-1"] * 5
-    assert len(slow.calls) == 1
-    assert await source(force_refresh=True) == "token-2"
-    assert [forced for forced, _ in slow.calls] == [False, True]
+async def test_calls_right_after_sign_in_reuse_its_token_and_a_renewal_always_asks() -> None:
+    sim = Simulator(clock=ManualClock(START))
+    s: Session = session(sim)
+    asked: list[bool] = []
+    acquire = s.acquire_token
+
+    def counting(*, force_refresh: bool = False) -> str:
+        asked.append(force_refresh)
+        return acquire(force_refresh=force_refresh)
+
+    s.acquire_token = counting  # type: ignore[method-assign]
+    source = async_token_source(s)
+    await asyncio.to_thread(s.sign_in_with_password, demo.PASSWORD)
+    burst = [await source() for _ in range(7)]  # the first load's seven calls
+    assert asked == []  # the sign-in's own token, no MSAL lookup, no thread
+    assert len(set(burst)) == 1 and backups_status(sim, burst[0]) == 200
+    sim.expire_tokens()
+    renewed = await source(force_refresh=True)
+    assert asked == [True] and renewed != burst[0]
+    assert await source() == renewed  # the renewal's token serves what follows
+
+
+def test_a_token_is_reused_only_while_recent_and_never_after_sign_out() -> None:
+    sim = Simulator(clock=ManualClock(START))
+    s: Session = session(sim)
+    assert s.recent_token(30) is None
+    s.sign_in_with_password(demo.PASSWORD)
+    token = s.recent_token(30)
+    assert token is not None and backups_status(sim, token) == 200
+    assert s.recent_token(0) is None  # older than asked for
+    s.sign_out()
+    assert s.recent_token(30) is None

@@ -186,7 +186,7 @@ LCS_IMPORTS = (
 )
 BARE_IMPORTS = (
     "import rich.text, textual.app, textual.binding, textual.containers; "
-    "from textual.widgets import DataTable, Footer, RichLog, Static"
+    "from textual.widgets import DataTable, Footer, Input, RichLog, Static"
 )
 IMPORT_LINE = re.compile(r"import time:\s+(\d+) \|\s+(\d+) \| +(\S+)$")
 

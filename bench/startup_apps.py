@@ -150,20 +150,29 @@ def run_bare() -> None:
     from rich.text import Text
     from textual.app import App, ComposeResult
     from textual.binding import Binding
-    from textual.containers import Horizontal
-    from textual.widgets import DataTable, Footer, RichLog, Static
+    from textual.containers import Horizontal, Vertical
+    from textual.widgets import DataTable, Footer, Input, RichLog, Static
 
     STAMPS.mark("app_imported")
 
     class BareApp(App[None]):
-        """lcs-tui's main screen with static rows: the widgets' own cost, nothing else."""
+        """lcs-tui's main screen with static rows: the widgets' own cost, nothing else.
+
+        The same widget tree as LcsApp.compose (and BackupsPane.compose), the
+        same borders and fixed heights, the demo's row counts.
+        """
 
         CSS = """
         #status { dock: top; height: 1; background: $panel; padding: 0 1; }
         #top { height: 1fr; }
         #environments, #backups, #operations { border: round $primary-muted; }
-        #environments { width: 11fr; }
-        #backups { width: 9fr; }
+        #environments { width: 12fr; }
+        #environments-table { height: auto; max-height: 1fr; }
+        #environment-summary { height: auto; padding: 0 1; border-top: hkey $primary-muted; }
+        #backups { width: 8fr; }
+        #backup-filter { display: none; height: 3; }
+        #backups-table { height: 1fr; }
+        #backup-detail { height: 4; padding: 0 1; border-top: hkey $primary-muted; }
         #operations { height: 9; }
         #log { height: 10; border: round $secondary; display: none; }
         """
@@ -184,8 +193,19 @@ def run_bare() -> None:
         def compose(self) -> ComposeResult:
             yield Static("lcs-tui ─ profile: demo ─ project 1234567 ─ online", id="status")
             with Horizontal(id="top"):
-                yield DataTable(id="environments", cursor_type="row", zebra_stripes=True)
-                yield DataTable(id="backups", cursor_type="row", zebra_stripes=True)
+                with Vertical(id="environments"):
+                    yield DataTable(id="environments-table", cursor_type="row", zebra_stripes=True)
+                    yield Static(
+                        "CONTOSO-ENV0 · Sandbox · Microsoft-managed · Deployed\n"
+                        "Version 10.0.45 · West Europe · 1 of 3 operations used today",
+                        id="environment-summary",
+                    )
+                with Vertical(id="backups"):
+                    yield Input(placeholder="filter backups", id="backup-filter")
+                    yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
+                    yield Static(
+                        "backup-000 · AxDB_000.bacpac · by Ana Admin (demo)", id="backup-detail"
+                    )
             yield DataTable(id="operations", cursor_type="row")
             yield RichLog(id="log")
             yield Footer()
@@ -193,7 +213,7 @@ def run_bare() -> None:
         def on_mount(self) -> None:
             STAMPS.mark("mounted")
             # The demo's sizes: 7 environments, 37 backups, 1 running operation.
-            envs = self.query_one("#environments", DataTable)
+            envs = self.query_one("#environments-table", DataTable)
             envs.add_columns("Name", "Type", "State", "Ops today", "Version", "Infra", "Region")
             for i in range(7):
                 envs.add_row(
@@ -205,15 +225,11 @@ def run_bare() -> None:
                     Text("Microsoft"),
                     Text("West Europe"),
                 )
-            backups = self.query_one("#backups", DataTable)
-            backups.add_columns("Name", "Created", "Created by", "File")
+            backups = self.query_one("#backups-table", DataTable)
+            backups.add_column("Name", width=40)
+            backups.add_column("Created (UTC)", width=16)
             for i in range(37):
-                backups.add_row(
-                    Text(f"backup-{i:03d}", style="bold"),
-                    Text("2026-11-19 08:00"),
-                    Text("Ana Admin (demo)"),
-                    Text(f"AxDB_{i:03d}.bacpac"),
-                )
+                backups.add_row(Text(f"backup-{i:03d}", style="bold"), Text("2026-11-19 08:00"))
             ops = self.query_one("#operations", DataTable)
             ops.add_columns("Operation", "Status", "Elapsed", "Activity id", "Note")
             ops.add_row(
@@ -235,7 +251,7 @@ def run_bare() -> None:
                 return
             STAMPS.frames += 1
             STAMPS.mark("first_frame")
-            if self.query_one("#backups", DataTable).row_count:
+            if self.query_one("#backups-table", DataTable).row_count:
                 STAMPS.mark("loaded_frame")
                 STAMPS.send()
                 self.exit()

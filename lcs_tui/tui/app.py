@@ -22,7 +22,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer
+from textual.widgets import DataTable, Footer, Static
 
 from lcs_tui.api import (
     Environment,
@@ -64,7 +64,10 @@ if TYPE_CHECKING:
 #: Actions that change something in LCS: hidden and disabled with --read-only.
 MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
 #: How long the first load waits to draw everything at once before showing
-#: what has arrived (seconds).
+#: what has arrived (seconds). Until then the screen shows one line saying
+#: the project is loading: drawing every pane empty first, only to draw them
+#: again a few tens of milliseconds later, was the largest part of the
+#: start-up time beyond a bare Textual app (docs/benchmarks.md).
 PAINT_PATIENCE = 0.3
 #: Seconds after mount at most before the start-up pause of the garbage
 #: collector ends even without a full screen (collector.py).
@@ -114,21 +117,33 @@ class LcsApp(App[None]):
         self.load_generation = 0
         self._journal_notice_shown: str | None = None
         self._poll_errors_shown: set[tuple[str, str]] = set()
+        self._panes_shown = False
 
     # -- layout -------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield StatusBar(id="status")
-        with Horizontal(id="top"):
+        yield Static(f"Loading project {self.workspace.profile.project_id} …", id="loading")
+        # Hidden until the first load is in (PAINT_PATIENCE); shown by
+        # `_show_panes`. Inline `display`, not a class: a class on the app
+        # restyles every widget, twice, for a few milliseconds each.
+        top = Horizontal(id="top")
+        top.display = False
+        with top:
             with Vertical(id="environments"):
                 yield EnvironmentsTable(id="environments-table")
                 yield EnvironmentSummary(id="environment-summary")
             yield BackupsPane(id="backups")
-        yield OperationsTable(id="operations")
+        operations = OperationsTable(id="operations")
+        operations.display = False
+        yield operations
         yield RequestLog(id="log")
         yield Footer()
 
     def on_mount(self) -> None:
+        # The panes are drawn once the first load has arrived, or after
+        # PAINT_PATIENCE with what has arrived by then.
+        self.set_timer(PAINT_PATIENCE, self._show_panes)
         ws = self.workspace
         bar = self.query_one(StatusBar)
         bar.profile = (
@@ -148,7 +163,6 @@ class LcsApp(App[None]):
         # Normally resumed right after the first full screen; this bounds the
         # pause when LCS is slow or down.
         self.set_timer(COLLECTOR_PAUSE_LIMIT, collector.resume_after_start_up)
-        self.query_one(EnvironmentsTable).focus()
         self._report_journal()
         self.sign_in_silently()
 
@@ -222,6 +236,7 @@ class LcsApp(App[None]):
     @on(SignInOffline)
     def _sign_in_offline(self, message: SignInOffline) -> None:
         # Nothing the user can do but wait: try again by itself, backing off.
+        self._show_panes()
         bar = self.query_one(StatusBar)
         bar.connection = f"offline — signing in again in {self._reload_delay:.0f} s"
         self.set_timer(self._reload_delay, self.sign_in_silently)
@@ -231,6 +246,7 @@ class LcsApp(App[None]):
     def _sign_in_needed(self, message: SignInNeeded) -> None:
         from lcs_tui.tui.screens.signin import PasswordDialog
 
+        self._show_panes()
         self.query_one(StatusBar).connection = "sign-in needed"
         profile = self.workspace.profile
         if profile.sign_in_method == "device-code":
@@ -314,6 +330,7 @@ class LcsApp(App[None]):
     def _sign_in_failed(self, message: SignInFailed) -> None:
         from lcs_tui.tui.screens.signin import ErrorDialog
 
+        self._show_panes()
         self._close_device_dialog(False)
         bar = self.query_one(StatusBar)
         bar.user = "not signed in"
@@ -348,6 +365,8 @@ class LcsApp(App[None]):
             except BaseException:
                 backups_task.cancel()
                 raise
+            if self._panes_shown and not self.load_generation:
+                self._show_environments()  # the user is looking at empty panes already
             # Only sandboxes: refreshes and exports touch nothing else, and the
             # history endpoint allows 6 calls per project per minute.
             sandboxes = sorted((e for e in envs if e.is_sandbox), key=lambda e: e.name)
@@ -357,6 +376,7 @@ class LcsApp(App[None]):
             _, slow = await asyncio.wait(pending, timeout=PAINT_PATIENCE)
             if slow:
                 with self.batch_update():
+                    self._show_panes()
                     self._show_environments()
                     if backups_task.done() and not backups_task.exception():
                         self.query_one(BackupsPane).set_backups(backups_task.result())
@@ -366,6 +386,7 @@ class LcsApp(App[None]):
             service.reconcile_starting()
             adopted = service.adopt_running_from_history()
             with self.batch_update():
+                self._show_panes()
                 self._show_environments()
                 self.query_one(BackupsPane).set_backups(backups_task.result())
                 self._show_operations()
@@ -378,6 +399,7 @@ class LcsApp(App[None]):
             self._load_failed(exc)
 
     def _load_failed(self, exc: LcsError) -> None:
+        self._show_panes()
         bar = self.query_one(StatusBar)
         if self._needs_sign_in(exc):
             return
@@ -399,6 +421,20 @@ class LcsApp(App[None]):
         # Back off and try again by itself: the app recovers when LCS does.
         self.set_timer(self._reload_delay, self.reload)
         self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
+
+    def _show_panes(self) -> None:
+        """Replace the start-up "Loading project …" line with the panes; idempotent."""
+        if self._panes_shown:
+            return
+        self._panes_shown = True
+        main = self.screen_stack[0]
+        main.query_one("#loading").display = False
+        main.query_one("#top").display = True
+        main.query_one(OperationsTable).display = True
+        # Nothing of the user's can have had focus while the panes were hidden.
+        main.set_focus(main.query_one(EnvironmentsTable))
+        if self.service.environments:
+            self._show_environments()  # what has arrived so far
 
     def _report_journal(self) -> None:
         """Tell the user, once per problem, when the operation journal is in trouble."""

@@ -45,6 +45,25 @@ async def test_demo_opens_signed_in_with_environments_backups_and_quota() -> Non
         assert "CONTOSO-PERF" in str(ops.get_row_at(0)[0])
 
 
+async def test_a_slow_first_load_shows_a_loading_line_then_the_panes_as_they_fill() -> None:
+    sim = demo_simulator()
+    sim.faults.slow(1.0, n=1, path_prefix="/databasemovement/")  # the backups list
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        loading = app.query_one("#loading")
+        top = app.query_one("#top")
+        assert loading.display and not top.display
+        assert "Loading project 1234567" in screen_text(app)
+        # After a moment the panes show what has arrived: the environments.
+        await wait_until(pilot, lambda: bool(top.display), timeout=3, what="the panes")
+        assert not loading.display
+        assert app.query_one(EnvironmentsTable).row_count == len(sim.environments())
+        assert app.query_one(EnvironmentsTable).has_focus
+        assert app.load_generation == 0  # the backups are still on their way
+        await loaded(pilot)
+        assert app.query_one(BackupsPane).shown_count == len(sim.backups())
+
+
 async def test_arrow_keys_move_the_selection_in_every_pane() -> None:
     app = make_app(demo_simulator())
     async with app.run_test(size=(160, 48)) as pilot:

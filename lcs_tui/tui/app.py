@@ -85,8 +85,11 @@ class LcsApp(App[None]):
     # Absolute, so subclasses in other packages (tests, benchmarks) find it too.
     CSS_PATH = Path(__file__).parent / "app.tcss"
     TITLE = "lcs-tui"
-    # Below 110 columns the screen gets "-narrow": the panes stack (app.tcss).
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    # Side by side, the two top panes need about 155 columns to show every
+    # column; below that the screen gets "-narrow" and they stack. Below 32
+    # rows it gets "-short": the detail lines give way to table rows (app.tcss).
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (156, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
         Binding("e", "export", "Export"),

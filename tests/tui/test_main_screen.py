@@ -186,10 +186,27 @@ async def test_small_terminal_stacks_the_panes() -> None:
     app = make_app(demo_simulator())
     async with app.run_test(size=(80, 24)) as pilot:
         await loaded(pilot)
-        assert app.screen.has_class("-narrow")
+        assert app.screen.has_class("-narrow") and app.screen.has_class("-short")
         for selector in ("#environments", "#backups", "#operations"):
             region = app.query_one(selector).region
             assert region.height >= 3 and region.width == 80, selector
+        # Every row counts: the detail lines give way to table rows.
+        assert not app.query_one("#backup-detail").region.height
+
+
+async def test_every_column_stays_in_view_below_the_side_by_side_width() -> None:
+    # 120 columns is too narrow for the two top panes side by side (≈155):
+    # they stack instead of cutting the environments' and backups' columns off.
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.pause()
+        text = screen_text(app)
+        assert app.screen.has_class("-narrow") and not app.screen.has_class("-short")
+        for heading in ("Ops today", "Version", "Infra", "Region", "Created (UTC)"):
+            assert heading in text, heading
+        # Tall enough for the detail line under the backups.
+        assert app.query_one("#backup-detail").region.height > 0
 
 
 async def test_enter_on_an_operation_shows_the_full_activity_id_and_copies_it() -> None:

@@ -876,8 +876,11 @@ class LcsApp(App[None]):
     # -- selection ------------------------------------------------------------------------
 
     @on(DataTable.RowHighlighted, "#environments-table")
-    def _environment_highlighted(self) -> None:
-        self._show_summary()
+    def _environment_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # A highlight still queued when the app closes arrives after the
+        # table has been removed: nothing to show then.
+        if event.data_table.is_attached:
+            self._show_summary()
 
     def _show_summary(self) -> None:
         env = self._highlighted_env()

@@ -103,6 +103,11 @@ class LcsApp(App[None]):
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "close_filter", show=False),
+        # With --read-only the bindings above that change something are off
+        # (check_action); these take their keys then, to say why nothing happens.
+        Binding("r", "read_only('Refresh')", show=False),
+        Binding("e", "read_only('Export')", show=False),
+        Binding("t", "read_only('Start and stop')", show=False),
     ]
 
     def __init__(self, workspace: Workspace, *, bell: bool = True) -> None:
@@ -178,7 +183,18 @@ class LcsApp(App[None]):
         await self.workspace.aclose()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "read_only":
+            return self.workspace.read_only
         return not (action in MUTATING_ACTIONS and self.workspace.read_only)
+
+    def action_read_only(self, what: str) -> None:
+        self.notify(
+            f"{what} is off: lcs-tui was started with --read-only. "
+            "Start it without --read-only to change anything.",
+            title="Read-only",
+            severity="warning",
+            timeout=4,
+        )
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

@@ -261,6 +261,13 @@ async def test_read_only_hides_and_disables_every_change() -> None:
         for key in ("r", "e", "t"):
             await pilot.press(key)
             assert app.screen is app.screen_stack[0], key
+        # Each refused key says why nothing happened.
+        said = [n for n in notifications(app) if "--read-only" in n]
+        assert said == [
+            f"Read-only: {what} is off: lcs-tui was started with --read-only. "
+            "Start it without --read-only to change anything."
+            for what in ("Refresh", "Export", "Start and stop")
+        ]
     assert len(sim.operations()) == before
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -130,6 +131,9 @@ class ProjectService:
         self._starts_seen: dict[str, int] = {}
         #: Keys of operations whose POST is on its way right now (this process).
         self._in_flight: set[str] = set()
+        #: Set by `write_journal_in_background`: one thread that writes the
+        #: journal, in order, for callers on an event loop.
+        self._writer: ThreadPoolExecutor | None = None
         if journal is not None:
             try:
                 journal.prune(now())
@@ -396,6 +400,9 @@ class ProjectService:
         self.operations[op.key] = op
         if self.journal is None:
             return
+        if self._writer is not None:
+            await asyncio.wrap_future(self._writer.submit(self._write_latest, op.key))
+            return
         journal = self.journal
 
         def write() -> None:
@@ -410,6 +417,41 @@ class ProjectService:
         else:
             self._note_journal(None)
 
+    def write_journal_in_background(self) -> None:
+        """From now on every journal write after a POST happens in one thread.
+
+        For the TUI: `watch`, `forget` and reconciliation then return at once
+        and its event loop never waits for an fsync or for the lock another
+        copy of the app holds. The writes keep their order, and each writes
+        the newest state of its operation (or removes a forgotten one), so a
+        late write never brings back an older state. The write before a POST
+        is not affected: it still finishes before the request is sent.
+        """
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lcs-tui-journal")
+
+    def close(self) -> None:
+        """Wait for the journal writes still queued (blocking)."""
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)
+
+    def _write_latest(self, key: str) -> None:
+        """In the writer thread: the journal takes the newest state of `key`."""
+        journal = self.journal
+        if journal is None:
+            return
+        latest = self.operations.get(key)
+        try:
+            if latest is None:
+                journal.remove(key)
+            else:
+                journal.upsert(latest)
+        except JournalError as exc:
+            self._note_journal(exc)
+        else:
+            self._note_journal(None)
+
     def _save(self, op: TrackedOperation) -> None:
         """Record a change: in memory always, in the journal when it can be written.
 
@@ -419,6 +461,9 @@ class ProjectService:
         """
         self.operations[op.key] = op
         if self.journal is None:
+            return
+        if self._writer is not None:
+            self._writer.submit(self._write_latest, op.key)
             return
         try:
             self.journal.upsert(op)
@@ -468,7 +513,9 @@ class ProjectService:
 
     def forget(self, key: str) -> None:
         self.operations.pop(key, None)
-        if self.journal is not None:
+        if self.journal is not None and self._writer is not None:
+            self._writer.submit(self._write_latest, key)  # gone from memory: removed
+        elif self.journal is not None:
             try:
                 self.journal.remove(key)
             except JournalError as exc:
@@ -539,12 +586,16 @@ class ProjectService:
             await self._save_soon(after)
         return _change(op, after)
 
-    def adopt_running_from_history(self) -> list[TrackedOperation]:
-        """Watch refreshes and exports found running in the loaded history."""
+    def adopt_running_from_history(self, *, journal_read: bool = False) -> list[TrackedOperation]:
+        """Watch refreshes and exports found running in the loaded history.
+
+        `journal_read`: the caller has just taken in the journal
+        (`read_journal`), so it is not read again here.
+        """
         # Unresolved journal entries get first pick: a running operation in
         # the history may be the one whose answer was lost, and adopting it as
         # "discovered" would track it twice.
-        self.reconcile_starting()
+        self.reconcile_starting(journal_read=journal_read)
         adopted: list[TrackedOperation] = []
         known = {op.activity_id.lower() for op in self.operations.values() if op.activity_id}
         for env_id, entries in self.history.items():
@@ -562,7 +613,7 @@ class ProjectService:
                     known.add(h.activity_id.lower())
         return adopted
 
-    def reconcile_starting(self) -> list[TrackedOperation]:
+    def reconcile_starting(self, *, journal_read: bool = False) -> list[TrackedOperation]:
         """Resolve entries without activity id against the loaded history.
 
         Covers "Starting" entries (the app stopped during the POST) and
@@ -575,9 +626,11 @@ class ProjectService:
         its entries as they are. Nothing is ever sent again.
 
         Also picks up operations another copy of the app wrote to the journal
-        meanwhile. Returns the entries that changed.
+        meanwhile, unless `journal_read` says the caller just did
+        (`read_journal`). Returns the entries that changed.
         """
-        self._merge_from_journal()
+        if not journal_read:
+            self._merge_from_journal()
         changed: list[TrackedOperation] = []
         for env_id in {op.poll_environment_id for op in self._reconcilable()}:
             changed.extend(self._reconcile_environment(env_id))
@@ -735,20 +788,33 @@ class ProjectService:
             )
         return op.with_changes(extra=extra, message=message)
 
-    def _merge_from_journal(self) -> None:
+    async def read_journal(self) -> None:
+        """`_merge_from_journal` with the file read in a thread (for event loops)."""
+        if self.journal is None:
+            return
+        try:
+            stored = await asyncio.to_thread(self.journal.load)
+        except JournalError as exc:
+            self.journal_problem = str(exc)
+            return
+        self._merge_from_journal(stored)
+
+    def _merge_from_journal(self, stored: list[TrackedOperation] | None = None) -> None:
         """Take in what another copy of the app (or a scripting command) journalled.
 
         Entries this process does not know are added. For a known one, the
         journal's version wins only when it knows more: an activity id where
         ours has none, or a final status where ours is still running.
+        `stored`: the journal's entries when the caller has read them already.
         """
         if self.journal is None:
             return
-        try:
-            stored = self.journal.load()
-        except JournalError as exc:
-            self.journal_problem = str(exc)
-            return
+        if stored is None:
+            try:
+                stored = self.journal.load()
+            except JournalError as exc:
+                self.journal_problem = str(exc)
+                return
         for op in stored:
             if op.profile != self.profile or op.project_id != self.project_id:
                 continue

@@ -114,6 +114,9 @@ class LcsApp(App[None]):
         super().__init__()
         self.workspace = workspace
         self.service = workspace.service
+        # The event loop never writes the journal itself (fsync, another
+        # copy's lock): a writer thread does, in order.
+        self.service.write_journal_in_background()
         self._bell_enabled = bell
         self._polling = False
         self._reload_delay = RELOAD_RETRY_FIRST
@@ -180,6 +183,7 @@ class LcsApp(App[None]):
     async def on_unmount(self) -> None:
         if self._device_cancel is not None:
             self._device_cancel.set()
+        await asyncio.to_thread(self.service.close)  # the journal writes still queued
         await self.workspace.aclose()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -402,8 +406,9 @@ class LcsApp(App[None]):
             await _gather(*pending)
             self._reload_delay = RELOAD_RETRY_FIRST
             bar.connection = "online"
-            service.reconcile_starting()
-            adopted = service.adopt_running_from_history()
+            # The journal is read in a thread; another copy may hold its lock.
+            await service.read_journal()
+            adopted = service.adopt_running_from_history(journal_read=True)
             with self.batch_update():
                 self._show_panes()
                 self._show_environments()

@@ -110,6 +110,14 @@ class SlowJournal(Journal):
         time.sleep(0.2)
         super().upsert(operation)
 
+    def remove(self, key: str) -> None:
+        time.sleep(0.2)
+        super().remove(key)
+
+    def load(self) -> list[TrackedOperation]:
+        time.sleep(0.2)
+        return super().load()
+
 
 async def test_journal_writes_do_not_stall_the_event_loop(tmp_path: Path) -> None:
     rig = make_rig(tmp_path / "journal.json")
@@ -132,4 +140,50 @@ async def test_journal_writes_do_not_stall_the_event_loop(tmp_path: Path) -> Non
     # A loop blocked by the writes would have ticked about never in that time.
     assert ticks >= 10, ticks
     assert Journal(rig.journal.path).load()[0].activity_id == op.activity_id
+    await rig.aclose()
+
+
+ACTIVITY = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+
+
+async def test_with_background_writes_watch_and_forget_return_at_once(tmp_path: Path) -> None:
+    # What the TUI does: its event loop must not wait for a slow journal.
+    rig = make_rig(tmp_path / "journal.json")
+    await load(rig, TEST)
+    rig.service.write_journal_in_background()
+    rig.service.journal = rig.journal = SlowJournal(rig.journal.path)
+    started = time.perf_counter()
+    watched = rig.service.watch(ACTIVITY, TEST, kind="refresh")
+    other = rig.service.watch(ACTIVITY.replace("0a", "ff", 1), TEST, kind="export")
+    rig.service.forget(other.key)
+    assert time.perf_counter() - started < 0.1  # three slow writes (0.2 s each) queued
+    await asyncio.to_thread(rig.service.close)  # the queued writes land, in order
+    stored = Journal(rig.journal.path).load()
+    # The forgotten one is not brought back by its own earlier write.
+    assert [op.activity_id for op in stored if op.activity_id] == [watched.activity_id]
+    await rig.aclose()
+
+
+async def test_reading_the_journal_does_not_stall_the_event_loop(tmp_path: Path) -> None:
+    rig = make_rig(tmp_path / "journal.json")
+    await load(rig, TEST)
+    # Another copy of the app watches an operation and journals it.
+    other = rig.reopen()
+    await load(other, TEST)
+    other.service.watch(ACTIVITY, TEST, kind="refresh")
+    rig.service.journal = rig.journal = SlowJournal(rig.journal.path)
+    ticks = 0
+
+    async def ticker() -> None:
+        nonlocal ticks
+        while True:
+            await asyncio.sleep(0.01)
+            ticks += 1
+
+    task = asyncio.create_task(ticker())
+    await rig.service.read_journal()
+    task.cancel()
+    assert ticks >= 10, ticks  # the 0.2 s read ran beside the loop, not on it
+    assert any(op.activity_id == ACTIVITY for op in rig.service.operations.values())
+    await other.aclose()
     await rig.aclose()

@@ -7,7 +7,7 @@ the profile file, never a secret) or to try the demo.
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -17,6 +17,9 @@ from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from lcs_tui.tui import collector
 from lcs_tui.workspace import Workspace
+
+if TYPE_CHECKING:
+    from lcs_tui.config import Profile
 
 WELCOME = """\
 lcs-tui shows a Lifecycle Services project's environments and database
@@ -167,7 +170,7 @@ class FirstRunApp(App[str]):
 
     @on(Button.Pressed, "#save")
     def _save(self) -> None:
-        from lcs_tui.config import ConfigError, ProfileError, load_config, make_profile, save_config
+        from lcs_tui.config import ProfileError, make_profile
 
         values: dict[str, Any] = {
             key: self.query_one(f"#{key}", Input).value.strip()
@@ -188,11 +191,25 @@ class FirstRunApp(App[str]):
                 sign_in_method=str(self.query_one("#method", Select).value),
                 secret_store=str(self.query_one("#store", Select).value),
             )
-            save_config(load_config().with_profile(profile, make_default=True))
         except ProfileError as exc:
             problems.update(Text(f"{exc.key}: {exc.message}"))
             return
-        except ConfigError as exc:
-            problems.update(Text(str(exc)))
+        self.write_profile(profile)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def write_profile(self, profile: Profile) -> None:
+        """Reading and writing the profiles file is disk work: not on the event loop."""
+        from lcs_tui.config import ConfigError, ProfileError, load_config, save_config
+
+        try:
+            save_config(load_config().with_profile(profile, make_default=True))
+        except ProfileError as exc:
+            self.call_from_thread(self._not_saved, Text(f"{exc.key}: {exc.message}"))
             return
-        self.exit(profile.name)
+        except ConfigError as exc:
+            self.call_from_thread(self._not_saved, Text(str(exc)))
+            return
+        self.call_from_thread(self.exit, profile.name)
+
+    def _not_saved(self, problem: Text) -> None:
+        self.query_one("#problems", Static).update(problem)

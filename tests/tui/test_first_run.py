@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Button, Input, Select
 
 from lcs_tui.config import load_config
@@ -16,6 +18,14 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("LCS_TUI_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.fail.Keyring")
     return tmp_path / "config"
+
+
+async def until_exited(pilot: Pilot[str], timeout: float = 5.0) -> None:
+    """The profile is written in a thread; the app leaves once it is."""
+    deadline = time.monotonic() + timeout
+    while pilot.app.return_value is None and pilot.app.is_running:
+        assert time.monotonic() < deadline, "the app did not leave"
+        await pilot.pause(0.02)
 
 
 async def test_try_the_demo() -> None:
@@ -48,10 +58,42 @@ async def test_set_up_a_profile_writes_it_and_opens_it(config_dir: Path) -> None
         assert "number in the LCS project's URL" in str(app.query_one("#problems").render())
         app.query_one("#project_id", Input).value = "7654321"
         app.query_one("#save", Button).press()
-        await pilot.pause()
+        await until_exited(pilot)
     assert app.return_value == "contoso"
     profile = load_config().get("contoso")
     assert profile.project_id == 7654321
     assert profile.api_host == "https://lcsapi.eu.lcs.dynamics.com"
     # No usable keyring here: the form chose "this session only" for secrets.
     assert profile.secret_store == "session"
+
+
+@pytest.fixture
+def broken_profiles_file(config_dir: Path) -> Path:
+    config_dir.mkdir(parents=True)
+    path = config_dir / "profiles.toml"
+    path.write_text("[profiles.contoso\nproject_id = 1\n")
+    return path
+
+
+async def test_a_broken_profiles_file_is_reported_and_the_form_stays(
+    broken_profiles_file: Path,
+) -> None:
+    app = FirstRunApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.click("#setup")
+        values = {
+            "name": "contoso",
+            "project_id": "7654321",
+            "tenant": "contoso.com",
+            "client_id": "11111111-2222-3333-4444-555555555555",
+        }
+        for key, value in values.items():
+            app.query_one(f"#{key}", Input).value = value
+        app.query_one("#save", Button).press()
+        problems = app.query_one("#problems")
+        deadline = time.monotonic() + 5
+        while not str(problems.render()).strip():
+            assert time.monotonic() < deadline, "no problem reported"
+            await pilot.pause(0.02)
+        assert broken_profiles_file.name in str(problems.render())
+        assert app.is_running and app.return_value is None

@@ -20,6 +20,20 @@ def config_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "config"
 
 
+FORM = {
+    "name": "contoso",
+    "project_id": "7654321",
+    "tenant": "contoso.com",
+    "client_id": "11111111-2222-3333-4444-555555555555",
+    "username": "ana@contoso.com",
+}
+
+
+def fill_in(app: FirstRunApp, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        app.query_one(f"#{key}", Input).value = value
+
+
 async def until_exited(pilot: Pilot[str], timeout: float = 5.0) -> None:
     """The profile is written in a thread; the app leaves once it is."""
     deadline = time.monotonic() + timeout
@@ -42,15 +56,7 @@ async def test_set_up_a_profile_writes_it_and_opens_it(config_dir: Path) -> None
         # The keyring is probed off the event loop; wait for its verdict.
         while not str(app.query_one("#keyring-state").render()).strip():
             await pilot.pause(0.02)
-        values = {
-            "name": "contoso",
-            "project_id": "not a number",
-            "tenant": "contoso.com",
-            "client_id": "11111111-2222-3333-4444-555555555555",
-            "username": "ana@contoso.com",
-        }
-        for key, value in values.items():
-            app.query_one(f"#{key}", Input).value = value
+        fill_in(app, FORM | {"project_id": "not a number"})
         app.query_one("#geography", Select).value = "eu"
         app.query_one("#save", Button).press()
         await pilot.pause()
@@ -81,14 +87,7 @@ async def test_a_broken_profiles_file_is_reported_and_the_form_stays(
     app = FirstRunApp()
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.click("#setup")
-        values = {
-            "name": "contoso",
-            "project_id": "7654321",
-            "tenant": "contoso.com",
-            "client_id": "11111111-2222-3333-4444-555555555555",
-        }
-        for key, value in values.items():
-            app.query_one(f"#{key}", Input).value = value
+        fill_in(app, FORM)
         app.query_one("#save", Button).press()
         problems = app.query_one("#problems")
         deadline = time.monotonic() + 5

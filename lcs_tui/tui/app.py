@@ -335,6 +335,13 @@ class LcsApp(App[None]):
             return
         self.post_message(SignedIn(account.username))
 
+    def _in_app(self, hint: str | None) -> str | None:
+        """Sign-in hints are worded for the command line; here, Try again signs in."""
+        if hint is None:
+            return None
+        login = f"lcs-tui login --profile {self.workspace.profile.name}"
+        return hint.replace(login, "press Try again")
+
     def _close_device_dialog(self, signed_in: bool) -> None:
         dialog, self._device_dialog = self._device_dialog, None
         if dialog is not None and self.screen is dialog:
@@ -363,7 +370,9 @@ class LcsApp(App[None]):
             if again:
                 self.post_message(SignInNeeded())
 
-        self.push_screen(ErrorDialog("Sign-in failed", message.message, message.hint), retry)
+        self.push_screen(
+            ErrorDialog("Sign-in failed", message.message, self._in_app(message.hint)), retry
+        )
 
     # -- loading ----------------------------------------------------------------------
 

@@ -42,6 +42,9 @@ async def test_a_wrong_password_explains_and_offers_to_try_again() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorDialog), what="the error")
         await wait_until(pilot, lambda: "What to do" in screen_text(app), what="the advice")
         assert "not-the-password" not in screen_text(app)
+        # The advice points at the button here, not at the command line.
+        assert "sign in again: press Try again" in screen_text(app)
+        assert "lcs-tui login" not in screen_text(app)
         await pilot.click("#confirm")  # Try again
         await wait_until(pilot, lambda: isinstance(app.screen, PasswordDialog), what="again")
         await wait_until(pilot, lambda: focused_id(app) == "password", what="the field")

@@ -134,6 +134,9 @@ class ProjectService:
         #: Set by `write_journal_in_background`: one thread that writes the
         #: journal, in order, for callers on an event loop.
         self._writer: ThreadPoolExecutor | None = None
+        #: Keys the user stopped watching here: never taken back in from the
+        #: journal, whatever a read that raced the removal still saw there.
+        self._forgotten: set[str] = set()
         if journal is not None:
             try:
                 journal.prune(now())
@@ -400,8 +403,10 @@ class ProjectService:
         self.operations[op.key] = op
         if self.journal is None:
             return
-        if self._writer is not None:
-            await asyncio.wrap_future(self._writer.submit(self._write_latest, op.key))
+        writer = self._writer
+        if writer is not None:
+            # Shielded: a caller cancelled meanwhile must not drop its queued write.
+            await asyncio.shield(asyncio.wrap_future(writer.submit(self._write_latest, op.key)))
             return
         journal = self.journal
 
@@ -431,7 +436,11 @@ class ProjectService:
             self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lcs-tui-journal")
 
     def close(self) -> None:
-        """Wait for the journal writes still queued (blocking)."""
+        """Wait for the journal writes still queued (blocking).
+
+        Writes after this happen on the caller's thread again, as before
+        `write_journal_in_background`.
+        """
         writer, self._writer = self._writer, None
         if writer is not None:
             writer.shutdown(wait=True)
@@ -462,8 +471,9 @@ class ProjectService:
         self.operations[op.key] = op
         if self.journal is None:
             return
-        if self._writer is not None:
-            self._writer.submit(self._write_latest, op.key)
+        writer = self._writer  # once: close() may clear it from another thread
+        if writer is not None:
+            writer.submit(self._write_latest, op.key)
             return
         try:
             self.journal.upsert(op)
@@ -513,13 +523,17 @@ class ProjectService:
 
     def forget(self, key: str) -> None:
         self.operations.pop(key, None)
-        if self.journal is not None and self._writer is not None:
-            self._writer.submit(self._write_latest, key)  # gone from memory: removed
+        self._forgotten.add(key)
+        writer = self._writer
+        if self.journal is not None and writer is not None:
+            writer.submit(self._write_latest, key)  # gone from memory: removed
         elif self.journal is not None:
             try:
                 self.journal.remove(key)
             except JournalError as exc:
-                self.journal_problem = str(exc)
+                self._note_journal(exc)
+            else:
+                self._note_journal(None)
 
     def active_operations(self) -> list[TrackedOperation]:
         """Operations worth asking LCS about on the next watch tick.
@@ -792,8 +806,14 @@ class ProjectService:
         """`_merge_from_journal` with the file read in a thread (for event loops)."""
         if self.journal is None:
             return
+        writer = self._writer
         try:
-            stored = await asyncio.to_thread(self.journal.load)
+            if writer is not None:
+                # Behind every queued write: a forgotten operation's removal
+                # lands before the read, or the read would bring it back.
+                stored = await asyncio.wrap_future(writer.submit(self.journal.load))
+            else:
+                stored = await asyncio.to_thread(self.journal.load)
         except JournalError as exc:
             self.journal_problem = str(exc)
             return
@@ -816,7 +836,11 @@ class ProjectService:
                 self.journal_problem = str(exc)
                 return
         for op in stored:
-            if op.profile != self.profile or op.project_id != self.project_id:
+            if (
+                op.profile != self.profile
+                or op.project_id != self.project_id
+                or op.key in self._forgotten
+            ):
                 continue
             mine = self.operations.get(op.key)
             if mine is None:

@@ -188,3 +188,23 @@ async def test_reading_the_journal_does_not_stall_the_event_loop(tmp_path: Path)
     assert any(op.activity_id == ACTIVITY for op in rig.service.operations.values())
     await other.aclose()
     await rig.aclose()
+
+
+async def test_an_operation_no_longer_watched_does_not_come_back_from_the_journal(
+    tmp_path: Path,
+) -> None:
+    # Stop watching, then reload while the removal is still on its way to the
+    # disk (a slow fsync, or another copy holding the lock).
+    rig = make_rig(tmp_path / "journal.json")
+    await load(rig, TEST)
+    rig.service.write_journal_in_background()
+    op = rig.service.watch(ACTIVITY, TEST, kind="refresh")
+    await asyncio.to_thread(rig.service.close)  # journalled
+    rig.service.write_journal_in_background()
+    rig.service.journal = rig.journal = SlowJournal(rig.journal.path)
+    rig.service.forget(op.key)
+    await rig.service.read_journal()
+    assert op.key not in rig.service.operations
+    await asyncio.to_thread(rig.service.close)
+    assert all(o.key != op.key for o in Journal(rig.journal.path).load())
+    await rig.aclose()

@@ -194,6 +194,7 @@ class FirstRunApp(App[str]):
         except ProfileError as exc:
             problems.update(Text(f"{exc.key}: {exc.message}"))
             return
+        self.query_one("#save", Button).disabled = True  # one write at a time
         self.write_profile(profile)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -209,7 +210,14 @@ class FirstRunApp(App[str]):
         except ConfigError as exc:
             self.call_from_thread(self._not_saved, Text(str(exc)))
             return
+        except OSError as exc:  # disk full, a folder that cannot be written
+            where = exc.filename or "the profiles file"
+            self.call_from_thread(
+                self._not_saved, Text(f"Could not save {where}: {exc.strerror or exc}")
+            )
+            return
         self.call_from_thread(self.exit, profile.name)
 
     def _not_saved(self, problem: Text) -> None:
         self.query_one("#problems", Static).update(problem)
+        self.query_one("#save", Button).disabled = False

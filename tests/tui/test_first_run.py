@@ -96,3 +96,29 @@ async def test_a_broken_profiles_file_is_reported_and_the_form_stays(
             await pilot.pause(0.02)
         assert broken_profiles_file.name in str(problems.render())
         assert app.is_running and app.return_value is None
+
+
+async def test_a_profile_that_cannot_be_written_is_reported_and_the_form_stays(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    from lcs_tui.config import store
+
+    def disk_full(path: Path, text: str) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(store, "_atomic_write", disk_full)
+    app = FirstRunApp()
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.click("#setup")
+        fill_in(app, FORM)
+        app.query_one("#save", Button).press()
+        problems = app.query_one("#problems")
+        deadline = time.monotonic() + 5
+        while not str(problems.render()).strip():
+            assert time.monotonic() < deadline, "no problem reported"
+            await pilot.pause(0.02)
+        assert "No space left on device" in str(problems.render())
+        assert app.is_running and app.return_value is None
+        assert not app.query_one("#save", Button).disabled  # can try again

@@ -32,13 +32,15 @@ def paused_collector() -> Iterator[None]:
 
 
 async def test_collection_resumes_once_the_first_full_screen_is_shown(
-    paused_collector: None,
+    paused_collector: None, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Not by the fallback timer: only the first full screen can resume it here.
+    monkeypatch.setattr(app_module, "COLLECTOR_PAUSE_LIMIT", 60.0)
     frozen_before = gc.get_freeze_count()
     app = make_app(demo_simulator())
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
-        await wait_until(pilot, gc.isenabled, what="the collector to resume")
+        await wait_until(pilot, gc.isenabled, timeout=3, what="the collector to resume")
         # What start-up created is out of the collector's way from now on.
         assert gc.get_freeze_count() > frozen_before
 

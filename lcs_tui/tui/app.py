@@ -340,7 +340,10 @@ class LcsApp(App[None]):
         if hint is None:
             return None
         login = f"lcs-tui login --profile {self.workspace.profile.name}"
-        return hint.replace(login, "press Try again")
+        if "sign_in_method" in hint or "profile add" in hint:
+            # The profile must change first, and the app uses it as it was at start.
+            return hint.replace(login, "restart lcs-tui")
+        return hint.replace(f"run: {login}", "press Try again").replace(login, "press Try again")
 
     def _close_device_dialog(self, signed_in: bool) -> None:
         dialog, self._device_dialog = self._device_dialog, None
@@ -506,6 +509,8 @@ class LcsApp(App[None]):
         )
 
     def _refresh_elapsed(self) -> None:
+        # Also the moment to report a journal problem a background write met.
+        self._report_journal()
         table = self.query_one(OperationsTable)
         now = self.service.now()
         for op in self.service.operations.values():
@@ -893,6 +898,8 @@ class LcsApp(App[None]):
         self.push_screen(TextPage("lcs-tui — keys", HELP))
 
     def action_filter(self) -> None:
+        if not self._panes_shown:
+            return  # nothing to filter yet, and the box would be invisible
         self.query_one(BackupsPane).open_filter()
 
     def action_close_filter(self) -> None:

@@ -54,6 +54,8 @@ async def test_a_slow_first_load_shows_a_loading_line_then_the_panes_as_they_fil
         top = app.query_one("#top")
         assert loading.display and not top.display
         assert "Loading project 1234567" in screen_text(app)
+        await pilot.press("slash")  # nothing to filter yet: no invisible filter box
+        assert not app.query_one(BackupsPane).has_class("filtering")
         # After a moment the panes show what has arrived: the environments.
         await wait_until(pilot, lambda: bool(top.display), timeout=3, what="the panes")
         assert not loading.display

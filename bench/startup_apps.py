@@ -96,7 +96,7 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
         """The real app; leaves right after the first frame that shows the loaded project."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            STAMPS.mark("workspace_ready")  # cli parsed, open_demo done
+            STAMPS.mark("workspace_ready")  # the app object is being created
             super().__init__(*args, **kwargs)
 
         def on_mount(self) -> None:

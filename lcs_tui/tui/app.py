@@ -395,10 +395,14 @@ class LcsApp(App[None]):
             # the screen is drawn once, complete; when it is slow, what has
             # arrived is shown after a moment and the rest follows.
             backups_task = asyncio.ensure_future(service.load_backups())
+            # What another copy of the app journalled meanwhile, read in a
+            # thread (that copy may hold the journal's lock) beside the calls.
+            journal_task = asyncio.ensure_future(service.read_journal())
             try:
                 envs = await service.load_environments()
             except BaseException:
                 backups_task.cancel()
+                journal_task.cancel()
                 raise
             if self._panes_shown and not self.load_generation:
                 self._show_environments()  # the user is looking at empty panes already
@@ -418,8 +422,7 @@ class LcsApp(App[None]):
             await _gather(*pending)
             self._reload_delay = RELOAD_RETRY_FIRST
             bar.connection = "online"
-            # The journal is read in a thread; another copy may hold its lock.
-            await service.read_journal()
+            await journal_task
             adopted = service.adopt_running_from_history(journal_read=True)
             with self.batch_update():
                 self._show_panes()

@@ -106,6 +106,8 @@ class MemoryStore:
 
 @dataclass(frozen=True)
 class KeyringStatus:
+    """Whether the OS keyring can hold secrets here, and why not."""
+
     usable: bool
     backend: str  # e.g. "SecretService Keyring", for messages
     message: str  # plain explanation, for users

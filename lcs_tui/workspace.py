@@ -34,6 +34,8 @@ DEMO_POLL_INTERVAL = 2.0
 
 @dataclass
 class Workspace:
+    """Everything one profile needs: sign-in, client, service, journal."""
+
     profile: Profile
     session: Session
     client: LcsClient

@@ -86,6 +86,8 @@ Observer = Callable[[RequestEvent], None]
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
+    """How often and how patiently reads are retried (operation starts never are)."""
+
     get_retries: int = 3
     backoff_base: float = 0.5
     backoff_max: float = 8.0

@@ -89,6 +89,8 @@ class Envelope:
 
 @dataclass(frozen=True, slots=True)
 class DatabaseBackup:
+    """One database backup (a .bacpac) in the project's asset library."""
+
     id: str
     name: str
     project_id: int | None = None
@@ -121,6 +123,8 @@ class DatabaseBackup:
 
 @dataclass(frozen=True, slots=True)
 class Environment:
+    """One environment of the project, as the environment-details API describes it."""
+
     id: str
     name: str
     project_id: int | None = None
@@ -190,6 +194,8 @@ HISTORY_TYPE_EXPORT = "SFExportSandboxDb"
 
 @dataclass(frozen=True, slots=True)
 class HistoryEntry:
+    """One line of an environment's operation history (newest first in practice)."""
+
     name: str | None
     type: str | None
     type_display: str | None
@@ -221,6 +227,8 @@ class HistoryEntry:
 
 @dataclass(frozen=True, slots=True)
 class Page(Generic[T]):
+    """One page of a paged list, and whether another follows."""
+
     items: Sequence[T]
     page: int
     has_more: bool
@@ -230,6 +238,8 @@ class Page(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class BackupList:
+    """The project's database backups, and how many malformed ones were skipped."""
+
     backups: Sequence[DatabaseBackup]
     activity_id: str | None
     skipped: int = 0

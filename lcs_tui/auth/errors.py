@@ -66,6 +66,8 @@ class SignInCancelled(SignInError):
 
 @dataclass(frozen=True)
 class _Teaching:
+    """What an Entra ID error means and what to do about it."""
+
     message: str
     hint: str
 

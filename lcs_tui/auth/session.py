@@ -64,6 +64,8 @@ _MICROSOFT_AUTHORITY_HOSTS = frozenset(
 
 @dataclass(frozen=True)
 class Account:
+    """The signed-in user as the token cache knows them."""
+
     username: str
     home_account_id: str | None = None
 

@@ -18,6 +18,8 @@ CUSTOM = "custom"
 
 @dataclass(frozen=True)
 class Geography:
+    """An LCS geography: its API host and its sign-in authority."""
+
     key: str
     label: str
     api_host: str

@@ -46,6 +46,8 @@ class ProfileError(ValueError):
 
 @dataclass(frozen=True)
 class Profile:
+    """Which project, geography, tenant, app and sign-in method (never a secret)."""
+
     name: str
     tenant: str
     client_id: str

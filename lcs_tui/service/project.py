@@ -83,6 +83,8 @@ class ActionRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class StatusChange:
+    """A watched operation's state before and after a poll."""
+
     before: TrackedOperation
     after: TrackedOperation
 

@@ -18,6 +18,8 @@ QUOTA_WINDOW = timedelta(hours=24)
 
 @dataclass(frozen=True, slots=True)
 class Quota:
+    """Operations counted against an environment's 3 per rolling 24 hours."""
+
     used: int
     limit: int
     #: When the oldest counted operation leaves the window (None: nothing counted).

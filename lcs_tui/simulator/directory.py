@@ -16,6 +16,8 @@ from lcs_tui.simulator import demo
 
 @dataclass(frozen=True)
 class User:
+    """A simulated Entra ID user."""
+
     username: str
     password: str
     display_name: str
@@ -25,6 +27,8 @@ class User:
 
 @dataclass(frozen=True)
 class App:
+    """A simulated app registration."""
+
     client_id: str
     display_name: str
     public_client_flows: bool
@@ -38,6 +42,8 @@ class App:
 
 @dataclass(frozen=True)
 class Tenant:
+    """A simulated Entra ID tenant."""
+
     tenant_id: str
     domain: str
 

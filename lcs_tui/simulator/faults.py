@@ -36,6 +36,8 @@ ENVIRONMENT_API_PREFIXES = ("/environmentinfo/", "/environment/")
 
 @dataclass
 class _Armed:
+    """One armed fault and how often it still fires."""
+
     remaining: int | None  # None: until cleared
     path_prefix: str | None
     status: int = 0

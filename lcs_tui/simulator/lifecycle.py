@@ -65,6 +65,8 @@ class Plan:
 
 @dataclass(frozen=True)
 class Interlude:
+    """A stretch of an operation spent under another status word."""
+
     start: datetime
     length: timedelta
     word: str

@@ -35,6 +35,8 @@ Origin = Literal["api", "portal"]
 
 @dataclass
 class Project:
+    """A simulated LCS project."""
+
     project_id: int
     name: str
     organization_id: str

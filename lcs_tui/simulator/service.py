@@ -26,6 +26,8 @@ SignInHandler = Callable[[World, Request, dict[str, str]], Reply]
 
 @dataclass(frozen=True)
 class LcsRoute:
+    """One LCS API endpoint: method, path pattern and handler."""
+
     method: str
     pattern: tuple[str, ...]
     handler: LcsHandler

@@ -25,6 +25,8 @@ _USER_CODE_ALPHABET = "".join(c for c in string.ascii_uppercase + string.digits 
 
 @dataclass
 class AccessGrant:
+    """An access token the simulated Entra ID issued."""
+
     token: str
     user: User
     client_id: str
@@ -36,6 +38,8 @@ class AccessGrant:
 
 @dataclass
 class RefreshGrant:
+    """A refresh token the simulated Entra ID issued."""
+
     token: str
     user: User
     client_id: str
@@ -45,6 +49,8 @@ class RefreshGrant:
 
 @dataclass
 class DeviceCode:
+    """A pending device-code sign-in."""
+
     device_code: str
     user_code: str
     app: App

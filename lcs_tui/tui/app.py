@@ -36,6 +36,7 @@ from lcs_tui.api import (
     TokenUnavailable,
 )
 from lcs_tui.api.models import Outcome
+from lcs_tui.config.geographies import GEOGRAPHIES
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.project import ActionRefused, StatusChange
 from lcs_tui.tui import collector
@@ -163,6 +164,8 @@ class LcsApp(App[None]):
             else (f"{ws.profile.name} (demo)")
         )
         bar.project = str(ws.profile.project_id)
+        geography = GEOGRAPHIES.get(ws.profile.geography)
+        bar.geography = geography.label if geography else "custom geography"
         bar.host = ws.profile.api_host.removeprefix("https://")
         bar.read_only = ws.read_only
         bar.connection = "signing in"

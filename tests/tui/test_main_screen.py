@@ -32,6 +32,8 @@ async def test_demo_opens_signed_in_with_environments_backups_and_quota() -> Non
         bar = app.query_one(StatusBar)
         assert bar.user == f"signed in as {demo.USERNAME}"
         assert bar.connection == "online"
+        # The header names the geography, and its API host where there is room.
+        assert "Global / United States (lcsapi.lcs.dynamics.com)" in screen_text(app)
         envs = app.query_one(EnvironmentsTable)
         assert envs.row_count == len(sim.environments())
         assert app.query_one(BackupsPane).shown_count == len(sim.backups())

@@ -1,4 +1,4 @@
-"""The top line: profile, project, API host, user and connection state."""
+"""The top line: profile, project, geography and API host, user and connection state."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ class StatusBar(Static):
 
     profile: reactive[str] = reactive("")
     project: reactive[str] = reactive("")
+    #: The geography's name, e.g. "Europe" ("custom" for a host of one's own).
+    geography: reactive[str] = reactive("")
     host: reactive[str] = reactive("")
     user: reactive[str] = reactive("signing in…")
     #: "online", "offline", "throttled until 10:42:07", "retrying", "signing in"
@@ -33,12 +35,14 @@ class StatusBar(Static):
         )
         width = max(self.size.width - 2, 20)
         # Parts in the order they are given up when the terminal is narrow:
-        # the API host first, then the "signed in as" wording; the connection
-        # state always stays.
-        for host, user in (
-            (True, self.user),
-            (False, self.user),
-            (False, self.user.removeprefix("signed in as ")),
+        # the API host first, then the "signed in as" wording, then the
+        # geography; the connection state always stays.
+        short_user = self.user.removeprefix("signed in as ")
+        for geography, host, user in (
+            (True, True, self.user),
+            (True, False, self.user),
+            (True, False, short_user),
+            (False, False, short_user),
         ):
             text = Text.assemble(
                 ("lcs-tui", "bold"),
@@ -47,7 +51,12 @@ class StatusBar(Static):
                 " ─ project ",
                 (self.project, "bold"),
             )
-            if host:
+            if geography and self.geography:
+                text.append(" ─ ")
+                text.append(self.geography)
+                if host:
+                    text.append(f" ({self.host})", style="dim")
+            elif host:
                 text.append(" ─ ")
                 text.append(self.host, style="dim")
             text.append(" ─ ")

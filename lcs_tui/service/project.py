@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any
 
 from lcs_tui.api import (
@@ -47,26 +47,23 @@ from lcs_tui.service.operations import (
     TrackedOperation,
 )
 from lcs_tui.service.quota import QUOTA_WINDOW, Quota, compute_quota
+from lcs_tui.service.reconcile import (
+    RECONCILE_AFTER,
+    RECONCILE_BEFORE,
+    checked_absent_at,
+    find_match,
+    lost_answer,
+    verdict_when_absent,
+)
 
 #: How many history pages to read when looking for the last 24 hours.
 HISTORY_PAGES_FOR_QUOTA = 3
 #: How many pages reconciliation may read to reach back to an old entry.
 HISTORY_PAGES_FOR_RECONCILE = 10
-#: A journal entry matches a history entry that began within this window
-#: around its request time (client and server clocks differ a little).
-RECONCILE_BEFORE = timedelta(minutes=10)
-RECONCILE_AFTER = timedelta(minutes=60)
-#: A "Starting" entry younger than this may still be in its POST (here or in
-#: another copy of the app; the HTTP timeout is 30 s): its absence from the
-#: history proves nothing yet.
-RECONCILE_GRACE = timedelta(minutes=2)
 #: Real seconds between two history reads for unresolved entries of one
 #: environment while watching (the history endpoint allows 6 calls per
 #: environment per 30 s and 6 per project per minute).
 RECONCILE_CHECK_INTERVAL = 60.0
-
-#: `extra` key: when (service clock, ISO) the history last proved an entry absent.
-CHECKED_ABSENT_AT = "checked_absent_at"
 
 
 def utc_now() -> datetime:
@@ -356,7 +353,7 @@ class ProjectService:
             started: OperationStarted = await send()
         except OutcomeUnknown as exc:
             await self._save_soon(
-                op.with_changes(status=OUTCOME_UNKNOWN, message=_lost_answer(op, exc))
+                op.with_changes(status=OUTCOME_UNKNOWN, message=lost_answer(op, exc))
             )
             raise
         except LcsError as exc:
@@ -383,7 +380,7 @@ class ProjectService:
                 await self._save_soon(
                     op.with_changes(
                         status=OUTCOME_UNKNOWN,
-                        message=_lost_answer(op, exc),
+                        message=lost_answer(op, exc),
                     )
                 )
             raise
@@ -677,7 +674,7 @@ class ProjectService:
         """Unresolved, and the history might still show it (see `_conclusive`)."""
         if not op.needs_reconciling:
             return False
-        checked = _checked_absent_at(op)
+        checked = checked_absent_at(op)
         if checked is None:
             return True
         # Proven absent long enough after the request: the operation would
@@ -748,7 +745,7 @@ class ProjectService:
         read_at: datetime,
     ) -> TrackedOperation | None:
         wanted = HISTORY_TYPE_REFRESH if op.kind == "refresh" else HISTORY_TYPE_EXPORT
-        match = _find_match(entries, wanted, op, tracked)
+        match = find_match(entries, wanted, op, tracked)
         if match is not None and match.activity_id:
             activity = match.activity_id.lower()
             tracked.add(activity)
@@ -777,32 +774,9 @@ class ProjectService:
                 )
                 self.forget(duplicate.key)
             return fixed
-        if op.requested_at is not None:
-            if not self._history_covers(op.poll_environment_id, op.requested_at):
-                return None  # the history read does not reach back far enough to tell
-            if read_at < op.requested_at + RECONCILE_GRACE:
-                return None  # the POST may still be on its way: too early to tell
-        extra = {**op.extra, CHECKED_ABSENT_AT: read_at.isoformat()}
-        if op.status == STARTING:
-            return op.with_changes(
-                status=OUTCOME_UNKNOWN,
-                extra=extra,
-                message=(
-                    "lcs-tui stopped while starting this operation, and the history of "
-                    f"{op.environment_name} in LCS shows no matching operation (checked "
-                    f"{read_at:%Y-%m-%d %H:%M} UTC). It was probably not started: check the "
-                    "environment's history in the LCS portal before starting it again."
-                ),
-            )
-        message = op.message
-        if op.requested_at is None or read_at >= op.requested_at + RECONCILE_AFTER:
-            message = (
-                f"LCS's answer to this request was lost, and the history of "
-                f"{op.environment_name} still shows no matching operation (checked "
-                f"{read_at:%Y-%m-%d %H:%M} UTC): it was most likely not started. Check the "
-                "environment's history in the LCS portal before starting it again."
-            )
-        return op.with_changes(extra=extra, message=message)
+        return verdict_when_absent(
+            op, read_at, covered=self._history_covers(op.poll_environment_id, op.requested_at)
+        )
 
     async def read_journal(self) -> None:
         """`_merge_from_journal` with the file read in a thread (for event loops)."""
@@ -880,69 +854,8 @@ def _oldest_start(entries: Iterable[HistoryEntry]) -> datetime | None:
     return min(starts) if starts else None
 
 
-def _checked_absent_at(op: TrackedOperation) -> datetime | None:
-    raw = op.extra.get(CHECKED_ABSENT_AT)
-    if not isinstance(raw, str):
-        return None
-    try:
-        return datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-
-
-def _lost_answer(op: TrackedOperation, exc: BaseException | None) -> str:
-    if isinstance(exc, LcsError):
-        what = exc.message
-    elif exc is None or isinstance(exc, asyncio.CancelledError):
-        what = "lcs-tui was interrupted while LCS was being asked to start it"
-    else:
-        what = f"the request failed unexpectedly after it may have reached LCS ({exc})"
-    return (
-        f"Outcome unknown: {what}. LCS may or may not have started it. lcs-tui checks the "
-        f"history of {op.environment_name} and watches the operation if it shows up; until "
-        "then, check that history in the LCS portal before trying again."
-    )
-
-
 def _is_sign_in_error(exc: BaseException) -> bool:
     # Imported here: the service must not load MSAL and friends at import time.
     from lcs_tui.auth.errors import SignInError
 
     return isinstance(exc, SignInError)
-
-
-def _find_match(
-    entries: Iterable[HistoryEntry],
-    wanted_type: str,
-    op: TrackedOperation,
-    tracked: set[str],
-) -> HistoryEntry | None:
-    """The untracked history entry most likely to be `op`, or None.
-
-    Same type, started within the window around the request; the closest in
-    time wins, and an entry whose name mentions the backup (export) or source
-    (refresh) beats one that does not — the name format is undocumented, so
-    it only breaks ties, it never excludes.
-    """
-    requested_at = op.requested_at
-    if requested_at is None:
-        return None
-    hint = (op.backup_name if op.kind == "export" else op.source_name) or ""
-    candidates = [
-        h
-        for h in entries
-        if h.type == wanted_type
-        and h.started is not None
-        and h.activity_id
-        and h.activity_id.lower() not in tracked
-        and requested_at - RECONCILE_BEFORE <= h.started <= requested_at + RECONCILE_AFTER
-    ]
-    if not candidates:
-        return None
-
-    def rank(h: HistoryEntry) -> tuple[int, float]:
-        named = bool(hint) and hint.lower() in (h.name or "").lower()
-        assert h.started is not None
-        return (0 if named else 1, abs((h.started - requested_at).total_seconds()))
-
-    return min(candidates, key=rank)

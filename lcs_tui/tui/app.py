@@ -350,8 +350,8 @@ class LcsApp(App[None]):
 
     def _close_device_dialog(self, signed_in: bool) -> None:
         dialog, self._device_dialog = self._device_dialog, None
-        if dialog is not None and self.screen is dialog:
-            dialog.dismiss(signed_in)
+        if dialog is not None and dialog in self.screen_stack:
+            dialog.finish(signed_in)
 
     @on(SignedIn)
     def _signed_in(self, message: SignedIn) -> None:

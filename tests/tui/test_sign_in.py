@@ -74,3 +74,22 @@ async def test_device_code_can_be_cancelled() -> None:
         )
         await wait_until(pilot, lambda: "cancelled" in screen_text(app).lower(), what="the message")
         assert app.load_generation == 0
+
+
+async def test_the_code_dialog_closes_after_a_screen_opened_over_it_is_closed() -> None:
+    from textual.command import CommandPalette
+
+    app, sim = asking_app("device-code")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeDialog), what="code")
+        dialog = app.screen
+        await pilot.press("ctrl+p")  # the command palette, over the code dialog
+        await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+        (code,) = sim.pending_device_codes()  # type: ignore[attr-defined]
+        sim.approve_device_code(code, demo.USERNAME)  # type: ignore[attr-defined]
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project", timeout=20)
+        assert isinstance(app.screen, CommandPalette)  # what the user opened stays
+        await pilot.press("escape")
+        # Not left behind, waiting for a sign-in that is over.
+        await wait_until(pilot, lambda: dialog not in app.screen_stack, what="the dialog gone")
+        assert app.screen is app.screen_stack[0]

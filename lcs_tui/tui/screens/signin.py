@@ -64,6 +64,8 @@ class DeviceCodeDialog(Dialog):
         self._user_code = user_code
         self._url = url
         self._cancel_event = cancel
+        #: Set when the sign-in ends while another screen is on top of this one.
+        self._outcome: bool | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -90,6 +92,17 @@ class DeviceCodeDialog(Dialog):
     def action_cancel(self) -> None:
         self._cancel_event.set()
         self.dismiss(False)
+
+    def finish(self, signed_in: bool) -> None:
+        """The sign-in is over: close now, or as soon as the screen on top closes."""
+        if self.app.screen is self:  # not `is_current`: also true under a modal on top
+            self.dismiss(signed_in)
+        else:
+            self._outcome = signed_in
+
+    def on_screen_resume(self) -> None:
+        if self._outcome is not None:
+            self.dismiss(self._outcome)
 
 
 class ErrorDialog(Dialog):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -94,7 +94,7 @@ class LcsApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "refresh", "Refresh"),
         Binding("e", "export", "Export"),
-        Binding("w", "watch", "Watch id"),
+        Binding("w", "watch", "Watch"),
         Binding("t", "start_stop", "Start/stop", show=False),
         Binding("d", "download", "Download"),
         Binding("slash", "filter", "Filter"),
@@ -130,6 +130,8 @@ class LcsApp(App[None]):
         self._journal_notice_shown: str | None = None
         self._poll_errors_shown: set[tuple[str, str]] = set()
         self._panes_shown = False
+        #: Operations not finished when the app closed (set on unmount).
+        self.still_running: list[TrackedOperation] = []
 
     # -- layout -------------------------------------------------------------------
 
@@ -180,10 +182,17 @@ class LcsApp(App[None]):
         self._report_journal()
         self.sign_in_silently()
 
+    def on_resize(self, event: events.Resize) -> None:
+        # Below 100 columns the footer drops its spacing, so that every key,
+        # q Quit included, still fits at 80.
+        self.query_one(Footer).compact = event.size.width < 100
+
     def _observe_request(self, event: RequestEvent) -> None:
         self.post_message(RequestLogged(event))
 
     async def on_unmount(self) -> None:
+        # For the line `lcs-tui` prints once the terminal is back (launch.py).
+        self.still_running = [op for op in self.service.operations.values() if not op.finished]
         if self._device_cancel is not None:
             self._device_cancel.set()
         await asyncio.to_thread(self.service.close)  # the journal writes still queued

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from lcs_tui.service.operations import TrackedOperation
+
 
 def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
     from lcs_tui.tui import collector
@@ -28,5 +34,30 @@ def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
     workspace.start_sign_in_early()
     from lcs_tui.tui.app import LcsApp
 
-    LcsApp(workspace).run()
+    app = LcsApp(workspace)
+    app.run()
+    note = farewell(app.still_running, demo=workspace.demo)
+    if note:
+        print(note)
     return 0
+
+
+def farewell(running: Sequence[TrackedOperation], *, demo: bool) -> str | None:
+    """What to tell a user who quits while operations are still running in LCS.
+
+    They go on without the app (LCS runs them); nothing is lost by quitting.
+    """
+    if not running:
+        return None
+    count = len(running)
+    lines = [
+        f"lcs-tui: {count} operation{'s' if count > 1 else ''} still running in LCS "
+        "(quitting does not stop them):"
+    ]
+    lines += [f"  {op.title()}  {op.status}  activity id {op.activity_id or '—'}" for op in running]
+    lines.append(
+        "The demo's simulated LCS stopped with the app; the next --demo starts afresh."
+        if demo
+        else "lcs-tui watches them again when it next starts with this profile."
+    )
+    return "\n".join(lines)

@@ -229,3 +229,22 @@ async def test_enter_on_an_operation_shows_the_full_activity_id_and_copies_it() 
         app.copy_to_clipboard = copied.append  # type: ignore[method-assign]
         await pilot.press("c")
         assert copied == [op.activity_id]
+
+
+async def test_quitting_while_an_operation_runs_says_it_goes_on_in_lcs() -> None:
+    from lcs_tui.tui.launch import farewell
+
+    sim = demo_simulator()
+    app = make_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        running = [op for op in app.service.operations.values() if not op.finished]
+        await pilot.press("q")
+    assert [op.key for op in app.still_running] == [op.key for op in running]
+    note = farewell(app.still_running, demo=False)
+    assert note is not None
+    assert "1 operation still running in LCS (quitting does not stop them)" in note
+    assert running[0].activity_id and running[0].activity_id in note
+    assert "watches them again when it next starts" in note
+    assert "starts afresh" in (farewell(app.still_running, demo=True) or "")
+    assert farewell([], demo=False) is None

@@ -75,6 +75,9 @@ class TextPage(Dialog):
     DEFAULT_CSS = """
     TextPage > Vertical { width: 96; }
     TextPage VerticalScroll { height: auto; max-height: 40; }
+    /* Below 32 rows (the app's "-short" breakpoint) the text scrolls in a
+       smaller box, so the title and the Close button stay on screen. */
+    TextPage.-short VerticalScroll { max-height: 12; }
     """
 
     def __init__(self, title: str, body: str | Text) -> None:
@@ -93,4 +96,6 @@ class TextPage(Dialog):
                 yield Button("Close", id="close", variant="primary")
 
     def on_mount(self) -> None:
-        self.query_one("#close", Button).focus()
+        # The text has focus: arrows and PageUp/PageDown scroll it, Escape
+        # closes the page, Tab reaches the button.
+        self.query_one(VerticalScroll).focus()

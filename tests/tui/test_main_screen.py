@@ -248,3 +248,21 @@ async def test_quitting_while_an_operation_runs_says_it_goes_on_in_lcs() -> None
     assert "watches them again when it next starts" in note
     assert "starts afresh" in (farewell(app.still_running, demo=True) or "")
     assert farewell([], demo=False) is None
+
+
+async def test_the_help_page_scrolls_and_keeps_its_close_button_at_80x24() -> None:
+    from textual.containers import VerticalScroll
+    from textual.widgets import Button
+
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, TextPage)
+        await pilot.pause()
+        close = app.screen.query_one("#close", Button).region
+        assert close.height and close.bottom <= 24  # on screen, not pushed off
+        text = app.screen.query_one(VerticalScroll)
+        await pilot.press("pagedown", "pagedown")
+        await pilot.pause()
+        assert text.scroll_y > 0  # the keys scroll the page

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import datetime
 
 from lcs_tui.api import Environment
 
@@ -40,12 +41,29 @@ class Problem:
     message: str
 
 
+def _no_quota(env: Environment, frees_at: datetime | None) -> Problem:
+    when = (
+        f"the next one frees at {frees_at:%Y-%m-%d %H:%M} UTC"
+        if frees_at
+        else "try again once the oldest of them is 24 hours old"
+    )
+    return Problem(f"{env.name} has no operations left in the last 24 hours; {when}")
+
+
+def _busy(env: Environment) -> Problem:
+    return Problem(
+        f"{env.name} is busy with another operation; wait until it finishes "
+        "(its history in LCS shows which)"
+    )
+
+
 def refresh_problems(
     source: Environment,
     target: Environment,
     *,
     target_quota_left: int | None,
     busy: set[str],
+    target_quota_frees_at: datetime | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if source.id == target.id:
@@ -65,10 +83,10 @@ def refresh_problems(
             )
         )
     if target_quota_left is not None and target_quota_left <= 0:
-        problems.append(Problem(f"{target.name} has no operations left in the last 24 hours"))
+        problems.append(_no_quota(target, target_quota_frees_at))
     for env in (source, target):
         if env.id in busy:
-            problems.append(Problem(f"{env.name} is busy with another operation"))
+            problems.append(_busy(env))
     return problems
 
 
@@ -79,6 +97,7 @@ def export_problems(
     quota_left: int | None,
     busy: set[str],
     existing_names: set[str],
+    quota_frees_at: datetime | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
     if not environment.is_sandbox:
@@ -94,7 +113,7 @@ def export_problems(
     elif backup_name.lower() in existing_names:
         problems.append(Problem(f"a backup named {backup_name} already exists"))
     if quota_left is not None and quota_left <= 0:
-        problems.append(Problem(f"{environment.name} has no operations left in the last 24 hours"))
+        problems.append(_no_quota(environment, quota_frees_at))
     if environment.id in busy:
-        problems.append(Problem(f"{environment.name} is busy with another operation"))
+        problems.append(_busy(environment))
     return problems

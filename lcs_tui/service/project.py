@@ -279,6 +279,7 @@ class ProjectService:
             target,
             target_quota_left=quota.left if quota else None,
             busy=self.busy_environment_ids(),
+            target_quota_frees_at=quota.next_frees_at if quota else None,
         )
 
     def export_problems(self, environment_id: str, backup_name: str) -> list[Problem]:
@@ -292,6 +293,7 @@ class ProjectService:
             quota_left=quota.left if quota else None,
             busy=self.busy_environment_ids(),
             existing_names={b.name.lower() for b in self.backups},
+            quota_frees_at=quota.next_frees_at if quota else None,
         )
 
     # -- starting operations -----------------------------------------------------

@@ -83,7 +83,13 @@ def test_refresh_checks_source_target_quota_and_busy() -> None:
     assert "no operations left" in messages(
         refresh_problems(PROD, UAT, target_quota_left=0, busy=set())
     )
-    assert "UAT is busy" in messages(refresh_problems(PROD, UAT, target_quota_left=2, busy={"u"}))
+    # Each refusal also says what to do about it.
+    frees = datetime(2026, 11, 21, 9, 30)
+    assert "the next one frees at 2026-11-21 09:30 UTC" in messages(
+        refresh_problems(PROD, UAT, target_quota_left=0, busy=set(), target_quota_frees_at=frees)
+    )
+    busy = messages(refresh_problems(PROD, UAT, target_quota_left=2, busy={"u"}))
+    assert "UAT is busy" in busy and "wait until it finishes" in busy
     assert "must be a sandbox" in messages(
         refresh_problems(PROD, DEV, target_quota_left=3, busy=set())
     )

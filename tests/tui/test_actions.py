@@ -115,6 +115,10 @@ async def test_quota_is_shown_and_enforced() -> None:
         await highlight(pilot, demo.TRAIN_ENVIRONMENT_ID)
         await pilot.press("r")
         assert "CONTOSO-TRAIN has no operations left" in screen_text(app)
+        # ... and when that changes.
+        frees = app.service.quota(demo.TRAIN_ENVIRONMENT_ID).next_frees_at  # type: ignore[union-attr]
+        problems = str(app.screen.query_one("#problems").render())
+        assert frees is not None and f"next one frees at {frees:%Y-%m-%d %H:%M} UTC" in problems
         assert app.screen.query_one("#continue", Button).disabled
 
 

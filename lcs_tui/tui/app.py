@@ -524,8 +524,14 @@ class LcsApp(App[None]):
         )
 
     def _refresh_elapsed(self) -> None:
-        # Also the moment to report a journal problem a background write met.
+        # Also the moment to report a journal problem a background write met,
+        # and to move the quota counts along with the clock.
         self._report_journal()
+        if self.load_generation:
+            envs = self._envs()
+            quotas = {e.id: self.service.quota(e.id) for e in envs}
+            if self.query_one(EnvironmentsTable).show_quotas(envs, quotas):
+                self._show_summary()
         table = self.query_one(OperationsTable)
         now = self.service.now()
         for op in self.service.operations.values():

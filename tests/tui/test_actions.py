@@ -337,3 +337,22 @@ async def test_a_mistyped_activity_id_is_marked_not_found_and_blocks_nothing() -
         await pilot.press("x")
         await wait_until(pilot, lambda: op.key not in ops.rows, what="the row to go")
         assert op.key not in app.service.operations
+
+
+async def test_the_quota_counts_move_with_the_clock_without_a_reload() -> None:
+    sim = demo_simulator()
+    app = make_app(sim, poll_interval=3600)  # no poll or reload in between
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        envs = app.query_one(EnvironmentsTable)
+        assert cell_text(envs, demo.TRAIN_ENVIRONMENT_ID, "quota").startswith("0 until ")
+        frees = app.service.quota(demo.TRAIN_ENVIRONMENT_ID).next_frees_at  # type: ignore[union-attr]
+        assert frees is not None
+        sim.clock.advance(frees - sim.clock.now() + timedelta(minutes=1))  # type: ignore[attr-defined]
+        # The oldest operation is now 24 hours old: a slot is free again.
+        await wait_until(
+            pilot,
+            lambda: cell_text(envs, demo.TRAIN_ENVIRONMENT_ID, "quota").endswith("/3 left"),
+            timeout=3,
+            what="the count to move",
+        )

@@ -81,6 +81,22 @@ class EnvironmentsTable(DataTable[Text]):
             else:
                 self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=env.id)
 
+    def show_quotas(self, envs: list[Environment], quotas: dict[str, Quota | None]) -> bool:
+        """Update the "Ops today" cells whose text changed; True if any did.
+
+        The 24-hour window moves with the clock, so a count changes without
+        any new data (an operation turns 24 hours old).
+        """
+        changed = False
+        for env in envs:
+            if env.id not in self.rows:
+                continue
+            text = quota_text(quotas.get(env.id), env)
+            if self.get_cell(env.id, "quota") != text:
+                self.update_cell(env.id, "quota", text)
+                changed = True
+        return changed
+
     @property
     def highlighted_id(self) -> str | None:
         return highlighted_key(self)

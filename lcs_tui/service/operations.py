@@ -84,9 +84,12 @@ class TrackedOperation:
         if self.kind == "refresh":
             source = self.source_name or ""  # unknown for refreshes found in history
             return f"refresh {source}→{self.environment_name}"
-        return f"export {self.environment_name}" + (
-            f" → {self.backup_name}" if self.backup_name else ""
-        )
+        if self.kind == "export":
+            return f"export {self.environment_name}" + (
+                f" → {self.backup_name}" if self.backup_name else ""
+            )
+        # Watched by id: LCS's status answer does not say what kind it is.
+        return f"operation on {self.environment_name}"
 
     def with_changes(self, **changes: Any) -> TrackedOperation:
         return replace(self, **changes)

@@ -37,7 +37,7 @@ from lcs_tui.api import (
 )
 from lcs_tui.api.models import Outcome
 from lcs_tui.config.geographies import GEOGRAPHIES
-from lcs_tui.service.operations import TrackedOperation
+from lcs_tui.service.operations import NOT_FOUND, TrackedOperation
 from lcs_tui.service.project import ActionRefused, StatusChange
 from lcs_tui.tui import collector
 from lcs_tui.tui.messages import (
@@ -594,9 +594,19 @@ class LcsApp(App[None]):
             self.notify(
                 f"{op.title()} completed.", title="Operation finished", timeout=15, markup=False
             )
+        elif op.status == NOT_FOUND:
+            self.notify(
+                op.message or f"LCS knows no operation {op.activity_id}.",
+                title="Not found",
+                severity="warning",
+                timeout=15,
+                markup=False,
+            )
         else:
             self.notify(
-                f"{op.title()} ended with {op.status}. Activity id {op.activity_id}.",
+                f"{op.title()} ended with {op.status}. LCS's API does not say why: the "
+                f"environment's history in the LCS portal does. Activity id {op.activity_id} "
+                "(quote it to Microsoft support).",
                 title="Operation failed",
                 severity="error",
                 timeout=30,

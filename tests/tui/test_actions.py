@@ -196,6 +196,7 @@ async def test_failed_operation_notifies_with_its_activity_id() -> None:
         )
         message = next(n for n in notifications(app) if "Operation failed" in n)
         assert op.activity_id is not None and op.activity_id in message
+        assert "history in the LCS portal" in message  # where the reason is
         assert app.bells >= 1
 
 
@@ -328,6 +329,11 @@ async def test_a_mistyped_activity_id_is_marked_not_found_and_blocks_nothing() -
             what="Not found",
         )
         assert demo.UAT_ENVIRONMENT_ID not in app.service.busy_environment_ids()
+        # Said as what it is: an unknown id, not a failed operation of some kind.
+        assert cell_text(ops, op.key, "what") == "operation on CONTOSO-UAT"
+        said = notifications(app)
+        assert any(n.startswith("Not found: LCS knows no such operation") for n in said)
+        assert not any("Operation failed" in n for n in said)
         app._show_environments()
         assert cell_text(envs, demo.UAT_ENVIRONMENT_ID, "quota") == quota_before
         assert not app.service.refresh_problems(demo.PROD_ENVIRONMENT_ID, demo.UAT_ENVIRONMENT_ID)

@@ -60,6 +60,7 @@ async def test_refresh_from_selection_through_typed_confirmation_to_completed() 
         await wait_until(pilot, lambda: "must match exactly" in screen_text(app), what="why")
         await pilot.press("T")
         assert not button.disabled
+        assert "must match exactly" not in screen_text(app)  # the complaint goes with the typo
         await pilot.press("enter")
         await wait_until(pilot, lambda: len(sim.operations()) == before + 1, what="the refresh")
         started = sim.operations()[-1]

@@ -175,6 +175,7 @@ class RefreshConfirm(Dialog):
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self._target.name
+        self.query_one("#mismatch", Static).update("")  # a complaint about the old text
 
     @on(Input.Submitted, "#typed")
     def _submitted(self, event: Input.Submitted) -> None:

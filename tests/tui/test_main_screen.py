@@ -137,6 +137,11 @@ async def test_filter_narrows_the_backups_as_you_type_and_escape_restores() -> N
         expected = sum(1 for b in sim.backups() if "golden" in b.name.lower())
         assert pane.shown_count == expected > 0
         assert f"({expected} of {total})" in str(pane.border_title)
+        # Down goes from the filter box into the matches, the filter kept.
+        await pilot.press("down")
+        assert pane.table.has_focus and pane.shown_count == expected
+        await pilot.press("down")
+        assert pane.table.cursor_row == 1
         await pilot.press("escape")
         await wait_until(pilot, lambda: pane.shown_count == total, what="the full list")
 

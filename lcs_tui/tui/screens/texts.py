@@ -13,7 +13,7 @@ Database backups pane
   Enter      details of the highlighted backup
   d          download it in the background (resumable); in the Downloads
              pane, x cancels one and c clears the finished ones
-  /          filter as you type (Esc closes the filter)
+  /          filter as you type (↓ or Enter to the matches, Esc closes it)
   s / S      sort by the next column / reverse the order
 
 Everywhere

@@ -70,6 +70,10 @@ class BackupsPane(Vertical):
     }
     """
 
+    # Reaches the pane only from the filter box (the table handles its own
+    # arrow keys): from typing straight down into the matches.
+    BINDINGS = [Binding("down", "to_matches", "Matches", show=False)]
+
     sort_key: reactive[str] = reactive("created")
     descending: reactive[bool] = reactive(True)
 
@@ -176,9 +180,13 @@ class BackupsPane(Vertical):
 
     @on(Input.Submitted, "#backup-filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
+        self.action_to_matches()
+
+    def action_to_matches(self) -> None:
+        """Apply the filter now (no waiting for the typing pause) and go to the table."""
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self._apply_filter(event.value)
+        self._apply_filter(self.query_one("#backup-filter", Input).value)
         self.table.focus()
 
     def _apply_filter(self, value: str) -> None:

@@ -242,7 +242,7 @@ async def test_stop_a_customer_managed_environment_after_confirming() -> None:
         await loaded(pilot)
         await highlight(pilot, demo.DEV_ENVIRONMENT_ID)
         await pilot.press("t")
-        assert "Stop CONTOSO-DEV01" in screen_text(app)
+        await wait_until(pilot, lambda: "Stop CONTOSO-DEV01" in screen_text(app), what="dialog")
         await pilot.click("#confirm")
         await wait_until(
             pilot,

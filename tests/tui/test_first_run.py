@@ -73,6 +73,20 @@ async def test_set_up_a_profile_writes_it_and_opens_it(config_dir: Path) -> None
     assert profile.secret_store == "session"
 
 
+async def save_and_read_the_problem(pilot: Pilot[str]) -> str:
+    """Fill in the form, press Save, and wait for what the form says went wrong."""
+    app = pilot.app
+    await pilot.click("#setup")
+    fill_in(app, FORM)  # type: ignore[arg-type]
+    app.query_one("#save", Button).press()
+    problems = app.query_one("#problems")
+    deadline = time.monotonic() + 5
+    while not str(problems.render()).strip():
+        assert time.monotonic() < deadline, "no problem reported"
+        await pilot.pause(0.02)
+    return str(problems.render())
+
+
 @pytest.fixture
 def broken_profiles_file(config_dir: Path) -> Path:
     config_dir.mkdir(parents=True)
@@ -86,15 +100,8 @@ async def test_a_broken_profiles_file_is_reported_and_the_form_stays(
 ) -> None:
     app = FirstRunApp()
     async with app.run_test(size=(120, 60)) as pilot:
-        await pilot.click("#setup")
-        fill_in(app, FORM)
-        app.query_one("#save", Button).press()
-        problems = app.query_one("#problems")
-        deadline = time.monotonic() + 5
-        while not str(problems.render()).strip():
-            assert time.monotonic() < deadline, "no problem reported"
-            await pilot.pause(0.02)
-        assert broken_profiles_file.name in str(problems.render())
+        problem = await save_and_read_the_problem(pilot)
+        assert broken_profiles_file.name in problem
         assert app.is_running and app.return_value is None
 
 
@@ -111,14 +118,7 @@ async def test_a_profile_that_cannot_be_written_is_reported_and_the_form_stays(
     monkeypatch.setattr(store, "_atomic_write", disk_full)
     app = FirstRunApp()
     async with app.run_test(size=(120, 60)) as pilot:
-        await pilot.click("#setup")
-        fill_in(app, FORM)
-        app.query_one("#save", Button).press()
-        problems = app.query_one("#problems")
-        deadline = time.monotonic() + 5
-        while not str(problems.render()).strip():
-            assert time.monotonic() < deadline, "no problem reported"
-            await pilot.pause(0.02)
-        assert "No space left on device" in str(problems.render())
+        problem = await save_and_read_the_problem(pilot)
+        assert "No space left on device" in problem
         assert app.is_running and app.return_value is None
         assert not app.query_one("#save", Button).disabled  # can try again

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from lcs_tui.api import LcsClient
 from lcs_tui.http import HttpSettings
 from lcs_tui.service.journal import Journal
-from lcs_tui.service.project import ProjectService, utc_now
+from lcs_tui.service.project import ProjectService
 
 if TYPE_CHECKING:
     from lcs_tui.auth import Session
@@ -101,10 +101,13 @@ def open_profile(
     read_only: bool = False,
     http: HttpSettings | None = None,
     journal: Journal | None = None,
-    now: Callable[[], datetime] = utc_now,
+    now: Callable[[], datetime] | None = None,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
 ) -> Workspace:
-    """Build the workspace of a configured profile. No network until used."""
+    """Build the workspace of a configured profile. No network until used.
+
+    `now` defaults to LCS's clock as its answers tell it (`server_now`).
+    """
     from lcs_tui.auth import Session, async_token_source
     from lcs_tui.secrets import open_secret_store
 
@@ -121,7 +124,7 @@ def open_profile(
         profile.project_id,
         profile=profile.name,
         journal=journal if journal is not None else journal_for(profile.name),
-        now=now,
+        now=now or client.server_now,
     )
     return Workspace(
         profile, session, client, service, read_only=read_only, poll_interval=poll_interval

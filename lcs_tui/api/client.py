@@ -23,6 +23,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any, Literal, Protocol
 from urllib.parse import quote
 
@@ -81,6 +82,10 @@ class RequestEvent:
     note: str | None = None
 
 
+#: A difference between LCS's clock and ours that is taken as real (see
+#: `LcsClient.server_now`).
+SERVER_CLOCK_TOLERANCE = timedelta(minutes=1)
+
 Observer = Callable[[RequestEvent], None]
 
 
@@ -129,6 +134,30 @@ class LcsClient:
         self._user_key = user_key
         #: Set when LCS announces a retirement date for this API version.
         self.retirement_date: datetime | None = None
+        #: How far LCS's clock (its `Date` header) is ahead of ours; see `server_now`.
+        self._server_offset = timedelta(0)
+
+    def server_now(self) -> datetime:
+        """Now, by LCS's clock as its last answer gave it (naive UTC).
+
+        History times and the 24-hour quota window are LCS's; a local clock
+        more than a minute off (or a simulator running a faster clock) would
+        otherwise shift every "until HH:MM". Within a minute our own clock is
+        kept: `Date` has whole seconds only, and would make times jitter.
+        """
+        return _utcnow() + self._server_offset
+
+    def _note_server_date(self, value: str | None) -> None:
+        if not value:
+            return
+        try:
+            server = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return  # a malformed Date header says nothing about the clock
+        if server.tzinfo is None:
+            return
+        offset = server.astimezone(timezone.utc).replace(tzinfo=None) - _utcnow()
+        self._server_offset = offset if abs(offset) > SERVER_CLOCK_TOLERANCE else timedelta(0)
 
     async def aclose(self) -> None:
         await self._http.aclose()
@@ -356,6 +385,7 @@ class LcsClient:
                 ) from None
 
             duration = self._clock() - started
+            self._note_server_date(response.headers.get("date"))
             status = response.status_code
             activity = _activity_from_body(response) if status == 200 else None
             self._emit(RequestEvent("request", method, shown, status, duration, activity, attempt))

@@ -91,7 +91,11 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.drop:
             self.close_connection = True
             return
-        self.send_response(reply.status)
+        # Not send_response(): it adds a Date of the host's clock, and the
+        # reply carries the simulator's own (the client reads LCS's clock from it).
+        self.log_request(reply.status)
+        self.send_response_only(reply.status)
+        self.send_header("Server", self.version_string())
         for name, value in reply.headers:
             self.send_header(name, value)
         self.end_headers()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timezone
+from email.utils import format_datetime
 
 from lcs_tui.simulator import demo, environment_api, movement, signin
 from lcs_tui.simulator.blobs import serve_blob
@@ -153,6 +155,8 @@ class Service:
                 reply = mangle(reply, kind)
         if faults.take_drop_after(path):
             reply.drop = True
+        # As every web server does; the client reads LCS's clock from it.
+        reply.set_header("Date", format_datetime(world.now().replace(tzinfo=timezone.utc), True))
         reply.delay = delay
         world.log(request.method, path, 0 if reply.drop else reply.status)
         return reply

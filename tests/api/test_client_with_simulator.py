@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 
@@ -184,3 +185,39 @@ async def test_a_retirement_date_is_reported(sim: Simulator, client: LcsClient) 
 async def test_gateway_errors_on_reads_are_retried(sim: Simulator, client: LcsClient) -> None:
     sim.faults.server_errors(2, status=503)
     assert (await client.list_backups(P)).backups
+
+
+async def test_the_client_reads_the_simulators_clock_from_its_answers(
+    sim: Simulator, client: LcsClient
+) -> None:
+    # The simulated clock stands days away from the real one: quota times in
+    # an app pointed at `lcs-tui simulator` follow the simulator, not the host.
+    await client.list_environments(demo.PROJECT_ID)
+    assert abs(client.server_now() - sim.clock.now()) < timedelta(seconds=2)
+
+
+async def test_a_profiles_workspace_counts_time_by_the_lcs_clock(
+    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from lcs_tui.workspace import open_profile
+
+    monkeypatch.setenv("LCS_TUI_STATE_DIR", str(tmp_path))  # its journal
+    profile = make_profile(
+        name="t",
+        tenant=demo.TENANT_ID,
+        client_id=demo.CLIENT_ID,
+        username=demo.USERNAME,
+        project_id=P,
+        api_host=demo.API_HOST,
+        sign_in_method="password",
+        secret_store="session",
+    )
+    http = HttpSettings(sync_transport=sim.sync_transport(), async_transport=sim.async_transport())
+    workspace = open_profile(profile, http=http)
+    await asyncio.to_thread(workspace.session.sign_in_with_password, demo.PASSWORD)
+    await workspace.service.load_environments()
+    # Quota windows and elapsed times are measured on the clock LCS answers with.
+    assert abs(workspace.service.now() - sim.clock.now()) < timedelta(seconds=2)
+    await workspace.aclose()

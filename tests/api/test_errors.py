@@ -220,3 +220,33 @@ async def test_a_failing_token_source_becomes_token_unavailable_with_its_cause()
     assert requests == []
     assert isinstance(caught.value.__cause__, NotSignedIn)
     assert "run lcs-tui login" in str(caught.value)
+
+
+def dated(value: str) -> httpx.Response:
+    return httpx.Response(200, json=OK, headers={"Date": value})
+
+
+async def test_lcs_clock_from_its_date_header_when_ours_is_off_by_more_than_a_minute() -> None:
+    from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
+
+    def utc(delta: timedelta) -> str:
+        return format_datetime(datetime.now(timezone.utc) + delta, usegmt=True)
+
+    def naive_now() -> datetime:
+        return datetime.now(timezone.utc).replace(tzinfo=None)
+
+    _, handler = scripted(
+        dated(utc(timedelta(hours=2))),  # our clock is two hours behind LCS's
+        dated(utc(timedelta(seconds=20))),  # within the tolerance: ours is kept
+        dated("not a date"),  # says nothing about the clock
+    )
+    async with client_for(handler) as client:  # type: ignore[arg-type]
+        assert abs(client.server_now() - naive_now()) < timedelta(seconds=2)
+        await client.list_backups(1)
+        ahead = client.server_now() - naive_now()
+        assert timedelta(hours=2) - timedelta(seconds=3) < ahead < timedelta(hours=2, seconds=3)
+        await client.list_backups(1)
+        assert abs(client.server_now() - naive_now()) < timedelta(seconds=2)
+        await client.list_backups(1)
+        assert abs(client.server_now() - naive_now()) < timedelta(seconds=2)

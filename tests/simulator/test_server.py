@@ -80,6 +80,19 @@ def test_base_url_serves_sign_in_api_and_blobs(
     assert part.status_code == 206 and part.content == blob.content[10:20]
 
 
+def test_answers_carry_one_date_header_of_the_simulated_clock(
+    sim: Simulator, server: LoopbackServer, https: httpx.Client
+) -> None:
+    from email.utils import parsedate_to_datetime
+
+    token = loopback_token(https, server.base_url)
+    response = https.get(f"{server.base_url}{backups_path()}", headers=bearer(token))
+    dates = response.headers.get_list("date")
+    assert len(dates) == 1  # not also one of the host's clock
+    stamped = parsedate_to_datetime(dates[0]).replace(tzinfo=None)
+    assert abs((stamped - sim.clock.now()).total_seconds()) < 2
+
+
 def test_a_token_for_the_real_host_is_refused_here(
     sim: Simulator, server: LoopbackServer, https: httpx.Client
 ) -> None:

@@ -38,7 +38,7 @@ from lcs_tui.download.errors import (
     ServerError,
 )
 from lcs_tui.download.progress import DownloadProgress, DownloadState
-from lcs_tui.download.units import human_bytes, human_duration, human_rate
+from lcs_tui.units import human_bytes, human_duration, human_rate
 
 __all__ = [
     "PART_SUFFIX",

@@ -49,8 +49,8 @@ from lcs_tui.download.ranges import RangeSet
 from lcs_tui.download.redaction import install_httpx_log_redaction
 from lcs_tui.download.sidecar import BlobIdentity, PartState
 from lcs_tui.download.transport import ClientFactory, DirectTransport, client_factory
-from lcs_tui.download.units import human_bytes
 from lcs_tui.http import HttpSettings
+from lcs_tui.units import human_bytes
 
 log = logging.getLogger(__name__)
 

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from rich.text import Text
 
 from lcs_tui.service.operations import NOT_FOUND, NOT_STARTED_LOCALLY, OUTCOME_UNKNOWN, STARTING
+from lcs_tui.units import human_duration
 
 # One style per documented status word; anything else is shown neutral.
 STATUS_STYLES: dict[str, str] = {
@@ -52,16 +53,8 @@ def when(value: datetime | None) -> Text:
 
 
 def duration(delta: timedelta | None) -> str:
-    if delta is None:
-        return "—"
-    seconds = max(0, int(delta.total_seconds()))
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours:
-        return f"{hours}h{minutes:02d}m"
-    if minutes:
-        return f"{minutes}m{secs:02d}s"
-    return f"{secs}s"
+    """Elapsed time as the downloads show theirs ("1h12m", "4m05s"); whole seconds."""
+    return human_duration(None if delta is None else int(delta.total_seconds()))
 
 
 def short_id(value: str | None, length: int = 8) -> str:

@@ -28,7 +28,6 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.widgets import DataTable, Static
-from textual.widgets.data_table import CellDoesNotExist
 
 from lcs_tui.api import DatabaseBackup
 from lcs_tui.api.redact import redact_text
@@ -49,6 +48,7 @@ from lcs_tui.download import (
     human_rate,
 )
 from lcs_tui.download.prefs import remember_folder
+from lcs_tui.tui.widgets.tables import highlighted_key
 
 if TYPE_CHECKING:
     from lcs_tui.workspace import Workspace
@@ -239,7 +239,7 @@ class DownloadsPanel(Vertical):
 
     def cancel(self, key: str | None = None) -> None:
         """Cancel `key`, or the highlighted download. The `.part` stays."""
-        key = key or self._highlighted_key()
+        key = key or highlighted_key(self.table)
         entry = self._entries.get(key) if key else None
         if entry is not None and entry.download is not None and not entry.finished:
             entry.download.cancel()
@@ -320,16 +320,6 @@ class DownloadsPanel(Vertical):
         table = self.table
         if key in table.rows:
             table.move_cursor(row=table.get_row_index(key))
-
-    def _highlighted_key(self) -> str | None:
-        table = self.table
-        if table.row_count == 0:
-            return None
-        try:
-            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
-        except CellDoesNotExist:
-            return None
-        return str(row_key.value)
 
     @on(DataTable.RowSelected, "#downloads-table")
     def _row_selected(self, event: DataTable.RowSelected) -> None:

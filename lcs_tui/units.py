@@ -1,4 +1,8 @@
-"""Sizes, rates and durations as people read them (decimal units, like disks)."""
+"""Sizes, rates and durations as people read them (decimal units, like disks).
+
+Standard library only: the TUI formats elapsed times with it at start-up,
+without loading the download machinery.
+"""
 
 from __future__ import annotations
 

@@ -46,7 +46,7 @@ import statistics
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from time import perf_counter
 from typing import Any
 
@@ -57,12 +57,12 @@ from textual.pilot import Pilot
 from textual.widgets import Static
 
 from bench.common import Summary, Target, arguments, table, write_result
-from lcs_tui.simulator import ManualClock, Simulator, demo
+from bench.scenario import START, add_portal_exports
+from lcs_tui.simulator import ManualClock, Simulator
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
 from lcs_tui.workspace import DEMO_POLL_INTERVAL, open_demo
 
-START = datetime(2026, 11, 20, 8, 0)
 SIZE = (160, 48)
 WATCHED = 20
 MANY = 5000
@@ -70,12 +70,6 @@ SCENARIOS = ("5000", "37", "empty")
 TARGET_MEDIAN_MS = 30.0
 TARGET_RATIO = 1.2
 FRAME_TIMEOUT = 10.0
-SANDBOXES = (
-    demo.UAT_ENVIRONMENT_ID,
-    demo.TEST_ENVIRONMENT_ID,
-    demo.TRAIN_ENVIRONMENT_ID,
-    demo.PERF_ENVIRONMENT_ID,
-)
 
 
 class FrameTimedApp(LcsApp):
@@ -156,15 +150,7 @@ def simulator(backups: int) -> Simulator:
     # The demo already runs one refresh (CONTOSO-PERF); these make WATCHED in all.
     # Started "in the portal" a few minutes ago and lasting hours: the app finds
     # them running in the history and watches them, as it would for real.
-    for i in range(WATCHED - 1):
-        sim.add_operation(
-            "export",
-            environment_id=SANDBOXES[i % len(SANDBOXES)],
-            started_at=START - timedelta(minutes=5 + i),
-            backup_name=f"bench-export-{i:02d}",
-            outcome="success",
-            duration=timedelta(hours=10),
-        )
+    add_portal_exports(sim, WATCHED - 1, prefix="bench-export")
     return sim
 
 

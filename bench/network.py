@@ -30,25 +30,19 @@ import re
 import sys
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 from time import perf_counter
 from typing import Any
 
 from textual.pilot import Pilot
 
 from bench.common import Target, arguments, table, write_result
-from lcs_tui.simulator import ManualClock, Simulator, demo
+from bench.scenario import START, add_portal_exports
+from lcs_tui.simulator import ManualClock, Simulator
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.workspace import DEFAULT_POLL_INTERVAL, Workspace, open_demo
 
-START = datetime(2026, 11, 20, 8, 0)
 REAL_TICK = 0.1
-SANDBOXES = (
-    demo.UAT_ENVIRONMENT_ID,
-    demo.TEST_ENVIRONMENT_ID,
-    demo.TRAIN_ENVIRONMENT_ID,
-    demo.PERF_ENVIRONMENT_ID,
-)
 STATUS_PATH = re.compile(
     r"^/databasemovement/v1/fetchstatus/project/[^/]+/environment/[^/]+/operationactivity/([^/]+)$"
 )
@@ -137,15 +131,7 @@ def simulator(operations: int) -> Simulator:
     sim = Simulator.demo(clock=clock, failure_rate=0.0, token_lifetime=timedelta(hours=2))
     # The demo's own refresh of CONTOSO-PERF runs for about two simulated
     # hours from START; these add the rest, all running past the hour.
-    for i in range(operations - 1):
-        sim.add_operation(
-            "export",
-            environment_id=SANDBOXES[i % len(SANDBOXES)],
-            started_at=START - timedelta(minutes=5 + i),
-            backup_name=f"bench-watch-{i:02d}",
-            outcome="success",
-            duration=timedelta(hours=10),
-        )
+    add_portal_exports(sim, operations - 1, prefix="bench-watch")
     return sim
 
 

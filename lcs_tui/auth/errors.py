@@ -73,6 +73,17 @@ class _Teaching:
 
 
 _LOGIN = "lcs-tui login --profile {profile}"
+
+
+def login_command(profile_name: str) -> str:
+    """The command that signs a profile in, as every hint here names it.
+
+    One definition, so that the app can recognise it in a hint and point at
+    its own Try again button instead.
+    """
+    return _LOGIN.format(profile=profile_name)
+
+
 _APP_REG = "Entra ID > App registrations > {client_id}"
 
 # Codes seen during LCS set-up, from Microsoft's AADSTS reference, in words a

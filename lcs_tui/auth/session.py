@@ -33,6 +33,7 @@ from lcs_tui.auth.errors import (
     error_from_discovery,
     error_from_entra,
     error_from_network,
+    login_command,
     network_error_types,
 )
 from lcs_tui.auth.msal_http import AuthHttpError, MsalHttpClient
@@ -159,7 +160,7 @@ class Session:
         if not profile.uses_password:
             raise SignInError(
                 f"Profile {profile.name} signs in with {profile.sign_in_method}, not a password",
-                f"run: lcs-tui login --profile {profile.name}",
+                f"run: {login_command(profile.name)}",
             )
 
         def run() -> Account:
@@ -301,7 +302,7 @@ class Session:
             if not secret:
                 raise SignInRequired(
                     f"Profile {profile.name} is not signed in (no client secret is stored)",
-                    f"sign in: lcs-tui login --profile {profile.name}",
+                    f"sign in: {login_command(profile.name)}",
                 )
         cache = self._load_cache()
         has_account = any(True for _ in cache.search(cache.CredentialType.ACCOUNT))
@@ -508,13 +509,13 @@ def _pick(accounts: list[Account], username: str | None) -> Account | None:
 def _not_signed_in(profile: Profile) -> SignInRequired:
     return SignInRequired(
         f"Profile {profile.name} is not signed in",
-        f"sign in: lcs-tui login --profile {profile.name}",
+        f"sign in: {login_command(profile.name)}",
     )
 
 
 def _cancelled(profile: Profile) -> SignInCancelled:
     return SignInCancelled(
-        "Sign-in cancelled", f"start again when ready: lcs-tui login --profile {profile.name}"
+        "Sign-in cancelled", f"start again when ready: {login_command(profile.name)}"
     )
 
 

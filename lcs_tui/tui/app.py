@@ -351,7 +351,9 @@ class LcsApp(App[None]):
         """Sign-in hints are worded for the command line; here, Try again signs in."""
         if hint is None:
             return None
-        login = f"lcs-tui login --profile {self.workspace.profile.name}"
+        from lcs_tui.auth.errors import login_command
+
+        login = login_command(self.workspace.profile.name)
         if "sign_in_method" in hint or "profile add" in hint:
             # The profile must change first, and the app uses it as it was at start.
             return hint.replace(login, "restart lcs-tui")

@@ -526,6 +526,8 @@ class LcsApp(App[None]):
         )
 
     def _refresh_elapsed(self) -> None:
+        if not self.is_running:
+            return  # shutting down: the widgets are being removed (see _environment_highlighted)
         # Also the moment to report a journal problem a background write met,
         # and to move the quota counts along with the clock.
         self._report_journal()
@@ -545,6 +547,8 @@ class LcsApp(App[None]):
     def _tick(self) -> None:
         # Start a poll only when the previous one finished: a slow LCS must not
         # pile up requests (and `exclusive` alone would cancel it forever).
+        if not self.is_running:
+            return  # shutting down
         if self._polling or not self.load_generation or not self.service.active_operations():
             return
         self._polling = True
@@ -947,9 +951,10 @@ class LcsApp(App[None]):
 
     @on(DataTable.RowHighlighted, "#environments-table")
     def _environment_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        # A highlight still queued when the app closes arrives after the
-        # table has been removed: nothing to show then.
-        if event.data_table.is_attached:
+        # Timer ticks and messages still queued when the app closes arrive
+        # after Textual has begun removing the widgets (`is_running` turns
+        # False first): nothing to show then.
+        if self.is_running:
             self._show_summary()
 
     def _show_summary(self) -> None:

@@ -121,6 +121,8 @@ class ProjectService:
         self._history_reach: dict[str, datetime | None] = {}
         #: When (service clock) each history was read.
         self._history_read_at: dict[str, datetime] = {}
+        #: How many pages each loaded history has, and whether they were all.
+        self._history_pages: dict[str, tuple[int, bool]] = {}
         #: When (real time) each environment's history was last read.
         self._last_read: dict[str, float] = {}
         #: Operation starts asked of each environment, and how many of them had
@@ -192,8 +194,10 @@ class ProjectService:
         asked = self._starts_asked.get(environment_id, 0)
         entries: list[HistoryEntry] = []
         complete = False
+        pages = 0
         for page in range(1, max_pages + 1):
             result = await self.client.history_page(self.project_id, environment_id, page)
+            pages = page
             entries.extend(result.items)
             if not result.has_more or not result.items:
                 complete = True
@@ -205,11 +209,24 @@ class ProjectService:
             if oldest is not None and oldest < back_to and len(entries) > 20:
                 break
         self.history[environment_id] = entries
+        self._history_pages[environment_id] = (pages, complete)
         self._history_reach[environment_id] = None if complete else _oldest_start(entries)
         self._history_read_at[environment_id] = self.now()
         self._last_read[environment_id] = self._monotonic()
         self._starts_seen[environment_id] = asked
         return entries
+
+    def loaded_history(self, environment_id: str) -> tuple[list[HistoryEntry], int, bool] | None:
+        """The history read so far: (entries, pages read, whether that was all).
+
+        None when it was not read. A details page shows these at once instead
+        of asking LCS again: the history endpoint's limits are tight.
+        """
+        entries = self.history.get(environment_id)
+        if entries is None:
+            return None
+        pages, complete = self._history_pages.get(environment_id, (1, False))
+        return list(entries), pages, complete
 
     def environment(self, id_or_name: str) -> Environment | None:
         if id_or_name in self.environments:

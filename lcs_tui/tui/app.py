@@ -21,6 +21,7 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
@@ -40,6 +41,7 @@ from lcs_tui.config.geographies import GEOGRAPHIES
 from lcs_tui.service.operations import NOT_FOUND, TrackedOperation
 from lcs_tui.service.project import ActionRefused, StatusChange
 from lcs_tui.tui import collector
+from lcs_tui.tui.format import PAGE_LIMIT
 from lcs_tui.tui.messages import (
     DeviceFlowStarted,
     RequestLogged,
@@ -53,6 +55,7 @@ from lcs_tui.tui.widgets.environments import EnvironmentsTable, EnvironmentSumma
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
+from lcs_tui.untrusted import inert
 from lcs_tui.workspace import Workspace
 
 # The dialogs and pages are imported where they are opened: none is on the
@@ -197,6 +200,28 @@ class LcsApp(App[None]):
             self._device_cancel.set()
         await asyncio.to_thread(self.service.close)  # the journal writes still queued
         await self.workspace.aclose()
+
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = True,
+    ) -> None:
+        """Every notification (the app's and every screen's) passes here.
+
+        Messages carry names, ids and LCS's error text: they are made inert
+        and never parsed as markup, whatever the caller asked for.
+        """
+        super().notify(
+            inert(message, newlines=True, limit=PAGE_LIMIT),
+            title=inert(title, limit=120),
+            severity=severity,
+            timeout=timeout,
+            markup=False,
+        )
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_only":
@@ -982,7 +1007,9 @@ class LcsApp(App[None]):
         async def fetch(page: int) -> Any:
             return await client.history_page(project, env.id, page)
 
-        self.push_screen(EnvironmentDetails(env, fetch))
+        self.push_screen(
+            EnvironmentDetails(env, fetch, loaded=self.service.loaded_history(env.id))
+        )
 
     @on(DataTable.RowSelected, "#operations")
     def _operation_selected(self, event: DataTable.RowSelected) -> None:

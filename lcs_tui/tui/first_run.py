@@ -16,6 +16,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Footer, Input, Label, Select, Static
 
 from lcs_tui.tui import collector
+from lcs_tui.tui.format import safe
+from lcs_tui.untrusted import inert
 from lcs_tui.workspace import Workspace
 
 if TYPE_CHECKING:
@@ -38,18 +40,18 @@ def choose_workspace(profile_name: str | None, *, read_only: bool) -> Workspace 
     try:
         config = load_config()
     except ConfigError as exc:
-        print(f"lcs-tui: {exc}", file=sys.stderr)
+        print(inert(f"lcs-tui: {exc}", newlines=True), file=sys.stderr)
         return None
     if config.profiles:
         try:
             profile = config.get(profile_name)
         except ConfigError as exc:
-            print(f"lcs-tui: {exc}", file=sys.stderr)
+            print(inert(f"lcs-tui: {exc}", newlines=True), file=sys.stderr)
             return None
         return open_profile(profile, read_only=read_only)
     if profile_name:
         print(
-            f"lcs-tui: no profile named {profile_name!r}; run `lcs-tui profile add`",
+            inert(f"lcs-tui: no profile named {profile_name!r}; run `lcs-tui profile add`"),
             file=sys.stderr,
         )
         return None
@@ -192,7 +194,7 @@ class FirstRunApp(App[str]):
                 secret_store=str(self.query_one("#store", Select).value),
             )
         except ProfileError as exc:
-            problems.update(Text(f"{exc.key}: {exc.message}"))
+            problems.update(safe(f"{exc.key}: {exc.message}", limit=400))
             return
         self.query_one("#save", Button).disabled = True  # one write at a time
         self.write_profile(profile)
@@ -205,15 +207,15 @@ class FirstRunApp(App[str]):
         try:
             save_config(load_config().with_profile(profile, make_default=True))
         except ProfileError as exc:
-            self.call_from_thread(self._not_saved, Text(f"{exc.key}: {exc.message}"))
+            self.call_from_thread(self._not_saved, safe(f"{exc.key}: {exc.message}", limit=400))
             return
         except ConfigError as exc:
-            self.call_from_thread(self._not_saved, Text(str(exc)))
+            self.call_from_thread(self._not_saved, safe(str(exc), limit=400))
             return
         except OSError as exc:  # disk full, a folder that cannot be written
             where = exc.filename or "the profiles file"
             self.call_from_thread(
-                self._not_saved, Text(f"Could not save {where}: {exc.strerror or exc}")
+                self._not_saved, safe(f"Could not save {where}: {exc.strerror or exc}", limit=400)
             )
             return
         self.call_from_thread(self.exit, profile.name)

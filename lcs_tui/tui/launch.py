@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from lcs_tui.untrusted import inert
+
 if TYPE_CHECKING:
     from lcs_tui.service.operations import TrackedOperation
 
@@ -54,7 +56,11 @@ def farewell(running: Sequence[TrackedOperation], *, demo: bool) -> str | None:
         f"lcs-tui: {count} operation{'s' if count > 1 else ''} still running in LCS "
         "(quitting does not stop them):"
     ]
-    lines += [f"  {op.title()}  {op.status}  activity id {op.activity_id or '—'}" for op in running]
+    # Titles, status words and ids came from LCS (or from the journal).
+    lines += [
+        inert(f"  {op.title()}  {op.status}  activity id {op.activity_id or '—'}", limit=300)
+        for op in running
+    ]
     lines.append(
         "The demo's simulated LCS stopped with the app; the next --demo starts afresh."
         if demo

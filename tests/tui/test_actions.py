@@ -81,7 +81,12 @@ async def test_refresh_from_selection_through_typed_confirmation_to_completed() 
         await wait_until(
             pilot, lambda: cell_text(ops, op.key, "status") == "Completed", what="Completed"
         )
-        assert any("completed" in n for n in notifications(app))
+        # The notification is a message of its own: it lands a moment after the cell.
+        await wait_until(
+            pilot,
+            lambda: any("completed" in n for n in notifications(app)),
+            what="the completion notification",
+        )
         assert app.bells >= 1
 
 

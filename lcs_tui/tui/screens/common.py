@@ -10,6 +10,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
+from lcs_tui.tui.format import safe, safe_block
+
 
 class Dialog(ModalScreen[bool]):
     """Base: a centred box, Escape cancels."""
@@ -58,9 +60,11 @@ class ConfirmDialog(Dialog):
         self._variant = variant
 
     def compose(self) -> ComposeResult:
+        # A plain str body may hold server text (names, ids): inert, no markup.
+        body = safe_block(self._body) if isinstance(self._body, str) else self._body
         with Vertical():
-            yield Label(self._title, classes="title")
-            yield Static(self._body)
+            yield Label(safe(self._title), classes="title")
+            yield Static(body)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant=self._variant)  # type: ignore[arg-type]
@@ -87,10 +91,14 @@ class TextPage(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title, classes="title")
+            yield Label(safe(self._title), classes="title")
             with VerticalScroll():
                 # Plain text keeps its indentation and line breaks as written.
-                body = Text(self._body) if isinstance(self._body, str) else self._body
+                body = (
+                    safe_block(self._body, limit=20_000)
+                    if isinstance(self._body, str)
+                    else self._body
+                )
                 yield Static(body)
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")

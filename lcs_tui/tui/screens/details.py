@@ -14,8 +14,9 @@ from textual.widgets import Button, DataTable, Label, Static
 
 from lcs_tui.api import DatabaseBackup, Environment, HistoryEntry, LcsError, Page
 from lcs_tui.service.operations import TrackedOperation
-from lcs_tui.tui.format import plain, status_text, when
+from lcs_tui.tui.format import PAGE_LIMIT, plain, safe, status_text, when
 from lcs_tui.tui.screens.common import Dialog
+from lcs_tui.untrusted import inert
 
 HistoryFetcher = Callable[[int], Awaitable[Page[HistoryEntry]]]
 
@@ -25,7 +26,7 @@ def fields_table(rows: list[tuple[str, object]]) -> Table:
     table.add_column(style="bold")
     table.add_column()
     for label, value in rows:
-        table.add_row(label, value if isinstance(value, Text) else plain(value))
+        table.add_row(label, value if isinstance(value, Text) else plain(value, limit=PAGE_LIMIT))
     return table
 
 
@@ -41,7 +42,11 @@ def environment_fields(env: Environment) -> Table:
             ("Topology", env.topology),
             ("Application", f"{env.app_release or '—'} ({env.app_build_version or '—'})"),
             ("Platform", f"{env.platform_release or '—'} ({env.platform_version or '—'})"),
-            ("Deployed on (UTC)", env.deployed_on_text),
+            # LCS sends a US display string; shown in ISO like every other date.
+            (
+                "Deployed on (UTC)",
+                when(env.deployed_on) if env.deployed_on else env.deployed_on_text,
+            ),
             ("Region", env.region),
             ("DR region", env.dr_region),
             ("URL", env.endpoint_url),
@@ -56,16 +61,24 @@ class EnvironmentDetails(Dialog):
     EnvironmentDetails DataTable { height: 12; }
     """
 
-    def __init__(self, env: Environment, fetch: HistoryFetcher) -> None:
+    def __init__(
+        self,
+        env: Environment,
+        fetch: HistoryFetcher,
+        loaded: tuple[list[HistoryEntry], int, bool] | None = None,
+    ) -> None:
+        """`loaded`: the history the app already read (entries, pages, all of
+        them?), shown at once; `m` fetches the pages after those."""
         super().__init__()
         self._env = env
         self._fetch = fetch
+        self._loaded = loaded
         self._next_page = 1
         self._has_more = True
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Environment {self._env.name}", classes="title")
+            yield Label(safe(f"Environment {self._env.name}"), classes="title")
             yield Static(environment_fields(self._env))
             yield Label("History", classes="field-label")
             yield DataTable(id="history", cursor_type="row")
@@ -85,7 +98,13 @@ class EnvironmentDetails(Dialog):
         ):
             table.add_column(label, key=key)
         table.focus()
-        self.load_page()
+        if self._loaded is None:
+            self.load_page()
+            return
+        entries, pages, complete = self._loaded
+        self._add_entries(entries)
+        self._next_page = pages + 1
+        self._show_state(has_more=not complete and bool(entries))
 
     def action_more(self) -> None:
         if self._has_more:
@@ -102,10 +121,15 @@ class EnvironmentDetails(Dialog):
         try:
             page = await self._fetch(self._next_page)
         except LcsError as exc:
-            state.update(Text(f"Could not load the history: {exc}", style="red"))
+            state.update(safe(f"Could not load the history: {exc}", "red", limit=PAGE_LIMIT))
             return
+        self._add_entries(page.items)
+        self._next_page += 1
+        self._show_state(has_more=page.has_more and bool(page.items))
+
+    def _add_entries(self, entries: list[HistoryEntry]) -> None:
         table = self.query_one("#history", DataTable)
-        for entry in page.items:
+        for entry in entries:
             table.add_row(
                 when(entry.started),
                 when(entry.ended),
@@ -113,8 +137,11 @@ class EnvironmentDetails(Dialog):
                 status_text(entry.status.word),
                 plain(entry.activity_id),
             )
-        self._next_page += 1
-        self._has_more = page.has_more and bool(page.items)
+
+    def _show_state(self, *, has_more: bool) -> None:
+        table = self.query_one("#history", DataTable)
+        state = self.query_one("#history-state", Static)
+        self._has_more = has_more
         self.query_one("#more", Button).disabled = not self._has_more
         state.update(
             Text(
@@ -147,7 +174,7 @@ class BackupDetails(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Backup {self._backup.name}", classes="title")
+            yield Label(safe(f"Backup {self._backup.name}"), classes="title")
             yield Static(backup_fields(self._backup))
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="close", variant="primary")
@@ -183,7 +210,7 @@ class OperationDetails(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._op.title(), classes="title")
+            yield Label(safe(self._op.title()), classes="title")
             yield Static(operation_fields(self._op))
             yield Static(
                 Text("Quote the activity id when you contact Microsoft support.", style="dim")
@@ -199,8 +226,11 @@ class OperationDetails(Dialog):
     def action_copy(self) -> None:
         if self._op.activity_id:
             # OSC 52: works in most terminals, including over SSH and in tmux.
-            self.app.copy_to_clipboard(self._op.activity_id)
-            self.notify(f"Copied {self._op.activity_id}", markup=False)
+            # What is copied is what is shown: a control character sent as
+            # part of an "id" must not reach a shell the user pastes into.
+            copied = inert(self._op.activity_id)
+            self.app.copy_to_clipboard(copied)
+            self.notify(f"Copied {copied}", markup=False)
 
     @on(Button.Pressed, "#copy")
     def _copy(self) -> None:

@@ -13,14 +13,18 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from lcs_tui.api import Environment
 from lcs_tui.service.checks import Problem
+from lcs_tui.tui.format import safe
 from lcs_tui.tui.screens.common import Dialog
 
 ExportCheck = Callable[[str, str], list[Problem]]
 
 
 def suggested_name(env: Environment, now: datetime) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in env.name.lower())
-    return f"{safe}-{now:%Y%m%d-%H%M}"
+    # ASCII only: the name rule (service/checks.py) allows nothing else.
+    stem = "".join(
+        c if c.isascii() and (c.isalnum() or c in "-_") else "-" for c in env.name.lower()
+    )
+    return f"{stem}-{now:%Y%m%d-%H%M}"
 
 
 class ExportDialog(Dialog):
@@ -39,6 +43,9 @@ class ExportDialog(Dialog):
         self._env_id = env_id
         self._now = now
         self.chosen: tuple[str, str] | None = None
+        #: The name this dialog last suggested: replaced when the sandbox
+        #: changes, unless the user has edited it meanwhile.
+        self._suggested = ""
 
     def compose(self) -> ComposeResult:
         sandboxes = [e for e in self._envs.values() if e.is_sandbox]
@@ -51,14 +58,14 @@ class ExportDialog(Dialog):
             )
             yield Label("Sandbox", classes="field-label")
             yield Select(
-                [(f"{e.name}  ({e.type})", e.id) for e in sandboxes],
+                [(safe(f"{e.name}  ({e.type})"), e.id) for e in sandboxes],
                 id="env",
                 value=start if start else Select.NULL,
                 prompt="choose a sandbox",
             )
             yield Label("Backup name (letters, digits, - and _)", classes="field-label")
-            default = suggested_name(self._envs[start], self._now) if start else ""
-            yield Input(value=default, id="name")
+            self._suggested = suggested_name(self._envs[start], self._now) if start else ""
+            yield Input(value=self._suggested, id="name")
             yield Static(id="problems", classes="problems")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
@@ -71,8 +78,11 @@ class ExportDialog(Dialog):
     @on(Select.Changed, "#env")
     def _env_changed(self, event: Select.Changed) -> None:
         name_input = self.query_one("#name", Input)
-        if isinstance(event.value, str) and not name_input.value:
-            name_input.value = suggested_name(self._envs[event.value], self._now)
+        # A backup named after another environment is how people later
+        # restore the wrong database: the suggestion follows the sandbox.
+        if isinstance(event.value, str) and name_input.value.strip() in ("", self._suggested):
+            self._suggested = suggested_name(self._envs[event.value], self._now)
+            name_input.value = self._suggested
         self._recheck()
 
     @on(Input.Changed, "#name")
@@ -95,17 +105,20 @@ class ExportDialog(Dialog):
             return
         problems = self._check(*chosen)
         env = self._envs[chosen[0]]
-        button.label = f"Export {env.name}"
+        button.label = safe(f"Export {env.name}", limit=60)
         if problems:
-            out.update(Text("\n".join(f"✘ {p.message}" for p in problems)))
+            out.update(Text("\n").join(safe(f"✘ {p.message}", limit=400) for p in problems))
         else:
             left = self._quota(env) if self._quota else ""
             out.update(
                 Text.assemble(
-                    (f"✔ {env.name} → {chosen[1]}.bacpac", "green"),
-                    f"\nUses one of {env.name}'s 3 operations per 24 hours"
-                    + (f" (now {left})" if left else "")
-                    + ".",
+                    safe(f"✔ {env.name} → {chosen[1]}.bacpac", "green"),
+                    "\n",
+                    safe(
+                        f"Uses one of {env.name}'s 3 operations per 24 hours"
+                        + (f" (now {left})" if left else "")
+                        + "."
+                    ),
                 )
             )
         button.disabled = bool(problems)

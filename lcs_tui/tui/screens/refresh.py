@@ -18,16 +18,18 @@ from textual.widgets import Button, Input, Label, Select, Static
 
 from lcs_tui.api import Environment
 from lcs_tui.service.checks import Problem
+from lcs_tui.tui.format import safe
 from lcs_tui.tui.screens.common import Dialog
 
 ProblemCheck = Callable[[str, str], list[Problem]]
 QuotaLabel = Callable[[Environment], str]
 
 
-def _options(envs: list[Environment], quota: QuotaLabel | None = None) -> list[tuple[str, str]]:
-    def label(e: Environment) -> str:
+def _options(envs: list[Environment], quota: QuotaLabel | None = None) -> list[tuple[Text, str]]:
+    # Text, not str: Select parses a str prompt as markup, and names are LCS's.
+    def label(e: Environment) -> Text:
         extra = quota(e) if quota else ""
-        return f"{e.name}  ({e.type or '?'}{', ' + extra if extra else ''})"
+        return safe(f"{e.name}  ({e.type or '?'}{', ' + extra if extra else ''})")
 
     return [(label(e), e.id) for e in envs]
 
@@ -111,7 +113,9 @@ class RefreshPicker(Dialog):
             return
         problems = self._check(*chosen)
         if problems:
-            problems_widget.update(Text("\n".join(f"✘ {p.message}" for p in problems)))
+            problems_widget.update(
+                Text("\n").join(safe(f"✘ {p.message}", limit=400) for p in problems)
+            )
         else:
             problems_widget.update(Text("✔ all checks passed", style="green"))
         button.disabled = bool(problems)
@@ -138,36 +142,36 @@ class RefreshConfirm(Dialog):
 
     def compose(self) -> ComposeResult:
         t, s = self._target, self._source
+        target, source = safe(t.name, "bold"), safe(s.name, "bold")
         body = Text.assemble(
             "The database of ",
-            (t.name, "bold"),
+            target,
             " will be ",
             ("replaced", "bold"),
             " by a copy of ",
-            (s.name, "bold"),
+            source,
             ".\n\n",
             "• ",
-            (t.name, "bold"),
+            target,
             " goes offline at once, without warning to its users.\n",
             "• Everything in its database now is lost.\n",
             "• The operation ",
             ("cannot be cancelled", "bold"),
             " and can take up to 24 hours.\n",
             "• It uses one of ",
-            (t.name, "bold"),
+            target,
             "'s 3 operations per 24 hours.\n",
         )
         with Vertical():
-            yield Label(f"Refresh {t.name} from {s.name}?", classes="title")
+            yield Label(safe(f"Refresh {t.name} from {s.name}?"), classes="title")
             yield Static(body)
-            yield Label(
-                Text.assemble("Type ", (t.name, "bold"), " to confirm:"), classes="field-label"
-            )
+            yield Label(Text.assemble("Type ", target, " to confirm:"), classes="field-label")
             yield Input(placeholder="type the name here", id="typed")
             yield Static(id="mismatch", classes="problems")
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(f"Refresh {t.name}", id="confirm", variant="error", disabled=True)
+                label = safe(f"Refresh {t.name}", limit=60)
+                yield Button(label, id="confirm", variant="error", disabled=True)
 
     def on_mount(self) -> None:
         self.query_one("#typed", Input).focus()
@@ -184,5 +188,5 @@ class RefreshConfirm(Dialog):
         else:
             # Exactly as LCS shows it: a near miss is not a confirmation.
             self.query_one("#mismatch", Static).update(
-                Text(f"That is not {self._target.name} (the name must match exactly).")
+                safe(f"That is not {self._target.name} (the name must match exactly).")
             )

@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from lcs_tui.tui.format import safe, safe_block
 from lcs_tui.tui.screens.common import Dialog
 
 
@@ -31,9 +32,9 @@ class PasswordDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Sign in as {self._username}", classes="title")
+            yield Label(safe(f"Sign in as {self._username}"), classes="title")
             if self._error:
-                yield Static(Text(self._error), classes="problems")
+                yield Static(safe_block(self._error), classes="problems")
             yield Label("Password", classes="field-label")
             yield Input(password=True, id="password")
             if self._need_secret:
@@ -73,13 +74,13 @@ class DeviceCodeDialog(Dialog):
             yield Static(
                 Text.assemble(
                     "1. Open ",
-                    (self._url, "bold underline"),
+                    safe(self._url, "bold underline"),
                     " in a browser\n",
                     "2. Enter the code  ",
-                    (self._user_code, "bold reverse"),
+                    safe(self._user_code, "bold reverse"),
                     "\n",
                     "3. Sign in there; this dialog closes by itself.\n\n",
-                    (self._message, "dim"),
+                    safe_block(self._message, "dim"),
                 )
             )
             yield Static(Text("waiting for the browser sign-in…", style="italic"), id="state")
@@ -119,10 +120,13 @@ class ErrorDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self._title, classes="title")
-            yield Static(Text(self._message))
+            yield Label(safe(self._title), classes="title")
+            yield Static(safe_block(self._message))
             if self._hint:
-                yield Static(Text.assemble(("What to do: ", "bold"), self._hint), classes="warning")
+                yield Static(
+                    Text.assemble(("What to do: ", "bold"), safe_block(self._hint)),
+                    classes="warning",
+                )
             with Horizontal(classes="buttons"):
                 yield Button("Close", id="cancel")
                 if self._retry_label:

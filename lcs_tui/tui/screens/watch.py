@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from lcs_tui.api import Environment
+from lcs_tui.tui.format import safe
 from lcs_tui.tui.screens.common import Dialog
 
 ACTIVITY_ID = re.compile(
@@ -34,7 +35,9 @@ class WatchDialog(Dialog):
             )
             yield Label("Environment", classes="field-label")
             yield Select(
-                [(e.name, e.id) for e in self._envs], id="env", value=self._env_id or Select.NULL
+                [(safe(e.name), e.id) for e in self._envs],
+                id="env",
+                value=self._env_id or Select.NULL,
             )
             yield Label("Activity id (a GUID, as shown in LCS)", classes="field-label")
             yield Input(placeholder="55eb0d5c-7e4f-4c51-9a1b-4d9b2a7c3e11", id="activity")

@@ -17,7 +17,7 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Input, Static
 
 from lcs_tui.api import DatabaseBackup
-from lcs_tui.tui.format import when
+from lcs_tui.tui.format import safe, safe_block, when
 from lcs_tui.tui.widgets.tables import highlighted_key
 
 SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
@@ -134,7 +134,7 @@ class BackupsPane(Vertical):
         for b in rows:
             # The file name is in the detail line; as a column it only
             # repeated the name and pushed the table into horizontal scrolling.
-            table.add_row(Text(b.name, style="bold"), when(b.created), key=b.id)
+            table.add_row(safe(b.name, "bold"), when(b.created), key=b.id)
         if current is not None and current.id in table.rows:
             table.move_cursor(row=table.get_row_index(current.id))
         self._update_title()
@@ -205,13 +205,13 @@ class BackupsPane(Vertical):
             detail.update("", layout=False)
         else:
             text = Text.assemble(
-                (backup.file_name or backup.name, "bold"),
+                safe(backup.file_name or backup.name, "bold"),
                 "  ",
                 f"created {backup.created:%Y-%m-%d %H:%M} UTC" if backup.created else "",
-                f" by {backup.created_by}" if backup.created_by else "",
+                safe(f" by {backup.created_by}" if backup.created_by else ""),
             )
             if backup.description:
                 text.append("\n")
-                text.append(backup.description)
+                text.append_text(safe_block(backup.description, limit=400))
             detail.update(text, layout=False)
         self.post_message(self.Highlighted(backup))

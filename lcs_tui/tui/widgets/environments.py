@@ -8,7 +8,7 @@ from textual.widgets import DataTable, Static
 from lcs_tui.api import Environment
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.quota import Quota
-from lcs_tui.tui.format import plain
+from lcs_tui.tui.format import plain, safe
 from lcs_tui.tui.widgets.tables import highlighted_key
 
 # What matters most comes first: the pane may be narrower than all columns.
@@ -33,7 +33,7 @@ def state_text(env: Environment, busy: bool) -> Text:
         "Stopped": "grey62",
         "Failed": "bold red",
     }.get(word or "", "")
-    return Text(word or "—", style=style)
+    return safe(word, style) if word else Text("—")
 
 
 def quota_text(quota: Quota | None, env: Environment) -> Text:
@@ -67,7 +67,7 @@ class EnvironmentsTable(DataTable[Text]):
                 self.remove_row(row_key)
         for env in envs:
             cells = {
-                "name": Text(env.name, style="bold" if env.is_production else ""),
+                "name": safe(env.name, "bold" if env.is_production else ""),
                 "type": plain(env.type),
                 "infra": plain(_short_infra(env.infrastructure)),
                 "state": state_text(env, env.id in busy),
@@ -135,14 +135,16 @@ class EnvironmentSummary(Static):
                 else env.infrastructure or ""
             )
         )
-        text = Text.assemble((env.name, "bold"), f" · {env.type or '?'} · {kind}")
+        # Every piece of it came from LCS: one inert() over the assembled
+        # plain text, styles added after, so nothing escapes the sanitiser.
+        text = Text.assemble(safe(env.name, "bold"), safe(f" · {env.type or '?'} · {kind}"))
         if env.region:
-            text.append(f" · {env.region}")
+            text.append_text(safe(f" · {env.region}"))
             if env.dr_region:
-                text.append(f" (DR {env.dr_region})")
+                text.append_text(safe(f" (DR {env.dr_region})"))
         if env.endpoint_url:
             text.append("\n")
-            text.append(env.endpoint_url, style="underline")
+            text.append_text(safe(env.endpoint_url, "underline"))
         versions = []
         if env.app_release or env.app_build_version:
             versions.append(f"App {env.app_release or ''} ({env.app_build_version or '—'})")
@@ -156,7 +158,8 @@ class EnvironmentSummary(Static):
         elif env.deployed_on_text:
             versions.append(f"deployed {env.deployed_on_text} UTC")
         if versions:
-            text.append("\n" + " · ".join(versions))
+            text.append("\n")
+            text.append_text(safe(" · ".join(versions), limit=3 * 200))
         if env.is_sandbox:
             text.append("\nOperations in the last 24 h: ")
             if quota is None:
@@ -170,7 +173,7 @@ class EnvironmentSummary(Static):
                     text.append(f" — next one frees at {quota.next_frees_at:%Y-%m-%d %H:%M} UTC")
         for op in running:
             text.append("\nRunning: ", style="bold yellow")
-            text.append(f"{op.title()} — {op.status}")
+            text.append_text(safe(f"{op.title()} — {op.status}"))
         hints = ["Enter: details & history"]
         if env.is_sandbox:
             hints += ["r: refresh into it", "e: export it"]

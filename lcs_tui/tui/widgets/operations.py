@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from lcs_tui.service.operations import TrackedOperation
-from lcs_tui.tui.format import duration, plain, short_id, status_text
+from lcs_tui.tui.format import duration, plain, safe, short_id, status_text
 from lcs_tui.tui.widgets.tables import highlighted_key
 
 # Fixed widths: the columns must not jump about as operations come and go.
@@ -32,7 +32,7 @@ def elapsed(op: TrackedOperation, now: datetime) -> str:
 
 def note(op: TrackedOperation) -> Text:
     if op.message:
-        return Text(op.message, style="dim")
+        return safe(op.message, "dim")
     if op.discovered:
         return Text("found in history" if op.kind != "operation" else "watched by id", style="dim")
     return Text("")
@@ -50,7 +50,7 @@ class OperationsTable(DataTable[Text]):
         ordered = sorted(operations, key=lambda op: op.requested_at or datetime.min, reverse=True)
         for op in ordered:
             cells = {
-                "what": Text(op.title()),
+                "what": safe(op.title()),
                 "status": status_text(op.status),
                 "elapsed": plain(elapsed(op, now)),
                 "activity": Text(short_id(op.activity_id, 13), style="dim"),

@@ -8,18 +8,22 @@ from rich.text import Text
 from textual.widgets import RichLog
 
 from lcs_tui.api import RequestEvent
+from lcs_tui.untrusted import inert
 
 MAX_LINES = 2000
 
 
 def format_event(event: RequestEvent, at: datetime) -> Text:
+    # The path holds ids and names, the activity id and the note come from
+    # LCS's answer: all inert.
     stamp = f"{at:%H:%M:%S} "
+    path = inert(event.path, limit=400)
     if event.kind == "wait":
         return Text.assemble(
             stamp,
             ("WAIT ", "bold yellow"),
-            (event.note or "", "yellow"),
-            f"  {event.method} {event.path}",
+            (inert(event.note or "", limit=200), "yellow"),
+            f"  {event.method} {path}",
         )
     status = event.status
     colour = "green" if status == 200 else "yellow" if status in (401, 429) else "red"
@@ -27,15 +31,15 @@ def format_event(event: RequestEvent, at: datetime) -> Text:
     text = Text.assemble(
         stamp,
         (f"{status if status is not None else '—':>3} ", colour),
-        (f"{event.activity_id or '—':<36} ", "cyan"),
+        (f"{inert(event.activity_id or '—', limit=36):<36} ", "cyan"),
         f"{event.duration * 1000:>5.0f} ms  ",
         (f"{event.method:<4} ", "bold"),
-        event.path,
+        path,
     )
     if event.attempt > 1:
         text.append(f"  try {event.attempt}", style="yellow")
     if event.note:
-        text.append(f"  {event.note}", style="yellow")
+        text.append(f"  {inert(event.note, limit=200)}", style="yellow")
     return text
 
 

@@ -6,6 +6,8 @@ from rich.text import Text
 from textual.reactive import reactive
 from textual.widgets import Static
 
+from lcs_tui.untrusted import inert
+
 
 class StatusBar(Static):
     DEFAULT_CSS = """
@@ -37,17 +39,19 @@ class StatusBar(Static):
         # Parts in the order they are given up when the terminal is narrow:
         # the API host first, then the "signed in as" wording, then the
         # geography; the connection state always stays.
-        short_user = self.user.removeprefix("signed in as ")
+        # The username comes from Entra's answer; the rest is the profile's.
+        user_text = inert(self.user, limit=80)
+        short_user = user_text.removeprefix("signed in as ")
         for geography, host, user in (
-            (True, True, self.user),
-            (True, False, self.user),
+            (True, True, user_text),
+            (True, False, user_text),
             (True, False, short_user),
             (False, False, short_user),
         ):
             text = Text.assemble(
                 ("lcs-tui", "bold"),
                 " ─ ",
-                (self.profile, "bold"),
+                (inert(self.profile, limit=40), "bold"),
                 " ─ project ",
                 (self.project, "bold"),
             )
@@ -55,15 +59,15 @@ class StatusBar(Static):
                 text.append(" ─ ")
                 text.append(self.geography)
                 if host:
-                    text.append(f" ({self.host})", style="dim")
+                    text.append(f" ({inert(self.host, limit=80)})", style="dim")
             elif host:
                 text.append(" ─ ")
-                text.append(self.host, style="dim")
+                text.append(inert(self.host, limit=80), style="dim")
             text.append(" ─ ")
             text.append(user)
             text.append(" ─ ")
             text.append("● ", style=colour)
-            text.append(state, style=colour)
+            text.append(inert(state, limit=120), style=colour)
             if self.read_only:
                 text.append("  READ-ONLY", style="bold reverse")
             if text.cell_len <= width:

@@ -8,10 +8,15 @@ also lets the UI explain the rule in plain words.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from lcs_tui.api import Environment
+from lcs_tui.service.busy import Busy
+
+#: Busy environments: with what they are busy (`busy_environments`), or only their ids.
+BusyEnvironments = Mapping[str, Busy] | Collection[str]
 
 #: Export names: LCS documents no rules; letters, digits, `-` and `_` are safe
 #: in a URL path segment and as a file name on every platform.
@@ -50,7 +55,10 @@ def _no_quota(env: Environment, frees_at: datetime | None) -> Problem:
     return Problem(f"{env.name} has no operations left in the last 24 hours; {when}")
 
 
-def _busy(env: Environment) -> Problem:
+def _busy(env: Environment, busy: BusyEnvironments) -> Problem:
+    known = busy.get(env.id) if isinstance(busy, Mapping) else None
+    if known is not None:
+        return Problem(f"{env.name} is busy with {known.reason}; wait until it finishes")
     return Problem(
         f"{env.name} is busy with another operation; wait until it finishes "
         "(its history in LCS shows which)"
@@ -62,7 +70,7 @@ def refresh_problems(
     target: Environment,
     *,
     target_quota_left: int | None,
-    busy: set[str],
+    busy: BusyEnvironments,
     target_quota_frees_at: datetime | None = None,
 ) -> list[Problem]:
     problems: list[Problem] = []
@@ -84,9 +92,11 @@ def refresh_problems(
         )
     if target_quota_left is not None and target_quota_left <= 0:
         problems.append(_no_quota(target, target_quota_frees_at))
-    for env in (source, target):
+    # Being copied from is not being busy (several refreshes may share a
+    # source); a source busy with its own operation or servicing is.
+    for env in {source.id: source, target.id: target}.values():
         if env.id in busy:
-            problems.append(_busy(env))
+            problems.append(_busy(env, busy))
     return problems
 
 
@@ -95,7 +105,7 @@ def export_problems(
     backup_name: str,
     *,
     quota_left: int | None,
-    busy: set[str],
+    busy: BusyEnvironments,
     existing_names: set[str],
     quota_frees_at: datetime | None = None,
 ) -> list[Problem]:
@@ -115,5 +125,5 @@ def export_problems(
     if quota_left is not None and quota_left <= 0:
         problems.append(_no_quota(environment, quota_frees_at))
     if environment.id in busy:
-        problems.append(_busy(environment))
+        problems.append(_busy(environment, busy))
     return problems

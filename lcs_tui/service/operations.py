@@ -19,6 +19,12 @@ NOT_FOUND = "NotFound"  # watched by id, but LCS knows no such operation there
 LOCAL_STATES = frozenset({STARTING, OUTCOME_UNKNOWN, NOT_STARTED_LOCALLY, NOT_FOUND})
 
 
+def activity_key(activity_id: str) -> str:
+    """An activity id for comparing: LCS writes GUIDs with and without dashes,
+    in either case, sometimes in braces; the same operation is the same key."""
+    return activity_id.strip().strip("{}").replace("-", "").lower()
+
+
 @dataclass(frozen=True, slots=True)
 class TrackedOperation:
     """A refresh or export: what the user asked for and what LCS last said."""

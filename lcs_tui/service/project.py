@@ -33,10 +33,10 @@ from lcs_tui.api import (
     LcsClient,
     LcsError,
     LcsRejected,
-    Outcome,
     OutcomeUnknown,
 )
 from lcs_tui.api.models import HISTORY_TYPE_EXPORT, HISTORY_TYPE_REFRESH, OperationStarted
+from lcs_tui.service.busy import Busy, busy_environments, sources_of_running_refreshes
 from lcs_tui.service.checks import Problem, export_problems, refresh_problems
 from lcs_tui.service.journal import Journal, JournalError
 from lcs_tui.service.operations import (
@@ -46,7 +46,7 @@ from lcs_tui.service.operations import (
     STARTING,
     TrackedOperation,
 )
-from lcs_tui.service.quota import QUOTA_WINDOW, Quota, compute_quota
+from lcs_tui.service.quota import QUOTA_WINDOW, Quota, environment_quota
 from lcs_tui.service.reconcile import (
     RECONCILE_AFTER,
     RECONCILE_BEFORE,
@@ -243,46 +243,34 @@ class ProjectService:
 
     def quota(self, environment_id: str) -> Quota | None:
         """Operations left today, or None while the history is not loaded."""
-        if environment_id not in self.history:
+        entries = self.history.get(environment_id)
+        if entries is None:
             return None
-        starts: list[tuple[str | None, datetime]] = [
-            (h.activity_id, h.started)
-            for h in self.history[environment_id]
-            if h.is_database_operation and h.started is not None
+        return environment_quota(environment_id, entries, self.operations.values(), now=self.now())
+
+    def busy_environments(self) -> dict[str, Busy]:
+        """Busy environments and with what (see service/busy.py)."""
+        return busy_environments(
+            self.environments, self.operations.values(), self.history, self.now()
+        )
+
+    def sources_of_running_refreshes(self) -> dict[str, list[TrackedOperation]]:
+        return sources_of_running_refreshes(self.operations.values())
+
+    def refresh_notes(self, source_id: str) -> list[str]:
+        """What a user should know about a refresh from `source_id` that is no problem."""
+        source = self.environments.get(source_id)
+        copies = self.sources_of_running_refreshes().get(source_id, [])
+        if source is None or not copies:
+            return []
+        running = ", ".join(op.title() for op in copies)
+        return [
+            f"{source.name} is also the source of a running refresh ({running}); "
+            "several refreshes may copy from one environment"
         ]
-        # Operations started here a moment ago may not be in the history yet.
-        for op in self.operations.values():
-            when = op.started_at or op.requested_at
-            # Operations watched by id or found in the history are counted
-            # through the history itself: a mistyped id must not use up quota.
-            if (
-                op.poll_environment_id == environment_id
-                and when is not None
-                and not op.discovered
-                and op.status not in (NOT_STARTED_LOCALLY, NOT_FOUND)
-            ):
-                starts.append((op.activity_id, when))
-        return compute_quota(starts, now=self.now())
 
     def busy_environment_ids(self) -> set[str]:
-        # Operations started here make their environments busy at once; those
-        # watched by id only once LCS says they run (a wrong id must not block).
-        busy = {
-            op.poll_environment_id
-            for op in self.operations.values()
-            if not op.finished
-            and op.status != OUTCOME_UNKNOWN
-            and (not op.discovered or op.status == "InProgress")
-        }
-        for op in self.operations.values():
-            if op.kind == "refresh" and not op.finished and op.source_environment_id:
-                busy.add(op.source_environment_id)
-        recent = self.now() - QUOTA_WINDOW
-        for env_id, entries in self.history.items():
-            for h in entries:
-                if h.started and h.started >= recent and h.status.outcome is Outcome.RUNNING:
-                    busy.add(env_id)
-        return busy
+        return set(self.busy_environments())
 
     # -- checks ------------------------------------------------------------------
 
@@ -295,7 +283,7 @@ class ProjectService:
             source,
             target,
             target_quota_left=quota.left if quota else None,
-            busy=self.busy_environment_ids(),
+            busy=self.busy_environments(),
             target_quota_frees_at=quota.next_frees_at if quota else None,
         )
 
@@ -308,7 +296,7 @@ class ProjectService:
             env,
             backup_name,
             quota_left=quota.left if quota else None,
-            busy=self.busy_environment_ids(),
+            busy=self.busy_environments(),
             existing_names={b.name.lower() for b in self.backups},
             quota_frees_at=quota.next_frees_at if quota else None,
         )

@@ -9,6 +9,7 @@ instructions of fault injection (delay, drop the connection, cut the body).
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -75,7 +76,8 @@ class Reply:
     means the client never reached the service; `drop` means the service
     acted but the connection closed before any answer; `cut_after` closes
     the connection after that many body bytes; `delay` is waited (in real
-    seconds) before answering.
+    seconds) before answering; `gate`, when set, is waited for before that
+    (a test holds an answer back for exactly as long as it needs).
     """
 
     status: int = 200
@@ -86,6 +88,7 @@ class Reply:
     drop: bool = False
     cut_after: int | None = None
     delay: float = 0.0
+    gate: threading.Event | None = None
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()

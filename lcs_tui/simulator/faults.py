@@ -44,6 +44,7 @@ class _Armed:
     kind: MalformedKind = "truncated-json"
     seconds: float = 0.0
     nbytes: int = 0
+    gate: threading.Event | None = None
 
 
 def _matches(path: str, path_prefix: str | None, default: tuple[str, ...]) -> bool:
@@ -64,6 +65,7 @@ class Faults:
         self._malformed: list[_Armed] = []
         self._throttle: list[_Armed] = []
         self._slow: list[_Armed] = []
+        self._held: list[_Armed] = []
         self._blob_cut: list[_Armed] = []
         self._fail_next: list[bool] = []  # one entry per operation: rollback?
         #: Every request fails with a connection error, as if the network were down.
@@ -123,6 +125,16 @@ class Faults:
         with self._lock:
             self._slow.append(_Armed(n, path_prefix, seconds=seconds))
 
+    def hold(self, n: int | None = 1, path_prefix: str | None = None) -> threading.Event:
+        """Hold back the answers to the next `n` requests (all until `clear()`
+        when None) until the returned event is set. The service acts at once;
+        only its answer waits — like `slow`, but for exactly as long as a test
+        needs, whatever the machine's speed. `clear()` releases them."""
+        gate = threading.Event()
+        with self._lock:
+            self._held.append(_Armed(n, path_prefix, gate=gate))
+        return gate
+
     def unknown_status(self, word: str = "ServicingInProgress", minutes: float = 30.0) -> None:
         """Operations show the undocumented status `word` for `minutes` of
         simulated time, then carry on where they were (their timeline shifts).
@@ -161,6 +173,10 @@ class Faults:
                 self._blob_cut,
             ):
                 armed.clear()
+            for held in self._held:
+                assert held.gate is not None
+                held.gate.set()
+            self._held.clear()
             self._fail_next.clear()
             self.offline = False
             self.blob_ignore_range = False
@@ -190,6 +206,10 @@ class Faults:
     def take_delay(self, path: str) -> float:
         armed = self._take(self._slow, path, LCS_API_PREFIXES)
         return 0.0 if armed is None else armed.seconds
+
+    def take_gate(self, path: str) -> threading.Event | None:
+        armed = self._take(self._held, path, LCS_API_PREFIXES)
+        return None if armed is None else armed.gate
 
     def take_blob_cut(self) -> int | None:
         armed = self._take(self._blob_cut, "/", ("/",))

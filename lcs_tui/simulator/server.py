@@ -86,6 +86,8 @@ class _Handler(BaseHTTPRequestHandler):
         if reply.connect_error:
             self.close_connection = True
             return
+        if reply.gate is not None:
+            reply.gate.wait()
         if reply.delay:
             time.sleep(reply.delay)
         if reply.drop:

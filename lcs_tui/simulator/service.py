@@ -142,6 +142,7 @@ class Service:
         if faults.offline or faults.take_drop_before(path):
             return Reply(connect_error=True)
         delay = faults.take_delay(path)
+        gate = faults.take_gate(path)
         error_status = faults.take_server_error(path)
         if error_status is not None:
             reply = gateway_error(error_status)
@@ -158,6 +159,7 @@ class Service:
         # As every web server does; the client reads LCS's clock from it.
         reply.set_header("Date", format_datetime(world.now().replace(tzinfo=timezone.utc), True))
         reply.delay = delay
+        reply.gate = gate
         world.log(request.method, path, 0 if reply.drop else reply.status)
         return reply
 

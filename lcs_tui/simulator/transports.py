@@ -9,6 +9,7 @@ so the client's error handling meets exactly what it will meet on a network.
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 
@@ -88,6 +89,8 @@ class SimSyncTransport(httpx.BaseTransport):
         reply = self._service.handle(_to_request(request, request.read()))
         if reply.connect_error:
             raise _connect_error(request)
+        if reply.gate is not None:
+            reply.gate.wait()
         if reply.delay:
             time.sleep(reply.delay)
         if reply.drop:
@@ -95,6 +98,16 @@ class SimSyncTransport(httpx.BaseTransport):
         return httpx.Response(
             reply.status, headers=reply.headers, stream=_SyncBody(reply, request), request=request
         )
+
+
+async def _released(gate: threading.Event) -> None:
+    """Wait for a test to release an answer it holds (`Faults.hold`).
+
+    Polled rather than awaited in a thread: a cancelled request must not
+    leave a thread blocked on a gate nobody opens.
+    """
+    while not gate.is_set():  # noqa: ASYNC110 - the gate is a threading.Event
+        await asyncio.sleep(0.005)
 
 
 class SimAsyncTransport(httpx.AsyncBaseTransport):
@@ -113,6 +126,8 @@ class SimAsyncTransport(httpx.AsyncBaseTransport):
             reply = self._service.handle(sim_request)
         if reply.connect_error:
             raise _connect_error(request)
+        if reply.gate is not None:
+            await _released(reply.gate)
         if reply.delay:
             await asyncio.sleep(reply.delay)
         if reply.drop:

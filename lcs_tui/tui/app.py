@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Awaitable, Iterable
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -26,6 +26,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
 
 from lcs_tui.api import (
+    DatabaseBackup,
     Environment,
     LcsConnectionError,
     LcsError,
@@ -123,6 +124,7 @@ class LcsApp(App[None]):
         self.service.write_journal_in_background()
         self._bell_enabled = bell
         self._polling = False
+        self._reconciling = False
         self._reload_delay = RELOAD_RETRY_FIRST
         self._device_cancel: threading.Event | None = None
         self._device_dialog: DeviceCodeDialog | None = None
@@ -174,7 +176,7 @@ class LcsApp(App[None]):
         bar.host = ws.profile.api_host.removeprefix("https://")
         bar.read_only = ws.read_only
         bar.connection = "signing in"
-        self.query_one("#environments").border_title = "Environments"
+        self.query_one("#environments").border_title = "Environments (loading…)"
         self.query_one("#operations").border_title = "Operations"
         ws.client.add_observer(self._observe_request)
         self.set_interval(ws.poll_interval, self._tick)
@@ -397,6 +399,11 @@ class LcsApp(App[None]):
         bar.user = f"signed in as {message.username}"
         bar.connection = "loading"
         self.reload()
+        # Operations from the journal are on screen from the start and asked
+        # about at once: their status calls do not wait for the environment
+        # API's pacing, nor for the rest of the project to load.
+        self._show_operations()
+        self._tick()
 
     @on(SignInFailed)
     def _sign_in_failed(self, message: SignInFailed) -> None:
@@ -434,6 +441,9 @@ class LcsApp(App[None]):
             # the screen is drawn once, complete; when it is slow, what has
             # arrived is shown after a moment and the rest follows.
             backups_task = asyncio.ensure_future(service.load_backups())
+            # Shown as soon as they are in, whatever the environment API does
+            # (it is paced and may be throttled; the backups list is not).
+            backups_task.add_done_callback(self._backups_arrived)
             # What another copy of the app journalled meanwhile, read in a
             # thread (that copy may hold the journal's lock) beside the calls.
             journal_task = asyncio.ensure_future(service.read_journal())
@@ -456,8 +466,6 @@ class LcsApp(App[None]):
                 with self.batch_update():
                     self._show_panes()
                     self._show_environments()
-                    if backups_task.done() and not backups_task.exception():
-                        self.query_one(BackupsPane).set_backups(backups_task.result())
             await _gather(*pending)
             self._reload_delay = RELOAD_RETRY_FIRST
             bar.connection = "online"
@@ -466,7 +474,6 @@ class LcsApp(App[None]):
             with self.batch_update():
                 self._show_panes()
                 self._show_environments()
-                self.query_one(BackupsPane).set_backups(backups_task.result())
                 self._show_operations()
             if adopted:
                 self.notify(f"Watching {len(adopted)} running operation(s) found in the history.")
@@ -475,6 +482,11 @@ class LcsApp(App[None]):
             self._tick()
         except LcsError as exc:
             self._load_failed(exc)
+
+    def _backups_arrived(self, task: asyncio.Future[list[DatabaseBackup]]) -> None:
+        if task.cancelled() or task.exception() is not None or not self.is_running:
+            return  # a failure is reported by the load itself
+        self.query_one(BackupsPane).set_backups(task.result())
 
     def _load_failed(self, exc: LcsError) -> None:
         self._show_panes()
@@ -572,38 +584,60 @@ class LcsApp(App[None]):
     def _tick(self) -> None:
         # Start a poll only when the previous one finished: a slow LCS must not
         # pile up requests (and `exclusive` alone would cancel it forever).
-        if not self.is_running:
-            return  # shutting down
-        if self._polling or not self.load_generation or not self.service.active_operations():
-            return
-        self._polling = True
-        self.poll_operations()
+        if not self.is_running or self.username is None:
+            return  # shutting down, or not signed in yet
+        active = self.service.active_operations()
+        if not self._polling and any(op.needs_watching for op in active):
+            self._polling = True
+            self.poll_operations()
+        # Entries without an activity id are looked up in the history, whose
+        # calls are paced: in a worker of their own, so that they never hold
+        # up the status calls above — and only once the project has loaded.
+        if (
+            not self._reconciling
+            and self.load_generation
+            and any(not op.needs_watching for op in active)
+        ):
+            self._reconciling = True
+            self.reconcile_operations()
 
     @work(group="poll", exit_on_error=False)
     async def poll_operations(self) -> None:
-        bar = self.query_one(StatusBar)
         try:
-            for op in self.service.active_operations():
-                try:
-                    change = await self.service.poll(op)
-                except (LcsConnectionError, LcsThrottled, TokenUnavailable) as exc:
-                    # Nothing is lost: the next tick tries again.
-                    if not self._needs_sign_in(exc):
-                        bar.connection = (
-                            f"throttled until {exc.retry_at:%H:%M:%S} UTC"
-                            if isinstance(exc, LcsThrottled)
-                            else "offline — retrying"
-                        )
-                    return
-                except LcsError as exc:
-                    self._note_poll_error(op, exc)
-                    continue
-                bar.connection = "online"
-                if change is not None:
-                    await self._status_changed(change)
+            await self._poll([op for op in self.service.active_operations() if op.needs_watching])
         finally:
             self._polling = False
             self._report_journal()
+
+    @work(group="reconcile", exit_on_error=False)
+    async def reconcile_operations(self) -> None:
+        try:
+            pending = self.service.active_operations()
+            await self._poll([op for op in pending if not op.needs_watching])
+        finally:
+            self._reconciling = False
+            self._report_journal()
+
+    async def _poll(self, operations: list[TrackedOperation]) -> None:
+        bar = self.query_one(StatusBar)
+        for op in operations:
+            try:
+                change = await self.service.poll(op)
+            except (LcsConnectionError, LcsThrottled, TokenUnavailable) as exc:
+                # Nothing is lost: the next tick tries again.
+                if not self._needs_sign_in(exc):
+                    bar.connection = (
+                        f"throttled until {exc.retry_at:%H:%M:%S} UTC"
+                        if isinstance(exc, LcsThrottled)
+                        else "offline — retrying"
+                    )
+                return
+            except LcsError as exc:
+                self._note_poll_error(op, exc)
+                continue
+            bar.connection = "online"
+            if change is not None:
+                await self._status_changed(change)
 
     def _note_poll_error(self, op: TrackedOperation, exc: LcsError) -> None:
         # Once per operation and problem: a poll every few seconds must not
@@ -665,16 +699,37 @@ class LcsApp(App[None]):
             return  # a call finishing while the app shuts down
         log.record(event, datetime.now())
         if event.kind == "wait" and event.status == 429:
-            until = datetime.utcnow() + timedelta(seconds=event.waited)
+            until = datetime.now(timezone.utc) + timedelta(seconds=event.waited)
             bar.connection = f"throttled until {until:%H:%M:%S} UTC"
+            self._first_load_waits(event.path, f"LCS throttles until {until:%H:%M:%S} UTC")
         elif event.kind == "wait":
             bar.connection = f"pacing: next call in {event.waited:.0f} s"
+            self._first_load_waits(
+                event.path, f"pacing under LCS's limits, next call in {event.waited:.0f} s"
+            )
         elif event.status is None:
             # Once known to be offline, stay "offline" through the quiet retries.
             if not bar.connection.startswith("offline"):
                 bar.connection = f"connection trouble — retrying ({event.note})"
         elif event.status == 200 and self.load_generation:
             bar.connection = "online"
+
+    def _first_load_waits(self, path: str, note: str) -> None:
+        """While the project loads, the pane that waits says what for.
+
+        A throttled or paced start must not look like an empty project.
+        """
+        if self.load_generation:
+            return
+        if path.startswith("/databasemovement/v1/databases/"):
+            self.query_one(BackupsPane).show_waiting(note)
+        elif path.startswith("/environmentinfo/v1/detail/") and not self.service.environments:
+            self.query_one("#environments").border_title = f"Environments (loading… {note})"
+        elif path.startswith("/environmentinfo/v1/history/"):
+            count = len(self.service.environments)
+            self.query_one(
+                "#environments"
+            ).border_title = f"Environments ({count}) · operations today loading… {note}"
 
     def action_toggle_log(self) -> None:
         self.query_one(RequestLog).toggle_class("visible")
@@ -708,7 +763,12 @@ class LcsApp(App[None]):
         source = next((e.id for e in envs if e.is_production), None)
         target = highlighted.id if highlighted and highlighted.is_sandbox else None
         picker = RefreshPicker(
-            envs, self.service.refresh_problems, source, target, quota=self._quota_label
+            envs,
+            self.service.refresh_problems,
+            source,
+            target,
+            quota=self._quota_label,
+            notes=self.service.refresh_notes,
         )
 
         def picked(ok: bool | None) -> None:
@@ -984,15 +1044,21 @@ class LcsApp(App[None]):
 
     def _show_summary(self) -> None:
         env = self._highlighted_env()
+        if env is None:
+            self.query_one(EnvironmentSummary).show(None, None, [])
+            return
+        service = self.service
         running = [
             op
-            for op in self.service.operations.values()
-            if env is not None
-            and not op.finished
-            and env.id in (op.poll_environment_id, op.source_environment_id)
+            for op in service.operations.values()
+            if not op.finished and op.poll_environment_id == env.id
         ]
         self.query_one(EnvironmentSummary).show(
-            env, self.service.quota(env.id) if env else None, running
+            env,
+            service.quota(env.id),
+            running,
+            busy=service.busy_environments().get(env.id),
+            copied_by=service.sources_of_running_refreshes().get(env.id, []),
         )
 
     @on(DataTable.RowSelected, "#environments-table")
@@ -1007,9 +1073,7 @@ class LcsApp(App[None]):
         async def fetch(page: int) -> Any:
             return await client.history_page(project, env.id, page)
 
-        self.push_screen(
-            EnvironmentDetails(env, fetch, loaded=self.service.loaded_history(env.id))
-        )
+        self.push_screen(EnvironmentDetails(env, fetch, loaded=self.service.loaded_history(env.id)))
 
     @on(DataTable.RowSelected, "#operations")
     def _operation_selected(self, event: DataTable.RowSelected) -> None:

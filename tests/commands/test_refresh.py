@@ -117,7 +117,7 @@ def test_read_only_refuses(harness: Harness) -> None:
     [
         (TEST, PROD, "is a production environment"),
         (TEST, TEST, "source and target are the same environment"),
-        (PROD, PERF, f"{PERF} is busy with another operation"),
+        (PROD, PERF, f"{PERF} is busy with Sandbox database refresh"),
         (PROD, DEV, "the target of a refresh must be a sandbox"),
     ],
 )

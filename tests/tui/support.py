@@ -41,10 +41,14 @@ def make_app(
 async def wait_until(
     pilot: Pilot[None],
     condition: Callable[[], bool],
-    timeout: float = 10.0,
+    timeout: float = 60.0,
     what: str = "condition",
 ) -> None:
-    """Let the app run until `condition` holds (workers are real; no sleeps in tests)."""
+    """Let the app run until `condition` holds (workers are real; no sleeps in tests).
+
+    `timeout` only bounds a wait that would otherwise never end: it is far
+    beyond what any condition needs, even on a loaded machine.
+    """
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         if asyncio.get_running_loop().time() > deadline:

@@ -49,21 +49,32 @@ async def test_demo_opens_signed_in_with_environments_backups_and_quota() -> Non
 
 async def test_a_slow_first_load_shows_a_loading_line_then_the_panes_as_they_fill() -> None:
     sim = demo_simulator()
-    sim.faults.slow(1.0, n=1, path_prefix="/databasemovement/")  # the backups list
+    # LCS's answers are held back until the test has looked (not for a time:
+    # a loaded machine must not change what the test sees).
+    environments = sim.faults.hold(n=1, path_prefix="/environmentinfo/v1/detail/")
+    backups = sim.faults.hold(n=1, path_prefix="/databasemovement/")
     app = make_app(sim)
     async with app.run_test(size=(160, 48)) as pilot:
         loading = app.query_one("#loading")
         top = app.query_one("#top")
+        await pilot.pause()
         assert loading.display and not top.display
         assert "Loading project 1234567" in screen_text(app)
         await pilot.press("slash")  # nothing to filter yet: no invisible filter box
         assert not app.query_one(BackupsPane).has_class("filtering")
+        environments.set()
         # After a moment the panes show what has arrived: the environments.
-        await wait_until(pilot, lambda: bool(top.display), timeout=3, what="the panes")
+        await wait_until(pilot, lambda: bool(top.display), what="the panes")
         assert not loading.display
-        assert app.query_one(EnvironmentsTable).row_count == len(sim.environments())
+        await wait_until(
+            pilot,
+            lambda: app.query_one(EnvironmentsTable).row_count == len(sim.environments()),
+            what="the environments",
+        )
         assert app.query_one(EnvironmentsTable).has_focus
         assert app.load_generation == 0  # the backups are still on their way
+        assert "loading" in str(app.query_one(BackupsPane).border_title)
+        backups.set()
         await loaded(pilot)
         assert app.query_one(BackupsPane).shown_count == len(sim.backups())
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from rich.table import Table
 from rich.text import Text
@@ -127,7 +127,7 @@ class EnvironmentDetails(Dialog):
         self._next_page += 1
         self._show_state(has_more=page.has_more and bool(page.items))
 
-    def _add_entries(self, entries: list[HistoryEntry]) -> None:
+    def _add_entries(self, entries: Sequence[HistoryEntry]) -> None:
         table = self.query_one("#history", DataTable)
         for entry in entries:
             table.add_row(

@@ -22,6 +22,8 @@ from lcs_tui.tui.format import safe
 from lcs_tui.tui.screens.common import Dialog
 
 ProblemCheck = Callable[[str, str], list[Problem]]
+#: Things worth knowing about a refresh from a source that are not problems.
+SourceNotes = Callable[[str], list[str]]
 QuotaLabel = Callable[[Environment], str]
 
 
@@ -44,9 +46,11 @@ class RefreshPicker(Dialog):
         source_id: str | None,
         target_id: str | None,
         quota: QuotaLabel | None = None,
+        notes: SourceNotes | None = None,
     ) -> None:
         super().__init__()
         self._quota = quota
+        self._notes = notes
         self._envs = {e.id: e for e in envs}
         self._check = check
         self._source_id = source_id
@@ -117,7 +121,11 @@ class RefreshPicker(Dialog):
                 Text("\n").join(safe(f"✘ {p.message}", limit=400) for p in problems)
             )
         else:
-            problems_widget.update(Text("✔ all checks passed", style="green"))
+            passed = Text("✔ all checks passed", style="green")
+            for note in self._notes(chosen[0]) if self._notes else []:
+                passed.append("\n")
+                passed.append_text(safe(f"ℹ {note}", "dim", limit=400))
+            problems_widget.update(passed)
         button.disabled = bool(problems)
 
     @on(Button.Pressed, "#continue")

@@ -87,6 +87,10 @@ class BackupsPane(Vertical):
         self._all: dict[str, DatabaseBackup] = {}
         self._filter_timer: Timer | None = None
         self._words: list[str] = []
+        #: False until the first list arrived: "(0)" would read as an empty project.
+        self.loaded = False
+        #: What the first load waits for (pacing, throttling), shown in the title.
+        self.waiting: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter backups: type words, Esc to close", id="backup-filter")
@@ -110,8 +114,16 @@ class BackupsPane(Vertical):
         return self.table.row_count
 
     def set_backups(self, backups: list[DatabaseBackup]) -> None:
+        self.loaded = True
+        self.waiting = None
         self._all = {b.id: b for b in backups}
         self._rebuild()
+
+    def show_waiting(self, note: str | None) -> None:
+        """Say in the title what the first load waits for (None: nothing)."""
+        if not self.loaded:
+            self.waiting = note
+            self._update_title()
 
     def highlighted(self) -> DatabaseBackup | None:
         key = highlighted_key(self.table)
@@ -145,6 +157,13 @@ class BackupsPane(Vertical):
         shown = self.table.row_count
         label, _ = SORTS[self.sort_key]
         arrow = "↓" if self.descending else "↑"
+        if not self.loaded:
+            self.border_title = (
+                f"Database backups (loading… {self.waiting})"
+                if self.waiting
+                else "Database backups (loading…)"
+            )
+            return
         count = f"{shown} of {total}" if self._words else f"{total}"
         self.border_title = f"Database backups ({count}) · sorted by {label} {arrow}"
 

@@ -6,6 +6,7 @@ from rich.text import Text
 from textual.widgets import DataTable, Static
 
 from lcs_tui.api import Environment
+from lcs_tui.service.busy import Busy
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.quota import Quota
 from lcs_tui.tui.format import plain, safe
@@ -121,8 +122,16 @@ class EnvironmentSummary(Static):
     """
 
     def show(
-        self, env: Environment | None, quota: Quota | None, running: list[TrackedOperation]
+        self,
+        env: Environment | None,
+        quota: Quota | None,
+        running: list[TrackedOperation],
+        *,
+        busy: Busy | None = None,
+        copied_by: list[TrackedOperation] | None = None,
     ) -> None:
+        """`running`: operations on `env`; `busy`: why it is busy, if it is;
+        `copied_by`: running refreshes that copy from it (which is not busy)."""
         if env is None:
             self.update("")
             return
@@ -174,6 +183,12 @@ class EnvironmentSummary(Static):
         for op in running:
             text.append("\nRunning: ", style="bold yellow")
             text.append_text(safe(f"{op.title()} — {op.status}"))
+        if busy is not None and not running:
+            text.append("\nBusy: ", style="bold yellow")
+            text.append_text(safe(f"{busy.reason} — new operations wait until it ends"))
+        for op in copied_by or []:
+            text.append("\nSource of a running refresh: ", style="cyan")
+            text.append_text(safe(f"{op.title()} — {op.status} (it can still be copied from)"))
         hints = ["Enter: details & history"]
         if env.is_sandbox:
             hints += ["r: refresh into it", "e: export it"]

@@ -88,8 +88,9 @@ class TrackedOperation:
 
     def title(self) -> str:
         if self.kind == "refresh":
-            source = self.source_name or ""  # unknown for refreshes found in history
-            return f"refresh {source}→{self.environment_name}"
+            if self.source_name is None:  # unknown for refreshes found in history
+                return f"refresh into {self.environment_name}"
+            return f"refresh {self.source_name}→{self.environment_name}"
         if self.kind == "export":
             return f"export {self.environment_name}" + (
                 f" → {self.backup_name}" if self.backup_name else ""

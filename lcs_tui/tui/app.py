@@ -19,7 +19,7 @@ from rich.text import Text
 from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -52,7 +52,12 @@ from lcs_tui.tui.messages import (
     SignInOffline,
 )
 from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
-from lcs_tui.tui.widgets.environments import EnvironmentsTable, EnvironmentSummary
+from lcs_tui.tui.widgets.environments import (
+    EnvironmentHistory,
+    EnvironmentsPane,
+    EnvironmentsTable,
+    EnvironmentSummary,
+)
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
@@ -105,6 +110,7 @@ class LcsApp(App[None]):
         Binding("l", "toggle_log", "Log"),
         Binding("i", "import_info", "Import", show=False),
         Binding("ctrl+r", "reload", "Reload", show=False),
+        Binding("z", "zoom", "Zoom", show=False),
         Binding("question_mark", "help", "Help"),
         Binding("q", "quit", "Quit"),
         Binding("escape", "close_filter", show=False),
@@ -123,6 +129,8 @@ class LcsApp(App[None]):
         # copy's lock): a writer thread does, in order.
         self.service.write_journal_in_background()
         self._bell_enabled = bell
+        #: PAINT_PATIENCE; tests that look at the start-up screen make it long.
+        self.paint_patience = PAINT_PATIENCE
         self._polling = False
         self._reconciling = False
         self._reload_delay = RELOAD_RETRY_FIRST
@@ -149,9 +157,10 @@ class LcsApp(App[None]):
         top = Horizontal(id="top")
         top.display = False
         with top:
-            with Vertical(id="environments"):
+            with EnvironmentsPane(id="environments"):
                 yield EnvironmentsTable(id="environments-table")
                 yield EnvironmentSummary(id="environment-summary")
+                yield EnvironmentHistory(id="environment-history")
             yield BackupsPane(id="backups")
         operations = OperationsTable(id="operations")
         operations.display = False
@@ -162,7 +171,7 @@ class LcsApp(App[None]):
     def on_mount(self) -> None:
         # The panes are drawn once the first load has arrived, or after
         # PAINT_PATIENCE with what has arrived by then.
-        self.set_timer(PAINT_PATIENCE, self._show_panes)
+        self.set_timer(self.paint_patience, self._show_panes)
         ws = self.workspace
         bar = self.query_one(StatusBar)
         bar.profile = (
@@ -185,6 +194,7 @@ class LcsApp(App[None]):
         # pause when LCS is slow or down.
         self.set_timer(COLLECTOR_PAUSE_LIMIT, collector.resume_after_start_up)
         self._report_journal()
+        self._show_demo_clock()
         self.sign_in_silently()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -461,7 +471,7 @@ class LcsApp(App[None]):
             pending = [backups_task] + [
                 asyncio.ensure_future(service.load_recent_history(e.id)) for e in sandboxes
             ]
-            _, slow = await asyncio.wait(pending, timeout=PAINT_PATIENCE)
+            _, slow = await asyncio.wait(pending, timeout=self.paint_patience)
             if slow:
                 with self.batch_update():
                     self._show_panes()
@@ -552,7 +562,15 @@ class LcsApp(App[None]):
         quotas = {e.id: service.quota(e.id) for e in envs}
         self.query_one(EnvironmentsTable).show(envs, quotas, service.busy_environment_ids())
         self.query_one("#environments").border_title = f"Environments ({len(envs)})"
+        self._fit_environments_pane()
         self._show_summary()
+
+    def _fit_environments_pane(self) -> None:
+        """Side by side, the environments pane is as wide as its columns need;
+        the backups pane takes the rest."""
+        table = self.query_one(EnvironmentsTable)
+        # Borders, the table's scrollbar and a column of air.
+        self.query_one(EnvironmentsPane).styles.width = table.natural_width + 5
 
     def _show_operations(self) -> None:
         ops = list(self.service.operations.values())
@@ -568,6 +586,7 @@ class LcsApp(App[None]):
         # Also the moment to report a journal problem a background write met,
         # and to move the quota counts along with the clock.
         self._report_journal()
+        self._show_demo_clock()
         if self.load_generation:
             envs = self._envs()
             quotas = {e.id: self.service.quota(e.id) for e in envs}
@@ -578,6 +597,18 @@ class LcsApp(App[None]):
         for op in self.service.operations.values():
             if op.key in table.rows and not op.finished:
                 table.update_cell(op.key, "elapsed", Text(elapsed(op, now)))
+
+    def _show_demo_clock(self) -> None:
+        """The demo runs a faster clock: say so, or elapsed times and dates mislead."""
+        simulator = self.workspace.simulator
+        if not self.workspace.demo or simulator is None:
+            return
+        rate = simulator.clock.rate
+        now = self.service.now()
+        bar = self.query_one(StatusBar)
+        fast = f" ×{rate:g}" if rate != 1 else ""
+        bar.clock = f"demo clock{fast} · {now:%H:%M} UTC"
+        bar.clock_short = f"demo{fast} {now:%H:%M}"
 
     # -- watching -------------------------------------------------------------------------
 
@@ -730,6 +761,14 @@ class LcsApp(App[None]):
             self.query_one(
                 "#environments"
             ).border_title = f"Environments ({count}) · operations today loading… {note}"
+
+    def action_zoom(self) -> None:
+        """Maximise the focused pane, or give it back its place (Esc does too)."""
+        screen = self.screen
+        if screen.maximized is not None:
+            screen.minimize()
+        elif screen.focused is not None:
+            screen.maximize(screen.focused)
 
     def action_toggle_log(self) -> None:
         self.query_one(RequestLog).toggle_class("visible")
@@ -1044,9 +1083,12 @@ class LcsApp(App[None]):
 
     def _show_summary(self) -> None:
         env = self._highlighted_env()
+        history = self.query_one(EnvironmentHistory)
         if env is None:
             self.query_one(EnvironmentSummary).show(None, None, [])
+            history.show(None)
             return
+        history.show(self.service.history.get(env.id))
         service = self.service
         running = [
             op

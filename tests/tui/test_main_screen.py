@@ -54,6 +54,8 @@ async def test_a_slow_first_load_shows_a_loading_line_then_the_panes_as_they_fil
     environments = sim.faults.hold(n=1, path_prefix="/environmentinfo/v1/detail/")
     backups = sim.faults.hold(n=1, path_prefix="/databasemovement/")
     app = make_app(sim)
+    # Until the test has looked at the loading line, no timer may replace it.
+    app.paint_patience = 3600.0
     async with app.run_test(size=(160, 48)) as pilot:
         loading = app.query_one("#loading")
         top = app.query_one("#top")
@@ -62,6 +64,7 @@ async def test_a_slow_first_load_shows_a_loading_line_then_the_panes_as_they_fil
         assert "Loading project 1234567" in screen_text(app)
         await pilot.press("slash")  # nothing to filter yet: no invisible filter box
         assert not app.query_one(BackupsPane).has_class("filtering")
+        app.paint_patience = 0.3  # the moment the first load waits to draw at once
         environments.set()
         # After a moment the panes show what has arrived: the environments.
         await wait_until(pilot, lambda: bool(top.display), what="the panes")
@@ -157,16 +160,23 @@ async def test_filter_narrows_the_backups_as_you_type_and_escape_restores() -> N
         await wait_until(pilot, lambda: pane.shown_count == total, what="the full list")
 
 
-async def test_sort_cycles_columns() -> None:
+async def test_sort_cycles_columns_and_keeps_the_highlighted_backup() -> None:
     app = make_app(demo_simulator())
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
-        await pilot.press("tab", "s")  # created → name
+        await pilot.press("tab", "down", "down", "down")
         pane = app.query_one(BackupsPane)
+        chosen = pane.highlighted()
+        assert chosen is not None
+        await pilot.press("s")  # created → name
         names = [str(pane.table.get_row_at(i)[0]) for i in range(pane.shown_count)]
         assert names == sorted(names, key=_natural)
-        assert pane.table.cursor_row == 0  # the new order is shown from its top
         assert "sorted by Name ↑" in str(pane.border_title)
+        # The same backup stays highlighted, in its new place, in view.
+        assert pane.highlighted() == chosen
+        assert pane.table.cursor_row == names.index(chosen.name)
+        row = pane.table._get_row_region(pane.table.cursor_row)
+        assert pane.table.scroll_y <= row.y < pane.table.scroll_y + pane.table.size.height
 
 
 async def test_request_log_shows_calls_with_activity_ids_and_no_secrets() -> None:
@@ -177,13 +187,14 @@ async def test_request_log_shows_calls_with_activity_ids_and_no_secrets() -> Non
         assert not log.display
         await pilot.press("l")
         assert log.display
+        await pilot.pause()
         text = "\n".join(line.text for line in log.lines)
-        line = next(t for t in text.splitlines() if "/databasemovement/v1/databases/" in t)
-        # Status and activity id first: visible even when the path is cut off.
-        assert (
-            line.split()[1] == "200"
-            and "GET  /databasemovement/v1/databases/project/1234567" in line
-        )
+        # Long entries wrap (nothing of a path is cut off): one entry per time stamp.
+        entries = [" ".join(part.split()) for part in re.split(r"\n(?=\d\d:\d\d:\d\d )", text)]
+        entry = next(e for e in entries if "/databasemovement/v1/databases/" in e)
+        # Status and activity id first, then the call.
+        assert entry.split()[1] == "200"
+        assert "GET /databasemovement/v1/databases/project/1234567" in entry
         assert re.search(r" 200 [0-9a-f]{8}-[0-9a-f]{4}-", text)  # the OperationActivityId
         assert "Bearer" not in text and "sig=" not in text
 

@@ -91,7 +91,10 @@ def test_refresh_running_in_the_operations_pane(snap_compare: Any) -> None:
             demo.PROD_ENVIRONMENT_ID,  # type: ignore[attr-defined]
             demo.TEST_ENVIRONMENT_ID,
         )
+        # Both panes drawn now, not at the next per-second tick: otherwise the
+        # picture showed TEST's quota before or after the refresh by chance.
         app._show_operations()  # type: ignore[attr-defined]
+        app._show_environments()  # type: ignore[attr-defined]
         await _settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

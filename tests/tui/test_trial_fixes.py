@@ -155,3 +155,89 @@ async def test_a_throttled_start_shows_the_backups_and_says_what_it_waits_for() 
             what="the environments pane to say why it is empty",
         )
         assert "Database backups (" + str(len(sim.backups())) in str(pane.border_title)
+
+
+async def test_vi_keys_first_and_last_row_and_tab_between_panes() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        envs = app.query_one(EnvironmentsTable)
+        assert envs.has_focus and envs.cursor_row == 0
+        await pilot.press("j", "j")
+        assert envs.cursor_row == 2
+        await pilot.press("k")
+        assert envs.cursor_row == 1
+        await pilot.press("G")
+        assert envs.cursor_row == envs.row_count - 1
+        await pilot.press("g")
+        assert envs.cursor_row == 0
+        await pilot.press("end")  # the last row, not the last column
+        assert envs.cursor_row == envs.row_count - 1 and envs.scroll_x == 0
+        await pilot.press("home")
+        assert envs.cursor_row == 0
+        await pilot.press("tab")
+        backups = app.query_one(BackupsPane).table
+        assert backups.has_focus
+        await pilot.press("tab")
+        assert app.query_one(OperationsTable).has_focus
+        await pilot.press("shift+tab", "shift+tab")
+        assert envs.has_focus
+        await pilot.press("question_mark")
+        help_text = screen_text(app)
+        for key in ("j / k", "g / G", "Home / End", "Tab", "z"):
+            assert key in help_text, key
+
+
+async def test_z_maximises_the_focused_pane_and_gives_it_back() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        await pilot.press("tab")
+        pane = app.query_one(BackupsPane)
+        await pilot.press("z")
+        assert app.screen.maximized is pane
+        assert pane.table.size.height > 20  # the backups take the screen
+        await pilot.press("z")
+        assert app.screen.maximized is None
+        await pilot.press("z", "escape")
+        assert app.screen.maximized is None
+
+
+async def test_after_a_resize_the_highlighted_row_stays_in_view() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await pilot.press("tab")
+        table = app.query_one(BackupsPane).table
+        await pilot.press(*["j"] * 30)
+        await pilot.resize_terminal(80, 24)
+        await wait_until(pilot, lambda: table.size.height < 10, what="the smaller terminal")
+        await pilot.pause()
+        row = table._get_row_region(table.cursor_row)
+        header = table.header_height
+        assert table.scroll_y + header <= row.y < table.scroll_y + table.size.height
+
+
+async def test_every_pane_keeps_rows_at_80x24_with_the_log_open() -> None:
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        for table in (
+            app.query_one(EnvironmentsTable),
+            app.query_one(BackupsPane).table,
+            app.query_one(OperationsTable),
+        ):
+            # A header and at least two rows of content.
+            assert table.size.height >= 3, (type(table).__name__, table.size)
+
+
+async def test_the_demo_says_its_clock_runs_fast() -> None:
+    from lcs_tui.simulator import Simulator
+
+    sim = Simulator.demo(time_scale=120.0, failure_rate=0.0)
+    app = BellCountingApp(open_demo(simulator=sim))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await wait_until(pilot, lambda: "demo clock ×120" in screen_text(app), what="the clock")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 HELP = """\
-Move between panes with Tab / Shift+Tab, within a pane with the arrow keys.
+Move between panes with Tab / Shift+Tab, within a pane with the arrow keys
+or j / k; g / G or Home / End go to the first / last row, ←/→ scroll a wide
+table sideways, and z gives the focused pane the whole screen (z or Esc
+gives it back).
 
 Environments pane
   Enter      details and history of the highlighted environment

@@ -18,7 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from lcs_tui.api import DatabaseBackup
 from lcs_tui.tui.format import safe, safe_block, when
-from lcs_tui.tui.widgets.tables import highlighted_key
+from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
 
 SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
     "created": ("Created", lambda b: b.created or datetime.min),
@@ -39,6 +39,12 @@ def _natural(text: str) -> tuple[tuple[int, int | str], ...]:
 
 
 FILTER_DELAY = 0.15  # seconds of typing quiet before the table is rebuilt
+NAME_WIDTH = 40
+CREATED_WIDTH = 16
+CREATOR_WIDTH = 22
+#: The pane's width from which "Created by" fits whole: the columns, their
+#: padding, the borders and the scrollbar.
+WIDTH_WITH_CREATOR = NAME_WIDTH + CREATED_WIDTH + CREATOR_WIDTH + 3 * 2 + 2 + 2
 
 
 def matches(backup: DatabaseBackup, words: list[str]) -> bool:
@@ -48,7 +54,7 @@ def matches(backup: DatabaseBackup, words: list[str]) -> bool:
     return all(w in haystack for w in words)
 
 
-class BackupsTable(DataTable[Text]):
+class BackupsTable(PaneTable):
     BINDINGS = [
         Binding("s", "app.sort_backups", "Sort"),
         Binding("S", "app.sort_backups(True)", "Reverse", show=False),
@@ -57,6 +63,8 @@ class BackupsTable(DataTable[Text]):
 
 class BackupsPane(Vertical):
     """Holds every backup; shows those matching the filter, in the chosen order."""
+
+    ALLOW_MAXIMIZE = True
 
     DEFAULT_CSS = """
     BackupsPane #backup-filter { display: none; height: 3; border: tall $accent; }
@@ -91,6 +99,7 @@ class BackupsPane(Vertical):
         self.loaded = False
         #: What the first load waits for (pacing, throttling), shown in the title.
         self.waiting: str | None = None
+        self._show_creator = False
 
     def compose(self) -> ComposeResult:
         yield Input(placeholder="filter backups: type words, Esc to close", id="backup-filter")
@@ -98,12 +107,27 @@ class BackupsPane(Vertical):
         yield Static(id="backup-detail")
 
     def on_mount(self) -> None:
+        self._add_columns()
+        self._update_title()
+
+    def _add_columns(self) -> None:
         table = self.table
         # Fixed widths: 5,000 rows are never measured, and nothing jumps.
-        # (Who created it is on the detail line below: three columns did not fit.)
-        table.add_column("Name", key="name", width=40)
-        table.add_column("Created (UTC)", key="created", width=16)
-        self._update_title()
+        table.add_column("Name", key="name", width=NAME_WIDTH)
+        table.add_column("Created (UTC)", key="created", width=CREATED_WIDTH)
+        if self._show_creator:
+            table.add_column("Created by", key="by", width=CREATOR_WIDTH)
+
+    def on_resize(self) -> None:
+        # Who created a backup is a column only where it fits whole (it is on
+        # the detail line below anyway): a column cut in half only made the
+        # table scroll sideways.
+        fits = self.size.width >= WIDTH_WITH_CREATOR
+        if fits != self._show_creator:
+            self._show_creator = fits
+            self.table.clear(columns=True)
+            self._add_columns()
+            self._rebuild()
 
     @property
     def table(self) -> BackupsTable:
@@ -146,7 +170,10 @@ class BackupsPane(Vertical):
         for b in rows:
             # The file name is in the detail line; as a column it only
             # repeated the name and pushed the table into horizontal scrolling.
-            table.add_row(safe(b.name, "bold"), when(b.created), key=b.id)
+            cells = [safe(b.name, "bold"), when(b.created)]
+            if self._show_creator:
+                cells.append(safe(b.created_by or "", limit=CREATOR_WIDTH))
+            table.add_row(*cells, key=b.id)
         if current is not None and current.id in table.rows:
             table.move_cursor(row=table.get_row_index(current.id))
         self._update_title()
@@ -174,9 +201,8 @@ class BackupsPane(Vertical):
             index = SORT_ORDER.index(self.sort_key)
             self.sort_key = SORT_ORDER[(index + 1) % len(SORT_ORDER)]
             self.descending = self.sort_key == "created"
+        # The highlighted backup stays highlighted, in its new place.
         self._rebuild()
-        # A new order starts at its top, or the view looks unsorted.
-        self.table.move_cursor(row=0)
 
     def open_filter(self) -> None:
         self.add_class("filtering")

@@ -1,27 +1,35 @@
-"""The Environments pane: one row per environment, updated in place."""
+"""The Environments pane: one row per environment, updated in place; the
+highlighted one's summary and recent history below."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from rich.text import Text
+from textual.containers import Vertical
 from textual.widgets import DataTable, Static
 
-from lcs_tui.api import Environment
+from lcs_tui.api import Environment, HistoryEntry
 from lcs_tui.service.busy import Busy
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.quota import Quota
-from lcs_tui.tui.format import plain, safe
-from lcs_tui.tui.widgets.tables import highlighted_key
+from lcs_tui.tui.format import duration, plain, safe, status_text, when
+from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
 
 # What matters most comes first: the pane may be narrower than all columns.
+# Widths follow the content (a project has a handful of environments, so
+# measuring them costs nothing); "Ops today" reserves room for its longest
+# text so the column does not jump as quotas change.
 COLUMNS = (
-    ("name", "Name", 14),
-    ("type", "Type", 10),
-    ("state", "State", 8),
-    ("quota", "Ops today", 13),
-    ("version", "Version", 7),
-    ("infra", "Infra", 9),
-    ("region", "Region", 12),
+    ("name", "Name"),
+    ("type", "Type"),
+    ("state", "State"),
+    ("quota", "Ops today"),
+    ("version", "Version"),
+    ("infra", "Infra"),
+    ("region", "Region"),
 )
+QUOTA_WIDTH = len("0 until 00:00")
 
 
 def state_text(env: Environment, busy: bool) -> Text:
@@ -51,12 +59,36 @@ def quota_text(quota: Quota | None, env: Environment) -> Text:
     return Text(text, style=style)
 
 
-class EnvironmentsTable(DataTable[Text]):
+class EnvironmentsPane(Vertical):
+    """The table, the highlighted environment's summary and its recent history."""
+
+    ALLOW_MAXIMIZE = True
+
+
+class EnvironmentsTable(PaneTable):
     def on_mount(self) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = True
-        for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+        for key, label in COLUMNS:
+            self.add_column(label, key=key, width=QUOTA_WIDTH if key == "quota" else None)
+
+    @property
+    def natural_width(self) -> int:
+        """Cells the table needs to show every column (for the pane's width).
+
+        Measured from the cells themselves: DataTable sizes its columns only
+        when it next lays out, after the pane's width has to be known.
+        """
+        total = 0
+        for key, column in self.columns.items():
+            widest = column.label.cell_len
+            if not column.auto_width:
+                widest = max(widest, column.width)
+            for row_key in self.rows:
+                cell = self.get_cell(row_key, key)
+                widest = max(widest, cell.cell_len if isinstance(cell, Text) else len(str(cell)))
+            total += widest + 2 * self.cell_padding
+        return total
 
     def show(
         self, envs: list[Environment], quotas: dict[str, Quota | None], busy: set[str]
@@ -78,9 +110,9 @@ class EnvironmentsTable(DataTable[Text]):
             }
             if env.id in self.rows:
                 for column, value in cells.items():
-                    self.update_cell(env.id, column, value)
+                    self.update_cell(env.id, column, value, update_width=True)
             else:
-                self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=env.id)
+                self.add_row(*(cells[key] for key, _ in COLUMNS), key=env.id)
 
     def show_quotas(self, envs: list[Environment], quotas: dict[str, Quota | None]) -> bool:
         """Update the "Ops today" cells whose text changed; True if any did.
@@ -196,3 +228,47 @@ class EnvironmentSummary(Static):
             hints.append("t: start/stop")
         text.append("\n" + " · ".join(hints), style="dim italic")
         self.update(text)
+
+
+class EnvironmentHistory(DataTable[Text]):
+    """The highlighted environment's recent history, from what the app has read.
+
+    Fills the pane's spare rows with what an admin asks next ("what ran on
+    UAT lately, and how long did it take?"). Not focusable: Enter on the
+    environment opens the full, pageable history.
+    """
+
+    DEFAULT_CSS = """
+    EnvironmentHistory { height: 1fr; border-top: hkey $primary-muted; }
+    """
+    can_focus = False
+
+    def on_mount(self) -> None:
+        self.cursor_type = "none"
+        self.show_cursor = False
+        for key, label in (
+            ("start", "Started (UTC)"),
+            ("what", "Operation"),
+            ("status", "Status"),
+            ("took", "Took"),
+        ):
+            self.add_column(label, key=key)
+
+    def show(self, entries: Sequence[HistoryEntry] | None) -> None:
+        self.clear()
+        if entries is None:
+            # Read for sandboxes only (the history endpoint's limits are tight).
+            self.add_row(Text("—", style="dim"), Text("Enter: the full history", style="dim"))
+            return
+        for entry in entries:
+            took = (
+                duration(entry.ended - entry.started)
+                if entry.started is not None and entry.ended is not None
+                else "—"
+            )
+            self.add_row(
+                when(entry.started),
+                plain(entry.type_display or entry.type or entry.name),
+                status_text(entry.status.word),
+                plain(took),
+            )

@@ -6,15 +6,16 @@ from datetime import datetime
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import DataTable
 
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui.format import duration, plain, safe, short_id, status_text
-from lcs_tui.tui.widgets.tables import highlighted_key
+from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
 
-# Fixed widths: the columns must not jump about as operations come and go.
+# The operation's name and its note take the width they need (a project has
+# a few dozen operations at most); the others are fixed so that they do not
+# jump about as statuses change.
 COLUMNS = (
-    ("what", "Operation", 36),
+    ("what", "Operation", None),
     ("status", "Status", 18),
     ("elapsed", "Elapsed", 8),
     ("activity", "Activity id", 15),
@@ -38,7 +39,7 @@ def note(op: TrackedOperation) -> Text:
     return Text("")
 
 
-class OperationsTable(DataTable[Text]):
+class OperationsTable(PaneTable):
     BINDINGS = [Binding("x", "app.forget_operation", "Stop watching")]
 
     def on_mount(self) -> None:
@@ -58,7 +59,7 @@ class OperationsTable(DataTable[Text]):
             }
             if op.key in self.rows:
                 for column, value in cells.items():
-                    self.update_cell(op.key, column, value)
+                    self.update_cell(op.key, column, value, update_width=True)
             else:
                 self.add_row(*(cells[key] for key, _, _ in COLUMNS), key=op.key)
         wanted = {op.key for op in operations}

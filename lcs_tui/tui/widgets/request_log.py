@@ -50,7 +50,9 @@ class RequestLog(RichLog):
     """
 
     def __init__(self, **kwargs: object) -> None:
-        super().__init__(max_lines=MAX_LINES, wrap=False, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
+        # Wrapped: a narrow terminal must not cut off a path's end (its
+        # query, an environment id).
+        super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
         self.border_title = "Request log (l to hide)"
         self.count = 0
 

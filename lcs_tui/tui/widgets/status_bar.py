@@ -29,6 +29,10 @@ class StatusBar(Static):
     #: "online", "offline", "throttled until 10:42:07", "retrying", "signing in"
     connection: reactive[str] = reactive("connecting")
     read_only: reactive[bool] = reactive(False)
+    #: The demo's simulated clock ("demo clock ×120 · 14:32 UTC"), else "";
+    #: `clock_short` is the same for narrow terminals ("×120 14:32").
+    clock: reactive[str] = reactive("")
+    clock_short: reactive[str] = reactive("")
 
     def render(self) -> Text:
         state = self.connection
@@ -42,11 +46,12 @@ class StatusBar(Static):
         # The username comes from Entra's answer; the rest is the profile's.
         user_text = inert(self.user, limit=80)
         short_user = user_text.removeprefix("signed in as ")
-        for geography, host, user in (
-            (True, True, user_text),
-            (True, False, user_text),
-            (True, False, short_user),
-            (False, False, short_user),
+        for geography, host, user, clock in (
+            (True, True, user_text, self.clock),
+            (True, False, user_text, self.clock),
+            (True, False, short_user, self.clock),
+            (False, False, short_user, self.clock),
+            (False, False, short_user, self.clock_short),
         ):
             text = Text.assemble(
                 ("lcs-tui", "bold"),
@@ -70,6 +75,8 @@ class StatusBar(Static):
             text.append(inert(state, limit=120), style=colour)
             if self.read_only:
                 text.append("  READ-ONLY", style="bold reverse")
+            if clock:
+                text.append(f"  {clock}", style="italic magenta")
             if text.cell_len <= width:
                 return text
         text.truncate(width, overflow="ellipsis")

@@ -1,9 +1,11 @@
-"""Small helpers shared by the app's tables."""
+"""What the app's tables share: vi-style keys, first/last row, the cursor kept in view."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
+from textual import events
+from textual.binding import Binding, BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
 
@@ -17,3 +19,29 @@ def highlighted_key(table: DataTable[Any]) -> str | None:
     except CellDoesNotExist:
         return None
     return None if row_key.value is None else str(row_key.value)
+
+
+class PaneTable(DataTable[Any]):
+    """A row table as k9s and lazygit users expect one to move.
+
+    j/k move down and up; g/G and Home/End go to the first and last row
+    (DataTable's own Home/End scroll sideways, which in a row table is
+    rarely what anyone means; ←/→ still do that). After a resize the
+    highlighted row stays in view.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", show=False),
+        Binding("k", "cursor_up", "Up", show=False),
+        Binding("g,home", "scroll_top", "First row", show=False),
+        Binding("G,end", "scroll_bottom", "Last row", show=False),
+    ]
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self.row_count:
+            self.call_after_refresh(self._keep_cursor_in_view)
+
+    def _keep_cursor_in_view(self) -> None:
+        if self.is_mounted and self.row_count:
+            # DataTable's own routine for a cursor that moved out of view.
+            self._scroll_cursor_into_view()

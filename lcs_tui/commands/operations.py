@@ -10,14 +10,15 @@ follows the operation until LCS reports a final status.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
-from lcs_tui.commands.failures import Failure, usage
-from lcs_tui.commands.output import emit_json, err, iso, print_fields, schema_id
+from lcs_tui.commands.failures import CommandFailure, Failure, usage
+from lcs_tui.commands.output import command_line, emit_json, err, iso, print_fields, schema_id
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
@@ -33,11 +34,17 @@ from lcs_tui.commands.runtime import (
 )
 
 if TYPE_CHECKING:
-    from lcs_tui.api import Environment
+    from lcs_tui.api import Environment, HistoryEntry, LcsRejected
     from lcs_tui.commands.waiting import Poll, StatusSeen
     from lcs_tui.service.checks import Problem
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.service.quota import Quota
+
+#: After LCS's answer to a start was lost: when (seconds after) to read the
+#: environment's history for the operation. LCS lists a started operation at
+#: once as far as is known; a few looks within a minute cost 4 history calls
+#: (LCS allows 6 per environment per 30 s) and settle most lost answers.
+LOOK_FOR_LOST_AT = (0.0, 10.0, 30.0, 60.0)
 
 
 def register(subparsers: Any) -> None:
@@ -123,8 +130,12 @@ class OperationView:
     def label(self) -> str:
         if self.kind == "refresh" and self.source is not None:
             return f"refresh {self.source.name}→{self.environment.name}"
+        if self.kind == "refresh":  # found in the history: LCS does not name the source
+            return f"refresh of {self.environment.name}"
         if self.kind == "export":
-            return f"export {self.environment.name} → {self.backup_name}"
+            return f"export {self.environment.name}" + (
+                f" → {self.backup_name}" if self.backup_name else ""
+            )
         return f"operation {self.activity_id} on {self.environment.name}"
 
     def outcome(self, failure: Failure | None) -> str:
@@ -180,8 +191,9 @@ def _finish(ctx: Context, view: OperationView, failure: Failure | None) -> int:
         err(f"{view.label}: {view.status}")
     if ctx.json:
         emit_json(view.to_json(code, failure))
-    elif view.activity_id is not None:
-        # Only what exists in LCS goes to stdout; a refusal is all on stderr.
+    elif view.status is not None or (view.command != "status" and view.activity_id is not None):
+        # Only what LCS confirmed goes to stdout; a refusal, or an activity id
+        # LCS does not know, is all on stderr.
         _print_human(view)
     return code
 
@@ -255,6 +267,7 @@ async def _refresh(ctx: Context) -> int:
     source = find_environment(service, ctx.args.source)
     target = find_environment(service, ctx.args.target)
     view = OperationView("refresh", "refresh", service.project_id, target, source=source)
+    known: set[str] = set()
     try:
         await _prepare_checks(ctx, [target.id, source.id])
         problems = service.refresh_problems(source.id, target.id)
@@ -273,9 +286,10 @@ async def _refresh(ctx: Context) -> int:
                     f"  It uses one of {target.name}'s 3 operations per 24 hours.",
                 ],
             )
+        known = set(service.operations)
         op = await service.start_refresh(source.id, target.id)
     except Exception as exc:
-        return _failed_to_start(ctx, view, exc)
+        return await _failed_to_start(ctx, view, exc, known)
     return await _follow(ctx, view, op)
 
 
@@ -289,6 +303,7 @@ async def _export(ctx: Context) -> int:
     await service.load_environments()
     env = find_environment(service, ctx.args.env)
     view = OperationView("export", "export", service.project_id, env, backup_name=ctx.args.name)
+    known: set[str] = set()
     try:
         await service.load_backups()  # the name must not be taken
         await _prepare_checks(ctx, [env.id])
@@ -304,13 +319,21 @@ async def _export(ctx: Context) -> int:
                     f"  It uses one of {env.name}'s 3 operations per 24 hours.",
                 ],
             )
+        known = set(service.operations)
         op = await service.start_export(env.id, ctx.args.name)
     except Exception as exc:
-        return _failed_to_start(ctx, view, exc)
+        return await _failed_to_start(ctx, view, exc, known)
     return await _follow(ctx, view, op)
 
 
-def _failed_to_start(ctx: Context, view: OperationView, exc: Exception) -> int:
+async def _failed_to_start(
+    ctx: Context, view: OperationView, exc: Exception, known: set[str]
+) -> int:
+    """Report a start that did not go through; after a lost answer, look first.
+
+    `known`: the keys of the operations tracked before the start, so the one
+    this start journalled can be told apart.
+    """
     from lcs_tui.service.journal import JournalError
     from lcs_tui.service.project import ActionRefused
 
@@ -329,7 +352,66 @@ def _failed_to_start(ctx: Context, view: OperationView, exc: Exception) -> int:
         if found is None:
             raise exc
         failure = found
+    if failure.code == exit_codes.OUTCOME_UNKNOWN:
+        started = await _look_for_lost(ctx, view, known)
+        if started is not None:
+            err(
+                f"LCS's answer was lost, but the history of {view.environment.name} shows "
+                f"the {view.kind}: it did start"
+            )
+            return await _follow(ctx, view, started)
+        history = command_line("lcs-tui", "history", view.environment.name)
+        failure = dataclasses.replace(
+            failure,
+            hint=f"do NOT simply run the command again: it was not in the history of "
+            f"{view.environment.name} within {LOOK_FOR_LOST_AT[-1]:g} s, but LCS may still "
+            f"list it; check first with {history} or in the LCS portal",
+        )
     return _finish(ctx, view, failure)
+
+
+async def _look_for_lost(
+    ctx: Context, view: OperationView, known: set[str]
+) -> TrackedOperation | None:
+    """The operation whose start answer was lost, once the history shows it.
+
+    A few history reads over about a minute (on the runtime's clock), each
+    followed by the service's reconciliation, which matches the journal
+    entry to a history entry (kind, environment, time) — nothing is sent
+    again. None when it did not show up.
+    """
+    from lcs_tui.api import LcsError
+
+    service = ctx.service
+    env = view.environment
+    lost = [
+        op
+        for key, op in service.operations.items()
+        if key not in known and op.needs_reconciling and op.poll_environment_id == env.id
+    ]
+    if not lost:
+        return None
+    key = lost[-1].key
+    err(
+        f"LCS's answer was lost; looking for the {view.kind} in the history of {env.name} "
+        f"(up to {LOOK_FOR_LOST_AT[-1]:g} s)"
+    )
+    runtime = ctx.runtime
+    began = runtime.monotonic()
+    for at in LOOK_FOR_LOST_AT:
+        delay = began + at - runtime.monotonic()
+        if delay > 0:
+            await runtime.sleep(delay)
+        try:
+            await service.load_recent_history(env.id)
+            await service.reconcile()
+        except LcsError as exc:
+            err(f"note: could not read the history of {env.name}: {exc.message}")
+            continue
+        op = service.operations.get(key)
+        if op is not None and op.activity_id is not None:
+            return op
+    return None
 
 
 async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> int:
@@ -352,7 +434,10 @@ async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> in
 
 
 def _resume(view: OperationView) -> str:
-    return f"lcs-tui status {view.activity_id} --env {view.environment.name} --wait"
+    # The id and the name came from LCS: inert and quoted for a shell.
+    return command_line(
+        "lcs-tui", "status", view.activity_id or "", "--env", view.environment.name, "--wait"
+    )
 
 
 async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bool) -> int:
@@ -374,13 +459,13 @@ async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bo
     watched = Watched(view.status)
     try:
         await watch.run(watched, poll_first=poll_first)
+    except CommandFailure as exc:
+        failure: Failure | None = exc.failure  # already says what to do (e.g. not found)
     except Exception as exc:
         found = ctx.failure(exc)
         if found is None:
             raise
-        failure: Failure | None = found.with_hint(
-            f"the operation continues in LCS; check later: {_resume(view)}"
-        )
+        failure = found.with_hint(f"the operation continues in LCS; check later: {_resume(view)}")
     else:
         failure = watched.failure
     view.status, view.changes = watched.status, watched.changes
@@ -392,6 +477,9 @@ async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bo
 
 
 async def _status(ctx: Context) -> int:
+    from lcs_tui.api import LcsRejected
+    from lcs_tui.service.operations import NOT_FOUND
+
     service = ctx.service
     await service.load_environments()
     env = find_environment(service, ctx.args.env)
@@ -411,15 +499,26 @@ async def _status(ctx: Context) -> int:
         view.kind, view.backup_name = tracked.kind, tracked.backup_name
         view.source = service.environments.get(tracked.source_environment_id or "")
         view.started_at = tracked.started_at
+    if tracked is None or tracked.started_at is None:
+        # Started in the portal or by another tool: the history knows what and when.
+        entry = await _history_entry(ctx, env, activity)
+        if entry is not None:
+            view.kind = view.kind or _kind_of(entry)
+            view.started_at = view.started_at or entry.started
 
     async def poll() -> tuple[str, datetime | None]:
-        if tracked is not None:
-            # Known to the journal (started here): keep its entry current too.
-            current = service.operations[tracked.key]
-            await service.poll(current)
-            latest = service.operations[tracked.key]
-            return latest.status, latest.finished_at
-        report = await service.client.operation_status(service.project_id, env.id, activity)
+        try:
+            if tracked is not None:
+                # Known to the journal (started here): keep its entry current too.
+                current = service.operations[tracked.key]
+                await service.poll(current)
+                latest = service.operations[tracked.key]
+                if latest.status == NOT_FOUND:
+                    raise CommandFailure(_not_found(view, latest.message))
+                return latest.status, latest.finished_at
+            report = await service.client.operation_status(service.project_id, env.id, activity)
+        except LcsRejected as exc:
+            raise CommandFailure(_not_found(view, exc.message, exc)) from exc
         return report.status.word, report.completion_date
 
     if ctx.args.wait:
@@ -432,3 +531,39 @@ async def _status(ctx: Context) -> int:
             raise
         return _finish(ctx, view, found)
     return _finish(ctx, view, None)
+
+
+async def _history_entry(ctx: Context, env: Environment, activity: str) -> HistoryEntry | None:
+    """The environment's recent history entry with this activity id, if any.
+
+    Only to describe the operation (kind, start): when the history cannot be
+    read, the status is still asked for.
+    """
+    from lcs_tui.api import LcsError
+
+    try:
+        entries = await ctx.service.load_recent_history(env.id)
+    except LcsError as exc:
+        err(f"note: could not read the history of {env.name}: {exc.message}")
+        return None
+    wanted = activity.lower()
+    return next((h for h in entries if (h.activity_id or "").lower() == wanted), None)
+
+
+def _kind_of(entry: HistoryEntry) -> str | None:
+    from lcs_tui.api.models import HISTORY_TYPE_EXPORT, HISTORY_TYPE_REFRESH
+
+    return {HISTORY_TYPE_REFRESH: "refresh", HISTORY_TYPE_EXPORT: "export"}.get(entry.type or "")
+
+
+def _not_found(view: OperationView, said: str | None, exc: LcsRejected | None = None) -> Failure:
+    """LCS knows no operation with that id on that environment (exit 5, as LCS refused)."""
+    env = view.environment.name
+    return Failure(
+        exit_codes.REJECTED,
+        f"not found: LCS knows no operation with activity id {view.activity_id} on {env}"
+        + (f" ({said})" if said else ""),
+        f"check the id, and that --env names the refresh's target or the export's "
+        f"environment; {command_line('lcs-tui', 'history', env)} lists its operations",
+        exc.activity_id if exc is not None else None,
+    )

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from lcs_tui.commands.output import out
 from lcs_tui.commands.profile import (
     EXIT_OK,
     EXIT_SIGN_IN,
@@ -22,6 +23,7 @@ from lcs_tui.commands.profile import (
     err,
     run_reporting_errors,
 )
+from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.auth import Account, Session
@@ -92,7 +94,7 @@ def _login(args: argparse.Namespace) -> int:
             f"note: profile {profile.name} names {profile.username}, but you signed in as "
             f"{account.username}"
         )
-    print(
+    out(
         f"signed in as {account.username} (profile {profile.name}, project "
         f"{profile.project_id}, {profile.api_host})"
     )
@@ -132,7 +134,7 @@ def _password(args: argparse.Namespace, profile: Profile) -> str:
     if sys.stdin.isatty():
         import getpass
 
-        entered = getpass.getpass(f"Password for {profile.username}: ")
+        entered = getpass.getpass(inert(f"Password for {profile.username}: "))
         if entered:
             return entered
     raise UsageError(
@@ -153,7 +155,7 @@ def _client_secret(session: Session) -> str | None:
     if sys.stdin.isatty():
         import getpass
 
-        entered = getpass.getpass(f"Client secret of app {profile.client_id}: ")
+        entered = getpass.getpass(inert(f"Client secret of app {profile.client_id}: "))
         if entered:
             return entered
     raise UsageError(f"no client secret: type it in a terminal or set {CLIENT_SECRET_ENV}")
@@ -165,5 +167,5 @@ def _logout(args: argparse.Namespace) -> int:
     done = "tokens forgotten"
     if args.forget_secrets:
         done += ", stored password and client secret removed"
-    print(f"signed out of profile {session.profile.name} ({done})")
+    out(f"signed out of profile {session.profile.name} ({done})")
     return EXIT_OK

@@ -10,13 +10,17 @@ Exit codes shared by the sign-in commands: 0 ok, 2 usage, 3 sign-in failed,
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+# `err` is imported from here by the other sign-in commands: re-exported.
+from lcs_tui.commands import output
+from lcs_tui.commands.output import emit_json, out
+from lcs_tui.commands.output import err as err
 
 if TYPE_CHECKING:
     from lcs_tui.config import Config, Profile
@@ -142,18 +146,13 @@ def run_reporting_errors(action: Callable[[], int]) -> int:
         return EXIT_SIGN_IN
 
 
-def err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
 def interactive(args: argparse.Namespace) -> bool:
     return not getattr(args, "no_input", False) and sys.stdin.isatty()
 
 
 def ask(prompt: str, default: str | None = None) -> str:
     shown = f"{prompt} [{default}]: " if default else f"{prompt}: "
-    sys.stderr.write(shown)
-    sys.stderr.flush()
+    output.prompt(shown)
     line = sys.stdin.readline()
     if not line:
         raise UsageError("input ended before the question was answered")
@@ -194,11 +193,11 @@ def _add(args: argparse.Namespace) -> int:
         raise UsageError(f"{exc.key}: {exc.message}") from None
     config = config.with_profile(profile, make_default=args.default)
     save_config(config)
-    print(f"profile {profile.name} saved in {config.path}")
+    out(f"profile {profile.name} saved in {config.path}")
     if config.default == profile.name:
-        print(f"{profile.name} is the default profile")
+        out(f"{profile.name} is the default profile")
     _explain_store(profile)
-    print(f"next: lcs-tui login --profile {profile.name}")
+    out(f"next: lcs-tui login --profile {profile.name}")
     return EXIT_OK
 
 
@@ -380,7 +379,7 @@ def _list(args: argparse.Namespace) -> int:
         for p in sorted(config.profiles.values(), key=lambda p: p.name)
     ]
     if args.json:
-        print(json.dumps(rows, indent=2))
+        emit_json(rows)
         return EXIT_OK
     if not rows:
         err("no profiles yet; create one with: lcs-tui profile add")
@@ -392,7 +391,7 @@ def _list(args: argparse.Namespace) -> int:
     for index, row in enumerate(table):
         mark = "*" if index and rows[index - 1]["default"] else " "
         cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        print(f"{mark} {cells}".rstrip())
+        out(f"{mark} {cells}".rstrip())
     return EXIT_OK
 
 
@@ -406,12 +405,12 @@ def _show(args: argparse.Namespace) -> int:
     fields["scope"] = profile.scope
     fields |= _stored_state(profile)
     if args.json:
-        print(json.dumps(fields, indent=2))
+        emit_json(fields)
         return EXIT_OK
     for key, value in fields.items():
         if isinstance(value, bool):
             value = "yes" if value else "no"
-        print(f"{key + ':':<17} {value if value is not None else '-'}")
+        out(f"{key + ':':<17} {value if value is not None else '-'}")
     return EXIT_OK
 
 
@@ -457,17 +456,17 @@ def _remove(args: argparse.Namespace) -> int:
     profile = config.get(args.name)
     config = config.without_profile(profile.name)
     save_config(config)
-    print(f"profile {profile.name} removed")
+    out(f"profile {profile.name} removed")
     try:
         store = open_secret_store(profile.secret_store)
         for kind in SECRET_KINDS:
             store.delete(profile.name, kind)
         if profile.secret_store != "session":  # nothing outlived the session anyway
-            print(f"its stored password, client secret and tokens were removed from {store.label}")
+            out(f"its stored password, client secret and tokens were removed from {store.label}")
     except SecretStoreError as exc:
         err(f"warning: its secrets could not be removed: {exc.message}")
     if config.default:
-        print(f"default profile: {config.default}")
+        out(f"default profile: {config.default}")
     elif config.profiles:
         err("no default profile now; pick one with: lcs-tui profile default NAME")
     return EXIT_OK
@@ -481,9 +480,9 @@ def _default(args: argparse.Namespace) -> int:
         if config.default is None:
             err("no default profile; pick one with: lcs-tui profile default NAME")
             return EXIT_CONFIG
-        print(config.default)
+        out(config.default)
         return EXIT_OK
     config = config.with_default(args.name)
     save_config(config)
-    print(f"default profile: {args.name}")
+    out(f"default profile: {args.name}")
     return EXIT_OK

@@ -131,6 +131,7 @@ class Harness:
             http=settings,
             user_key=profile.username or profile.name,
             sleep=self.sleep,  # the client's backoff, too, costs no real time
+            clock=lambda: self.mono,  # and its pacing waits on the same clock
         )
         service = ProjectService(
             client,

@@ -58,6 +58,9 @@ def register(subparsers: Any) -> None:
     logout = subparsers.add_parser(
         "logout",
         help="forget the profile's tokens (and with --forget-secrets its password/secret)",
+        description="Forget the profile's sign-in: the tokens lcs-tui keeps in the profile's "
+        "secret store, so the next command or the app signs in again. With --forget-secrets "
+        "also the stored password and client secret. The profile itself stays.",
     )
     add_profile_option(logout)
     logout.add_argument(
@@ -99,7 +102,20 @@ def _login(args: argparse.Namespace) -> int:
         f"{profile.project_id}, {profile.api_host})"
     )
     if profile.secret_store == "session":
-        err("this profile keeps secrets only for the session: the app will ask again")
+        # Said as it is: nothing outlives this command, so login only proved
+        # that the sign-in works.
+        variables = "LCS_TUI_PASSWORD" if profile.uses_password else None
+        scripts = (
+            f"scripting commands sign in with {variables}"
+            if variables
+            else "scripting commands cannot sign in with this profile"
+        )
+        err(
+            f"note: profile {profile.name} keeps nothing once a command ends (secret store "
+            "session), so this only checked that signing in works. lcs-tui signs you in again "
+            f"when it opens; {scripts}. To stay signed in: lcs-tui profile set {profile.name} "
+            "--secret-store keyring (or file), then lcs-tui login again"
+        )
     return EXIT_OK
 
 

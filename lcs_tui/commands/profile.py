@@ -1,4 +1,4 @@
-"""`lcs-tui profile add|list|show|remove|default`.
+"""`lcs-tui profile add|list|show|remove|default` (`set` is in profile_set.py).
 
 Interactive in a terminal (prompts on stderr, so stdout stays clean for
 scripts), fully driven by flags otherwise. Nothing here prints a secret.
@@ -70,6 +70,8 @@ def register(subparsers: Any) -> None:
     add.add_argument("--authority", help="sign-in authority (default: from the geography)")
     add.add_argument(
         "--method",
+        "--sign-in-method",
+        dest="method",
         choices=list(SIGN_IN_METHODS),
         help="sign-in method: " + "; ".join(f"{k}: {v}" for k, v in SIGN_IN_METHODS.items()),
     )
@@ -86,23 +88,46 @@ def register(subparsers: Any) -> None:
     add.add_argument("--no-input", action="store_true", help="never prompt")
     add.set_defaults(func=_run(_add))
 
-    lst = sub.add_parser("list", help="list profiles (the default is marked *)")
+    lst = sub.add_parser(
+        "list",
+        help="list profiles (the default is marked *)",
+        description="List the profiles; * marks the default. Never shows a secret.",
+    )
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     lst.set_defaults(func=_run(_list))
 
-    show = sub.add_parser("show", help="show one profile (never its secrets)")
+    show = sub.add_parser(
+        "show",
+        help="show one profile (never its secrets)",
+        description="Show one profile's settings, and whether a password, client secret "
+        "and sign-in are stored (yes/no, never the values).",
+    )
     show.add_argument("name", nargs="?", help="profile name (default: --profile or the default)")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     add_profile_option(show)
     show.set_defaults(func=_run(_show))
 
-    remove = sub.add_parser("remove", help="remove a profile and its stored secrets")
+    remove = sub.add_parser(
+        "remove",
+        help="remove a profile and its stored secrets",
+        description="Remove a profile from profiles.toml, and its password, client secret "
+        "and tokens from its secret store.",
+    )
     remove.add_argument("name")
     remove.set_defaults(func=_run(_remove))
 
-    default = sub.add_parser("default", help="show or set the default profile")
+    default = sub.add_parser(
+        "default",
+        help="show or set the default profile",
+        description="Without NAME, print the default profile; with NAME, make it the default "
+        "(the profile used when --profile is not given).",
+    )
     default.add_argument("name", nargs="?")
     default.set_defaults(func=_run(_default))
+
+    from lcs_tui.commands.profile_set import add_set_parser
+
+    add_set_parser(sub)
 
 
 def add_profile_option(parser: argparse.ArgumentParser) -> None:
@@ -197,8 +222,33 @@ def _add(args: argparse.Namespace) -> int:
     if config.default == profile.name:
         out(f"{profile.name} is the default profile")
     _explain_store(profile)
-    out(f"next: lcs-tui login --profile {profile.name}")
+    out(next_step(profile))
     return EXIT_OK
+
+
+def next_step(profile: Profile) -> str:
+    """What to do after `profile add`, as it really is for this secret store."""
+    name = profile.name
+    if profile.secret_store != "session":
+        return (
+            f"next: lcs-tui login --profile {name} (signs in once; the app and the "
+            "scripting commands then use the kept sign-in)"
+        )
+    if profile.uses_password:
+        variables = "LCS_TUI_PASSWORD" + (
+            " and LCS_TUI_CLIENT_SECRET" if profile.needs_client_secret else ""
+        )
+        return (
+            f"next: lcs-tui --profile {name} - the app asks for the password when it opens, "
+            f"every time (secret store session keeps nothing); scripting commands sign in "
+            f"with {variables}"
+        )
+    return (
+        f"next: lcs-tui --profile {name} - the app signs you in ({profile.sign_in_method}) "
+        "when it opens, every time (secret store session keeps nothing); scripting commands "
+        f"cannot sign in with this profile: keep the sign-in with "
+        f"lcs-tui profile set {name} --secret-store keyring (or file)"
+    )
 
 
 def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str, Any]:
@@ -206,6 +256,9 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
     from lcs_tui.config.profile import PASSWORD_METHODS, SIGN_IN_METHODS
 
     missing: list[str] = []
+    # Optional settings are asked only in a session that asks anything: a
+    # command line that gives every required value runs without a question.
+    asked: list[str] = []
 
     def need(
         value: str | None,
@@ -217,6 +270,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
         if value:
             return value
         if asking:
+            asked.append(flag)
             # Each answer is checked as it is given: a typo should not cost
             # the user every answer after it.
             while True:
@@ -252,6 +306,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
                 for g in GEOGRAPHIES.values()
             ]
             options.append((CUSTOM, "another API host (e.g. the local simulator)"))
+            asked.append("--geography")
             err("Where does the LCS project live?")
             geography = choose("Geography", options, "global")
             if geography == CUSTOM:
@@ -260,7 +315,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
             missing.append("--geography or --api-host")
 
     authority = args.authority
-    if asking and authority is None and api_host:
+    if asking and asked and authority is None and api_host:
         # A custom host signs in somewhere too: the simulator serves sign-in on
         # its own address; anything else most likely on the commercial cloud.
         loopback = urlsplit(api_host).hostname in ("127.0.0.1", "localhost", "::1")
@@ -274,6 +329,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
     method = args.method
     if method is None:
         if asking:
+            asked.append("--method")
             err("How do you sign in?")
             method = choose("Sign-in method", list(SIGN_IN_METHODS.items()), "password")
         else:
@@ -281,13 +337,13 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
     username = args.username
     if not username and method in PASSWORD_METHODS:
         username = need(None, "--username", "User name (e.g. ana@contoso.com)")
-    elif not username and asking:
+    elif not username and asking and asked:
         username = ask("User name (optional, helps pick the account)") or None
 
     proxy, ca_bundle = args.proxy, args.ca_bundle
-    if asking and args.proxy is None:
+    if asking and asked and args.proxy is None:
         proxy = ask("HTTPS proxy (empty: none, or HTTPS_PROXY)") or None
-    if asking and args.ca_bundle is None:
+    if asking and asked and args.ca_bundle is None:
         ca_bundle = ask("CA bundle file (empty: the system's)") or None
     if ca_bundle:
         path = Path(ca_bundle).expanduser()

@@ -16,6 +16,7 @@ leaves no path that forgets it.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Sequence
@@ -35,9 +36,25 @@ def schema_id(command: str) -> str:
     return f"{SCHEMA_PREFIX}/{command}/v1"
 
 
+def _stdout(text: str) -> None:
+    """Write a result to stdout; a reader that went away ends the output, not the command.
+
+    `lcs-tui envs | head -1` closes the pipe early. That is no error of the
+    command's (and a refresh must not end half-way because its reader left):
+    the rest of stdout goes to the null device, the exit code stays the
+    command's own.
+    """
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+
+
 def out(text: str = "") -> None:
     """One line of the result, on stdout."""
-    print(inert(text), flush=True)
+    _stdout(inert(text))
 
 
 def err(text: str) -> None:
@@ -57,7 +74,7 @@ def prompt(text: str) -> None:
 
 def emit_json(document: Any) -> None:
     """The one JSON document of a run, on stdout (controls escaped, see json_text)."""
-    print(json_text(document), flush=True)
+    _stdout(json_text(document))
 
 
 def command_line(*words: str) -> str:
@@ -101,7 +118,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str | None]]) -> str:
 
 
 def print_table(headers: Sequence[str], rows: Sequence[Sequence[str | None]]) -> None:
-    print(table(headers, rows), flush=True)
+    _stdout(table(headers, rows))
 
 
 def fields_text(fields: Sequence[tuple[str, object | None]], *, separator: str = "  ") -> str:
@@ -111,4 +128,4 @@ def fields_text(fields: Sequence[tuple[str, object | None]], *, separator: str =
 
 
 def print_fields(fields: Sequence[tuple[str, object | None]]) -> None:
-    print(fields_text(fields), flush=True)
+    _stdout(fields_text(fields))

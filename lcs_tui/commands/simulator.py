@@ -140,7 +140,7 @@ def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
     for label, value in rows:
         out(f"  {label:<{width}}  {value}")
     out()
-    out("A profile for it (then: lcs-tui login --profile simulator, and lcs-tui):")
+    out("A profile for it (profile add then says how to sign in):")
     profile_add = command_line(
         "lcs-tui", "profile", "add", "simulator",
         "--tenant", demo.TENANT_ID, "--client-id", demo.CLIENT_ID,

@@ -42,9 +42,13 @@ if TYPE_CHECKING:
 
 #: After LCS's answer to a start was lost: when (seconds after) to read the
 #: environment's history for the operation. LCS lists a started operation at
-#: once as far as is known; a few looks within a minute cost 4 history calls
-#: (LCS allows 6 per environment per 30 s) and settle most lost answers.
-LOOK_FOR_LOST_AT = (0.0, 10.0, 30.0, 60.0)
+#: once as far as is known; three looks within a minute settle most lost
+#: answers. Each look reads the recent history (one to three pages; the
+#: client paces them to LCS's 6 calls per project per minute).
+LOOK_FOR_LOST_AT = (0.0, 15.0, 45.0)
+#: No look starts later than this (seconds), however long pacing made the
+#: earlier ones: the command says "outcome unknown" within about a minute.
+LOOK_FOR_LOST_LIMIT = 60.0
 
 
 def register(subparsers: Any) -> None:
@@ -364,7 +368,7 @@ async def _failed_to_start(
         failure = dataclasses.replace(
             failure,
             hint=f"do NOT simply run the command again: it was not in the history of "
-            f"{view.environment.name} within {LOOK_FOR_LOST_AT[-1]:g} s, but LCS may still "
+            f"{view.environment.name} within {LOOK_FOR_LOST_LIMIT:g} s, but LCS may still "
             f"list it; check first with {history} or in the LCS portal",
         )
     return _finish(ctx, view, failure)
@@ -394,7 +398,7 @@ async def _look_for_lost(
     key = lost[-1].key
     err(
         f"LCS's answer was lost; looking for the {view.kind} in the history of {env.name} "
-        f"(up to {LOOK_FOR_LOST_AT[-1]:g} s)"
+        f"(up to {LOOK_FOR_LOST_LIMIT:g} s)"
     )
     runtime = ctx.runtime
     began = runtime.monotonic()
@@ -402,6 +406,8 @@ async def _look_for_lost(
         delay = began + at - runtime.monotonic()
         if delay > 0:
             await runtime.sleep(delay)
+        if runtime.monotonic() - began > LOOK_FOR_LOST_LIMIT:
+            break
         try:
             await service.load_recent_history(env.id)
             await service.reconcile()

@@ -279,8 +279,42 @@ def test_lost_answer_not_in_the_history_is_8_after_a_bounded_look(
     history_path = f"/environmentinfo/v1/history/project/{demo.PROJECT_ID}/environment/"
     looks = [e for e in sim.request_log if e.path.startswith(history_path + uat.environment_id)]
     assert len(looks) == 1 + len(LOOK_FOR_LOST_AT)  # the checks' read, then the looks
-    assert sum(harness.sleeps) == LOOK_FOR_LOST_AT[-1] == 60
+    assert sum(harness.sleeps) == LOOK_FOR_LOST_AT[-1] <= 60
     assert sim.operations() == [] and journal_entries()[0]["status"] == "OutcomeUnknown"
+
+
+class LoseTheRequestThenThrottle(LoseTheRefreshRequest):
+    """As above, and from then on the history answers slowly (429, 40 s)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, sim: Simulator) -> None:
+        super().__init__(inner)
+        self.sim = sim
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and "/databasemovement/v1/refresh/" in request.url.path:
+            self.sim.faults.throttle(n=2, retry_after=40)
+        return await super().handle_async_request(request)
+
+
+def test_the_look_for_a_lost_answer_stays_within_a_minute_when_lcs_is_slow(
+    isolated_dirs: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = Simulator(clock=ManualClock(START))
+    sim.faults.limits_enabled = False
+    sim.add_environment("PROD", environment_type="Production")
+    uat = sim.add_environment("UAT")
+    harness = _harness(sim, capsys, monkeypatch, isolated_dirs)
+    harness.wrap_transport = lambda inner: LoseTheRequestThenThrottle(inner, sim)
+    result = harness.run("refresh", "--source", "PROD", "--target", "UAT", *PIPELINE)
+    assert result.code == exit_codes.OUTCOME_UNKNOWN, result.err
+    # The first look waited 2 x 40 s on Retry-After; no further look began after 60 s.
+    assert sum(harness.sleeps) == 80
+    reads = [
+        e for e in sim.request_log if e.path.endswith(f"/{uat.environment_id}/") and e.status == 200
+    ]
+    assert len(reads) == 2  # the checks' read before the POST, and one look
 
 
 def test_failed_operation_exits_1(harness: Harness) -> None:

@@ -12,13 +12,19 @@ from __future__ import annotations
 import argparse
 import dataclasses
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
 from lcs_tui.commands.failures import CommandFailure, Failure, usage
-from lcs_tui.commands.output import command_line, emit_json, err, iso, print_fields, schema_id
+from lcs_tui.commands.history_lookup import (
+    LOOK_FOR_LOST_LIMIT,
+    history_entry,
+    kind_of,
+    look_for_lost,
+)
+from lcs_tui.commands.operation_view import OperationView, finish, not_found
+from lcs_tui.commands.output import command_line, err
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
@@ -27,28 +33,16 @@ from lcs_tui.commands.runtime import (
     check_may_change,
     confirm_by_typing,
     confirm_yes_no,
-    environment_json,
     find_environment,
     refuse_early,
     run_command,
 )
 
 if TYPE_CHECKING:
-    from lcs_tui.api import Environment, HistoryEntry, LcsRejected
-    from lcs_tui.commands.waiting import Poll, StatusSeen
+    from lcs_tui.commands.waiting import Poll
     from lcs_tui.service.checks import Problem
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.service.quota import Quota
-
-#: After LCS's answer to a start was lost: when (seconds after) to read the
-#: environment's history for the operation. LCS lists a started operation at
-#: once as far as is known; three looks within a minute settle most lost
-#: answers. Each look reads the recent history (one to three pages; the
-#: client paces them to LCS's 6 calls per project per minute).
-LOOK_FOR_LOST_AT = (0.0, 15.0, 45.0)
-#: No look starts later than this (seconds), however long pacing made the
-#: earlier ones: the command says "outcome unknown" within about a minute.
-LOOK_FOR_LOST_LIMIT = 60.0
 
 
 def register(subparsers: Any) -> None:
@@ -110,117 +104,6 @@ def _starting(
     return func
 
 
-# ------------------------------------------------------------ the document
-
-
-@dataclass
-class OperationView:
-    """What a command knows about its operation; becomes the JSON document."""
-
-    command: str
-    kind: str | None
-    project_id: int
-    environment: Environment
-    source: Environment | None = None
-    backup_name: str | None = None
-    activity_id: str | None = None
-    status: str | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    waited: bool = False
-    changes: list[StatusSeen] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "refresh" and self.source is not None:
-            return f"refresh {self.source.name}→{self.environment.name}"
-        if self.kind == "refresh":  # found in the history: LCS does not name the source
-            return f"refresh of {self.environment.name}"
-        if self.kind == "export":
-            return f"export {self.environment.name}" + (
-                f" → {self.backup_name}" if self.backup_name else ""
-            )
-        return f"operation {self.activity_id} on {self.environment.name}"
-
-    def outcome(self, failure: Failure | None) -> str:
-        from lcs_tui.api import OperationStatus
-
-        if self.status is not None:
-            return OperationStatus(self.status).outcome.value
-        nothing_sent = self.command != "status" and self.activity_id is None
-        if nothing_sent and (failure is None or failure.code != exit_codes.OUTCOME_UNKNOWN):
-            return "not_started"
-        return "unknown"
-
-    @property
-    def finished(self) -> bool:
-        from lcs_tui.api import OperationStatus
-
-        return self.status is not None and OperationStatus(self.status).finished
-
-    def to_json(self, code: int, failure: Failure | None) -> dict[str, Any]:
-        return {
-            "schema": schema_id(self.command),
-            "exit_code": code,
-            "error": failure.to_json() if failure else None,
-            "project_id": self.project_id,
-            "kind": self.kind,
-            "activity_id": self.activity_id,
-            "source": environment_json(self.source),
-            "environment": environment_json(self.environment),
-            "backup_name": self.backup_name,
-            "status": self.status,
-            "outcome": self.outcome(failure),
-            "finished": self.finished,
-            "started_at": iso(self.started_at),
-            "completed_at": iso(self.completed_at),
-            "waited": self.waited,
-            "status_changes": [{"at": iso(c.at), "status": c.status} for c in self.changes],
-        }
-
-
-def _finish(ctx: Context, view: OperationView, failure: Failure | None) -> int:
-    """Print the result (stdout) and any failure (stderr); return the exit code."""
-    if failure is None and view.finished and view.outcome(None) != "succeeded":
-        failure = Failure(
-            exit_codes.OPERATION_FAILED,
-            f"{view.label} ended with {view.status}",
-            "see the environment's history in the LCS portal for the reason",
-            view.activity_id,
-        )
-    code = failure.code if failure else exit_codes.OK
-    if failure is not None:
-        failure.print()
-    elif view.finished:
-        err(f"{view.label}: {view.status}")
-    if ctx.json:
-        emit_json(view.to_json(code, failure))
-    elif view.status is not None or (view.command != "status" and view.activity_id is not None):
-        # Only what LCS confirmed goes to stdout; a refusal, or an activity id
-        # LCS does not know, is all on stderr.
-        _print_human(view)
-    return code
-
-
-def _print_human(view: OperationView) -> None:
-    where = view.environment.name
-    if view.kind == "refresh" and view.source is not None:
-        where = f"{view.source.name} → {view.environment.name}"
-    fields: list[tuple[str, str | None]] = [
-        (view.kind or "operation", where),
-        ("activity", view.activity_id),
-        ("status", view.status or ("not started" if view.activity_id is None else None)),
-    ]
-    if view.backup_name:
-        fields.append(("backup", view.backup_name))
-    fields += [("started", _human(view.started_at)), ("completed", _human(view.completed_at))]
-    print_fields(fields)
-
-
-def _human(moment: datetime | None) -> str | None:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else None
-
-
 # ------------------------------------------------------------ starting
 
 
@@ -276,7 +159,7 @@ async def _refresh(ctx: Context) -> int:
         await _prepare_checks(ctx, [target.id, source.id])
         problems = service.refresh_problems(source.id, target.id)
         if problems:
-            return _finish(ctx, view, _refused(problems, service.quota(target.id)))
+            return finish(ctx, view, _refused(problems, service.quota(target.id)))
         if not ctx.args.yes:
             confirm_by_typing(
                 target.name,
@@ -313,7 +196,7 @@ async def _export(ctx: Context) -> int:
         await _prepare_checks(ctx, [env.id])
         problems = service.export_problems(env.id, ctx.args.name)
         if problems:
-            return _finish(ctx, view, _refused(problems, service.quota(env.id)))
+            return finish(ctx, view, _refused(problems, service.quota(env.id)))
         if not ctx.args.yes:
             confirm_yes_no(
                 f"Export {env.name} as {ctx.args.name}?",
@@ -357,7 +240,7 @@ async def _failed_to_start(
             raise exc
         failure = found
     if failure.code == exit_codes.OUTCOME_UNKNOWN:
-        started = await _look_for_lost(ctx, view, known)
+        started = await look_for_lost(ctx, view, known)
         if started is not None:
             err(
                 f"LCS's answer was lost, but the history of {view.environment.name} shows "
@@ -371,53 +254,7 @@ async def _failed_to_start(
             f"{view.environment.name} within {LOOK_FOR_LOST_LIMIT:g} s, but LCS may still "
             f"list it; check first with {history} or in the LCS portal",
         )
-    return _finish(ctx, view, failure)
-
-
-async def _look_for_lost(
-    ctx: Context, view: OperationView, known: set[str]
-) -> TrackedOperation | None:
-    """The operation whose start answer was lost, once the history shows it.
-
-    A few history reads over about a minute (on the runtime's clock), each
-    followed by the service's reconciliation, which matches the journal
-    entry to a history entry (kind, environment, time) — nothing is sent
-    again. None when it did not show up.
-    """
-    from lcs_tui.api import LcsError
-
-    service = ctx.service
-    env = view.environment
-    lost = [
-        op
-        for key, op in service.operations.items()
-        if key not in known and op.needs_reconciling and op.poll_environment_id == env.id
-    ]
-    if not lost:
-        return None
-    key = lost[-1].key
-    err(
-        f"LCS's answer was lost; looking for the {view.kind} in the history of {env.name} "
-        f"(up to {LOOK_FOR_LOST_LIMIT:g} s)"
-    )
-    runtime = ctx.runtime
-    began = runtime.monotonic()
-    for at in LOOK_FOR_LOST_AT:
-        delay = began + at - runtime.monotonic()
-        if delay > 0:
-            await runtime.sleep(delay)
-        if runtime.monotonic() - began > LOOK_FOR_LOST_LIMIT:
-            break
-        try:
-            await service.load_recent_history(env.id)
-            await service.reconcile()
-        except LcsError as exc:
-            err(f"note: could not read the history of {env.name}: {exc.message}")
-            continue
-        op = service.operations.get(key)
-        if op is not None and op.activity_id is not None:
-            return op
-    return None
+    return finish(ctx, view, failure)
 
 
 async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> int:
@@ -435,7 +272,7 @@ async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> in
 
     if not ctx.args.wait:
         err(f"follow it with: {_resume(view)}")
-        return _finish(ctx, view, None)
+        return finish(ctx, view, None)
     return await _wait(ctx, view, poll, poll_first=False)
 
 
@@ -476,7 +313,7 @@ async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bo
         failure = watched.failure
     view.status, view.changes = watched.status, watched.changes
     view.completed_at = watched.completed_at
-    return _finish(ctx, view, failure)
+    return finish(ctx, view, failure)
 
 
 # ------------------------------------------------------------ status
@@ -507,9 +344,9 @@ async def _status(ctx: Context) -> int:
         view.started_at = tracked.started_at
     if tracked is None or tracked.started_at is None:
         # Started in the portal or by another tool: the history knows what and when.
-        entry = await _history_entry(ctx, env, activity)
+        entry = await history_entry(ctx, env, activity)
         if entry is not None:
-            view.kind = view.kind or _kind_of(entry)
+            view.kind = view.kind or kind_of(entry)
             view.started_at = view.started_at or entry.started
 
     async def poll() -> tuple[str, datetime | None]:
@@ -520,11 +357,11 @@ async def _status(ctx: Context) -> int:
                 await service.poll(current)
                 latest = service.operations[tracked.key]
                 if latest.status == NOT_FOUND:
-                    raise CommandFailure(_not_found(view, latest.message))
+                    raise CommandFailure(not_found(view, latest.message))
                 return latest.status, latest.finished_at
             report = await service.client.operation_status(service.project_id, env.id, activity)
         except LcsRejected as exc:
-            raise CommandFailure(_not_found(view, exc.message, exc)) from exc
+            raise CommandFailure(not_found(view, exc.message, exc)) from exc
         return report.status.word, report.completion_date
 
     if ctx.args.wait:
@@ -535,41 +372,5 @@ async def _status(ctx: Context) -> int:
         found = ctx.failure(exc)
         if found is None:
             raise
-        return _finish(ctx, view, found)
-    return _finish(ctx, view, None)
-
-
-async def _history_entry(ctx: Context, env: Environment, activity: str) -> HistoryEntry | None:
-    """The environment's recent history entry with this activity id, if any.
-
-    Only to describe the operation (kind, start): when the history cannot be
-    read, the status is still asked for.
-    """
-    from lcs_tui.api import LcsError
-
-    try:
-        entries = await ctx.service.load_recent_history(env.id)
-    except LcsError as exc:
-        err(f"note: could not read the history of {env.name}: {exc.message}")
-        return None
-    wanted = activity.lower()
-    return next((h for h in entries if (h.activity_id or "").lower() == wanted), None)
-
-
-def _kind_of(entry: HistoryEntry) -> str | None:
-    from lcs_tui.api.models import HISTORY_TYPE_EXPORT, HISTORY_TYPE_REFRESH
-
-    return {HISTORY_TYPE_REFRESH: "refresh", HISTORY_TYPE_EXPORT: "export"}.get(entry.type or "")
-
-
-def _not_found(view: OperationView, said: str | None, exc: LcsRejected | None = None) -> Failure:
-    """LCS knows no operation with that id on that environment (exit 5, as LCS refused)."""
-    env = view.environment.name
-    return Failure(
-        exit_codes.REJECTED,
-        f"not found: LCS knows no operation with activity id {view.activity_id} on {env}"
-        + (f" ({said})" if said else ""),
-        f"check the id, and that --env names the refresh's target or the export's "
-        f"environment; {command_line('lcs-tui', 'history', env)} lists its operations",
-        exc.activity_id if exc is not None else None,
-    )
+        return finish(ctx, view, found)
+    return finish(ctx, view, None)

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from lcs_tui.commands import exit_codes
-from lcs_tui.commands.operations import LOOK_FOR_LOST_AT
+from lcs_tui.commands.history_lookup import LOOK_FOR_LOST_AT
 from lcs_tui.simulator import ManualClock, Simulator, demo
 from tests.commands.conftest import (
     DEV,

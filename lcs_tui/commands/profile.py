@@ -1,4 +1,4 @@
-"""`lcs-tui profile add|list|show|remove|default` (`set` is in profile_set.py).
+"""`lcs-tui profile add|remove|default` (`list`/`show`: profile_show.py, `set`: profile_set.py).
 
 Interactive in a terminal (prompts on stderr, so stdout stays clean for
 scripts), fully driven by flags otherwise. Nothing here prints a secret.
@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 
 # `err` is imported from here by the other sign-in commands: re-exported.
 from lcs_tui.commands import output
-from lcs_tui.commands.output import emit_json, out
 from lcs_tui.commands.output import err as err
+from lcs_tui.commands.output import out
 
 if TYPE_CHECKING:
     from lcs_tui.config import Config, Profile
@@ -39,6 +39,7 @@ class UsageError(Exception):
 
 
 def register(subparsers: Any) -> None:
+    from lcs_tui.commands.profile_show import list_profiles, show_profile
     from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
     from lcs_tui.config.profile import SECRET_STORES, SIGN_IN_METHODS
 
@@ -94,7 +95,7 @@ def register(subparsers: Any) -> None:
         description="List the profiles; * marks the default. Never shows a secret.",
     )
     lst.add_argument("--json", action="store_true", help="machine-readable output")
-    lst.set_defaults(func=_run(_list))
+    lst.set_defaults(func=_run(list_profiles))
 
     show = sub.add_parser(
         "show",
@@ -105,7 +106,7 @@ def register(subparsers: Any) -> None:
     show.add_argument("name", nargs="?", help="profile name (default: --profile or the default)")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     add_profile_option(show)
-    show.set_defaults(func=_run(_show))
+    show.set_defaults(func=_run(show_profile))
 
     remove = sub.add_parser(
         "remove",
@@ -424,84 +425,6 @@ def _explain_store(profile: Profile) -> None:
         err("secrets of this profile are kept only while lcs-tui runs")
     elif profile.secret_store == "file":
         err(f"warning: secrets of this profile go UNENCRYPTED into {default_secrets_file()}")
-
-
-def _list(args: argparse.Namespace) -> int:
-    from lcs_tui.config import load_config
-
-    config = load_config()
-    rows = [
-        _public_fields(p) | {"default": p.name == config.default}
-        for p in sorted(config.profiles.values(), key=lambda p: p.name)
-    ]
-    if args.json:
-        emit_json(rows)
-        return EXIT_OK
-    if not rows:
-        err("no profiles yet; create one with: lcs-tui profile add")
-        return EXIT_OK
-    columns = ("name", "geography", "project_id", "username", "sign_in_method", "secret_store")
-    titles = ("NAME", "GEOGRAPHY", "PROJECT", "USER", "METHOD", "SECRETS")
-    table = [titles, *[tuple(str(r[c] or "-") for c in columns) for r in rows]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-    for index, row in enumerate(table):
-        mark = "*" if index and rows[index - 1]["default"] else " "
-        cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        out(f"{mark} {cells}".rstrip())
-    return EXIT_OK
-
-
-def _show(args: argparse.Namespace) -> int:
-    from lcs_tui.config import load_config
-
-    config = load_config()
-    profile = config.get(selected_profile_name(args))
-    fields: dict[str, Any] = _public_fields(profile)
-    fields["default"] = profile.name == config.default
-    fields["scope"] = profile.scope
-    fields |= _stored_state(profile)
-    if args.json:
-        emit_json(fields)
-        return EXIT_OK
-    for key, value in fields.items():
-        if isinstance(value, bool):
-            value = "yes" if value else "no"
-        out(f"{key + ':':<17} {value if value is not None else '-'}")
-    return EXIT_OK
-
-
-def _public_fields(p: Profile) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "tenant": p.tenant,
-        "client_id": p.client_id,
-        "username": p.username,
-        "project_id": p.project_id,
-        "geography": p.geography,
-        "api_host": p.api_host,
-        "authority": p.authority,
-        "sign_in_method": p.sign_in_method,
-        "secret_store": p.secret_store,
-        "proxy": p.proxy,
-        "ca_bundle": p.ca_bundle,
-    }
-
-
-def _stored_state(profile: Profile) -> dict[str, Any]:
-    """Whether secrets are stored: yes/no only, never the values."""
-    from lcs_tui.secrets import SecretStoreError, open_secret_store
-
-    store = open_secret_store(profile.secret_store)
-    try:
-        state: dict[str, Any] = {}
-        if profile.uses_password:
-            state["password_stored"] = store.get(profile.name, "password") is not None
-        if profile.needs_client_secret:
-            state["secret_stored"] = store.get(profile.name, "client-secret") is not None
-        state["signed_in"] = store.get(profile.name, "token-cache") is not None
-        return state
-    except SecretStoreError as exc:
-        return {"secrets": f"unknown ({exc.message})"}
 
 
 def _remove(args: argparse.Namespace) -> int:

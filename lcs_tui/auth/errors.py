@@ -112,14 +112,15 @@ _ENTRA_CODES: dict[str, _Teaching] = {
     ),
     "AADSTS50076": _Teaching(
         "This account needs multi-factor authentication, which password sign-in cannot do",
-        "use device-code sign-in: lcs-tui profile add {profile} --replace --method device-code "
+        "use device-code sign-in: lcs-tui profile set {profile} --method device-code "
         '(or set sign_in_method = "device-code" in the profile), then ' + _LOGIN,
     ),
     "AADSTS50079": _Teaching(
         "This account must set up multi-factor authentication first; "
         "password sign-in cannot do that",
         "register MFA in a browser, then use device-code sign-in "
-        '(sign_in_method = "device-code") and ' + _LOGIN,
+        '(sign_in_method = "device-code": lcs-tui profile set {profile} --method device-code) '
+        "and " + _LOGIN,
     ),
     "AADSTS53003": _Teaching(
         "A Conditional Access policy of your organisation blocked this sign-in",

@@ -247,8 +247,8 @@ class Session:
             raise SignInError(
                 "No web browser is available on this machine",
                 'use device-code sign-in instead: set sign_in_method = "device-code" in '
-                f"profile {self.profile.name} (lcs-tui profile add {self.profile.name} "
-                "--replace --method device-code)",
+                f"profile {self.profile.name} (lcs-tui profile set {self.profile.name} "
+                "--method device-code)",
             )
 
         def run() -> Account:

@@ -62,8 +62,9 @@ class Failure:
         err(f"error: {self.message}")  # problems, if any, are part of the message
         if self.activity_id:
             err(f"OperationActivityId: {self.activity_id}")
-        if self.frees_at:
-            err(f"the quota frees up at {self.frees_at:%Y-%m-%d %H:%M} UTC")
+        when = f"{self.frees_at:%Y-%m-%d %H:%M}" if self.frees_at else None
+        if when and when not in self.message:  # the checks' message says it already
+            err(f"the quota frees up at {when} UTC")
         if self.hint:
             err(f"next: {self.hint}")
 

@@ -14,6 +14,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any
 
+from lcs_tui.commands.output import out
 from lcs_tui.commands.profile import (
     EXIT_OK,
     EXIT_SIGN_IN,
@@ -22,6 +23,7 @@ from lcs_tui.commands.profile import (
     err,
     run_reporting_errors,
 )
+from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.auth import Account, Session
@@ -56,6 +58,9 @@ def register(subparsers: Any) -> None:
     logout = subparsers.add_parser(
         "logout",
         help="forget the profile's tokens (and with --forget-secrets its password/secret)",
+        description="Forget the profile's sign-in: the tokens lcs-tui keeps in the profile's "
+        "secret store, so the next command or the app signs in again. With --forget-secrets "
+        "also the stored password and client secret. The profile itself stays.",
     )
     add_profile_option(logout)
     logout.add_argument(
@@ -92,12 +97,25 @@ def _login(args: argparse.Namespace) -> int:
             f"note: profile {profile.name} names {profile.username}, but you signed in as "
             f"{account.username}"
         )
-    print(
+    out(
         f"signed in as {account.username} (profile {profile.name}, project "
         f"{profile.project_id}, {profile.api_host})"
     )
     if profile.secret_store == "session":
-        err("this profile keeps secrets only for the session: the app will ask again")
+        # Said as it is: nothing outlives this command, so login only proved
+        # that the sign-in works.
+        variables = "LCS_TUI_PASSWORD" if profile.uses_password else None
+        scripts = (
+            f"scripting commands sign in with {variables}"
+            if variables
+            else "scripting commands cannot sign in with this profile"
+        )
+        err(
+            f"note: profile {profile.name} keeps nothing once a command ends (secret store "
+            "session), so this only checked that signing in works. lcs-tui signs you in again "
+            f"when it opens; {scripts}. To stay signed in: lcs-tui profile set {profile.name} "
+            "--secret-store keyring (or file), then lcs-tui login again"
+        )
     return EXIT_OK
 
 
@@ -132,7 +150,7 @@ def _password(args: argparse.Namespace, profile: Profile) -> str:
     if sys.stdin.isatty():
         import getpass
 
-        entered = getpass.getpass(f"Password for {profile.username}: ")
+        entered = getpass.getpass(inert(f"Password for {profile.username}: "))
         if entered:
             return entered
     raise UsageError(
@@ -153,7 +171,7 @@ def _client_secret(session: Session) -> str | None:
     if sys.stdin.isatty():
         import getpass
 
-        entered = getpass.getpass(f"Client secret of app {profile.client_id}: ")
+        entered = getpass.getpass(inert(f"Client secret of app {profile.client_id}: "))
         if entered:
             return entered
     raise UsageError(f"no client secret: type it in a terminal or set {CLIENT_SECRET_ENV}")
@@ -165,5 +183,5 @@ def _logout(args: argparse.Namespace) -> int:
     done = "tokens forgotten"
     if args.forget_secrets:
         done += ", stored password and client secret removed"
-    print(f"signed out of profile {session.profile.name} ({done})")
+    out(f"signed out of profile {session.profile.name} ({done})")
     return EXIT_OK

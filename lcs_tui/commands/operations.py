@@ -10,14 +10,21 @@ follows the operation until LCS reports a final status.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
-from lcs_tui.commands.failures import Failure, usage
-from lcs_tui.commands.output import emit_json, err, iso, print_fields, schema_id
+from lcs_tui.commands.failures import CommandFailure, Failure, usage
+from lcs_tui.commands.history_lookup import (
+    LOOK_FOR_LOST_LIMIT,
+    history_entry,
+    kind_of,
+    look_for_lost,
+)
+from lcs_tui.commands.operation_view import OperationView, finish, not_found
+from lcs_tui.commands.output import command_line, err
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
@@ -26,15 +33,13 @@ from lcs_tui.commands.runtime import (
     check_may_change,
     confirm_by_typing,
     confirm_yes_no,
-    environment_json,
     find_environment,
     refuse_early,
     run_command,
 )
 
 if TYPE_CHECKING:
-    from lcs_tui.api import Environment
-    from lcs_tui.commands.waiting import Poll, StatusSeen
+    from lcs_tui.commands.waiting import Poll
     from lcs_tui.service.checks import Problem
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.service.quota import Quota
@@ -99,112 +104,6 @@ def _starting(
     return func
 
 
-# ------------------------------------------------------------ the document
-
-
-@dataclass
-class OperationView:
-    """What a command knows about its operation; becomes the JSON document."""
-
-    command: str
-    kind: str | None
-    project_id: int
-    environment: Environment
-    source: Environment | None = None
-    backup_name: str | None = None
-    activity_id: str | None = None
-    status: str | None = None
-    started_at: datetime | None = None
-    completed_at: datetime | None = None
-    waited: bool = False
-    changes: list[StatusSeen] = field(default_factory=list)
-
-    @property
-    def label(self) -> str:
-        if self.kind == "refresh" and self.source is not None:
-            return f"refresh {self.source.name}→{self.environment.name}"
-        if self.kind == "export":
-            return f"export {self.environment.name} → {self.backup_name}"
-        return f"operation {self.activity_id} on {self.environment.name}"
-
-    def outcome(self, failure: Failure | None) -> str:
-        from lcs_tui.api import OperationStatus
-
-        if self.status is not None:
-            return OperationStatus(self.status).outcome.value
-        nothing_sent = self.command != "status" and self.activity_id is None
-        if nothing_sent and (failure is None or failure.code != exit_codes.OUTCOME_UNKNOWN):
-            return "not_started"
-        return "unknown"
-
-    @property
-    def finished(self) -> bool:
-        from lcs_tui.api import OperationStatus
-
-        return self.status is not None and OperationStatus(self.status).finished
-
-    def to_json(self, code: int, failure: Failure | None) -> dict[str, Any]:
-        return {
-            "schema": schema_id(self.command),
-            "exit_code": code,
-            "error": failure.to_json() if failure else None,
-            "project_id": self.project_id,
-            "kind": self.kind,
-            "activity_id": self.activity_id,
-            "source": environment_json(self.source),
-            "environment": environment_json(self.environment),
-            "backup_name": self.backup_name,
-            "status": self.status,
-            "outcome": self.outcome(failure),
-            "finished": self.finished,
-            "started_at": iso(self.started_at),
-            "completed_at": iso(self.completed_at),
-            "waited": self.waited,
-            "status_changes": [{"at": iso(c.at), "status": c.status} for c in self.changes],
-        }
-
-
-def _finish(ctx: Context, view: OperationView, failure: Failure | None) -> int:
-    """Print the result (stdout) and any failure (stderr); return the exit code."""
-    if failure is None and view.finished and view.outcome(None) != "succeeded":
-        failure = Failure(
-            exit_codes.OPERATION_FAILED,
-            f"{view.label} ended with {view.status}",
-            "see the environment's history in the LCS portal for the reason",
-            view.activity_id,
-        )
-    code = failure.code if failure else exit_codes.OK
-    if failure is not None:
-        failure.print()
-    elif view.finished:
-        err(f"{view.label}: {view.status}")
-    if ctx.json:
-        emit_json(view.to_json(code, failure))
-    elif view.activity_id is not None:
-        # Only what exists in LCS goes to stdout; a refusal is all on stderr.
-        _print_human(view)
-    return code
-
-
-def _print_human(view: OperationView) -> None:
-    where = view.environment.name
-    if view.kind == "refresh" and view.source is not None:
-        where = f"{view.source.name} → {view.environment.name}"
-    fields: list[tuple[str, str | None]] = [
-        (view.kind or "operation", where),
-        ("activity", view.activity_id),
-        ("status", view.status or ("not started" if view.activity_id is None else None)),
-    ]
-    if view.backup_name:
-        fields.append(("backup", view.backup_name))
-    fields += [("started", _human(view.started_at)), ("completed", _human(view.completed_at))]
-    print_fields(fields)
-
-
-def _human(moment: datetime | None) -> str | None:
-    return f"{moment:%Y-%m-%d %H:%M:%S} UTC" if moment else None
-
-
 # ------------------------------------------------------------ starting
 
 
@@ -255,11 +154,12 @@ async def _refresh(ctx: Context) -> int:
     source = find_environment(service, ctx.args.source)
     target = find_environment(service, ctx.args.target)
     view = OperationView("refresh", "refresh", service.project_id, target, source=source)
+    known: set[str] = set()
     try:
         await _prepare_checks(ctx, [target.id, source.id])
         problems = service.refresh_problems(source.id, target.id)
         if problems:
-            return _finish(ctx, view, _refused(problems, service.quota(target.id)))
+            return finish(ctx, view, _refused(problems, service.quota(target.id)))
         if not ctx.args.yes:
             confirm_by_typing(
                 target.name,
@@ -273,9 +173,10 @@ async def _refresh(ctx: Context) -> int:
                     f"  It uses one of {target.name}'s 3 operations per 24 hours.",
                 ],
             )
+        known = set(service.operations)
         op = await service.start_refresh(source.id, target.id)
     except Exception as exc:
-        return _failed_to_start(ctx, view, exc)
+        return await _failed_to_start(ctx, view, exc, known)
     return await _follow(ctx, view, op)
 
 
@@ -289,12 +190,13 @@ async def _export(ctx: Context) -> int:
     await service.load_environments()
     env = find_environment(service, ctx.args.env)
     view = OperationView("export", "export", service.project_id, env, backup_name=ctx.args.name)
+    known: set[str] = set()
     try:
         await service.load_backups()  # the name must not be taken
         await _prepare_checks(ctx, [env.id])
         problems = service.export_problems(env.id, ctx.args.name)
         if problems:
-            return _finish(ctx, view, _refused(problems, service.quota(env.id)))
+            return finish(ctx, view, _refused(problems, service.quota(env.id)))
         if not ctx.args.yes:
             confirm_yes_no(
                 f"Export {env.name} as {ctx.args.name}?",
@@ -304,13 +206,21 @@ async def _export(ctx: Context) -> int:
                     f"  It uses one of {env.name}'s 3 operations per 24 hours.",
                 ],
             )
+        known = set(service.operations)
         op = await service.start_export(env.id, ctx.args.name)
     except Exception as exc:
-        return _failed_to_start(ctx, view, exc)
+        return await _failed_to_start(ctx, view, exc, known)
     return await _follow(ctx, view, op)
 
 
-def _failed_to_start(ctx: Context, view: OperationView, exc: Exception) -> int:
+async def _failed_to_start(
+    ctx: Context, view: OperationView, exc: Exception, known: set[str]
+) -> int:
+    """Report a start that did not go through; after a lost answer, look first.
+
+    `known`: the keys of the operations tracked before the start, so the one
+    this start journalled can be told apart.
+    """
     from lcs_tui.service.journal import JournalError
     from lcs_tui.service.project import ActionRefused
 
@@ -329,7 +239,22 @@ def _failed_to_start(ctx: Context, view: OperationView, exc: Exception) -> int:
         if found is None:
             raise exc
         failure = found
-    return _finish(ctx, view, failure)
+    if failure.code == exit_codes.OUTCOME_UNKNOWN:
+        started = await look_for_lost(ctx, view, known)
+        if started is not None:
+            err(
+                f"LCS's answer was lost, but the history of {view.environment.name} shows "
+                f"the {view.kind}: it did start"
+            )
+            return await _follow(ctx, view, started)
+        history = command_line("lcs-tui", "history", view.environment.name)
+        failure = dataclasses.replace(
+            failure,
+            hint=f"do NOT simply run the command again: it was not in the history of "
+            f"{view.environment.name} within {LOOK_FOR_LOST_LIMIT:g} s, but LCS may still "
+            f"list it; check first with {history} or in the LCS portal",
+        )
+    return finish(ctx, view, failure)
 
 
 async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> int:
@@ -347,12 +272,15 @@ async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> in
 
     if not ctx.args.wait:
         err(f"follow it with: {_resume(view)}")
-        return _finish(ctx, view, None)
+        return finish(ctx, view, None)
     return await _wait(ctx, view, poll, poll_first=False)
 
 
 def _resume(view: OperationView) -> str:
-    return f"lcs-tui status {view.activity_id} --env {view.environment.name} --wait"
+    # The id and the name came from LCS: inert and quoted for a shell.
+    return command_line(
+        "lcs-tui", "status", view.activity_id or "", "--env", view.environment.name, "--wait"
+    )
 
 
 async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bool) -> int:
@@ -374,24 +302,27 @@ async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bo
     watched = Watched(view.status)
     try:
         await watch.run(watched, poll_first=poll_first)
+    except CommandFailure as exc:
+        failure: Failure | None = exc.failure  # already says what to do (e.g. not found)
     except Exception as exc:
         found = ctx.failure(exc)
         if found is None:
             raise
-        failure: Failure | None = found.with_hint(
-            f"the operation continues in LCS; check later: {_resume(view)}"
-        )
+        failure = found.with_hint(f"the operation continues in LCS; check later: {_resume(view)}")
     else:
         failure = watched.failure
     view.status, view.changes = watched.status, watched.changes
     view.completed_at = watched.completed_at
-    return _finish(ctx, view, failure)
+    return finish(ctx, view, failure)
 
 
 # ------------------------------------------------------------ status
 
 
 async def _status(ctx: Context) -> int:
+    from lcs_tui.api import LcsRejected
+    from lcs_tui.service.operations import NOT_FOUND
+
     service = ctx.service
     await service.load_environments()
     env = find_environment(service, ctx.args.env)
@@ -411,15 +342,26 @@ async def _status(ctx: Context) -> int:
         view.kind, view.backup_name = tracked.kind, tracked.backup_name
         view.source = service.environments.get(tracked.source_environment_id or "")
         view.started_at = tracked.started_at
+    if tracked is None or tracked.started_at is None:
+        # Started in the portal or by another tool: the history knows what and when.
+        entry = await history_entry(ctx, env, activity)
+        if entry is not None:
+            view.kind = view.kind or kind_of(entry)
+            view.started_at = view.started_at or entry.started
 
     async def poll() -> tuple[str, datetime | None]:
-        if tracked is not None:
-            # Known to the journal (started here): keep its entry current too.
-            current = service.operations[tracked.key]
-            await service.poll(current)
-            latest = service.operations[tracked.key]
-            return latest.status, latest.finished_at
-        report = await service.client.operation_status(service.project_id, env.id, activity)
+        try:
+            if tracked is not None:
+                # Known to the journal (started here): keep its entry current too.
+                current = service.operations[tracked.key]
+                await service.poll(current)
+                latest = service.operations[tracked.key]
+                if latest.status == NOT_FOUND:
+                    raise CommandFailure(not_found(view, latest.message))
+                return latest.status, latest.finished_at
+            report = await service.client.operation_status(service.project_id, env.id, activity)
+        except LcsRejected as exc:
+            raise CommandFailure(not_found(view, exc.message, exc)) from exc
         return report.status.word, report.completion_date
 
     if ctx.args.wait:
@@ -430,5 +372,5 @@ async def _status(ctx: Context) -> int:
         found = ctx.failure(exc)
         if found is None:
             raise
-        return _finish(ctx, view, found)
-    return _finish(ctx, view, None)
+        return finish(ctx, view, found)
+    return finish(ctx, view, None)

@@ -9,11 +9,12 @@ these POSTs.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from typing import Any
 
 from lcs_tui.commands import exit_codes
 from lcs_tui.commands.failures import Failure
-from lcs_tui.commands.output import emit_json, err, print_fields, schema_id
+from lcs_tui.commands.output import command_line, emit_json, err, print_fields, schema_id
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
@@ -92,6 +93,15 @@ async def _power(ctx: Context, verb: str) -> int:
             if found is None:
                 raise
             failure = found
+            if found.code == exit_codes.OUTCOME_UNKNOWN:
+                # Name the environment: "history ENV" is one more thing to work out.
+                history = command_line("lcs-tui", "history", env.name)
+                failure = dataclasses.replace(
+                    found,
+                    hint=f"do NOT simply run the command again: check whether the {verb} "
+                    f"began with {history}, {command_line('lcs-tui', 'envs')} or in the "
+                    "LCS portal",
+                )
     code = failure.code if failure else exit_codes.OK
     if failure is not None:
         failure.print()

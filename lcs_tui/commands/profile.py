@@ -1,4 +1,4 @@
-"""`lcs-tui profile add|list|show|remove|default`.
+"""`lcs-tui profile add|remove|default` (`list`/`show`: profile_show.py, `set`: profile_set.py).
 
 Interactive in a terminal (prompts on stderr, so stdout stays clean for
 scripts), fully driven by flags otherwise. Nothing here prints a secret.
@@ -10,13 +10,17 @@ Exit codes shared by the sign-in commands: 0 ok, 2 usage, 3 sign-in failed,
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
+
+# `err` is imported from here by the other sign-in commands: re-exported.
+from lcs_tui.commands import output
+from lcs_tui.commands.output import err as err
+from lcs_tui.commands.output import out
 
 if TYPE_CHECKING:
     from lcs_tui.config import Config, Profile
@@ -35,6 +39,7 @@ class UsageError(Exception):
 
 
 def register(subparsers: Any) -> None:
+    from lcs_tui.commands.profile_show import list_profiles, show_profile
     from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
     from lcs_tui.config.profile import SECRET_STORES, SIGN_IN_METHODS
 
@@ -66,6 +71,8 @@ def register(subparsers: Any) -> None:
     add.add_argument("--authority", help="sign-in authority (default: from the geography)")
     add.add_argument(
         "--method",
+        "--sign-in-method",
+        dest="method",
         choices=list(SIGN_IN_METHODS),
         help="sign-in method: " + "; ".join(f"{k}: {v}" for k, v in SIGN_IN_METHODS.items()),
     )
@@ -82,23 +89,46 @@ def register(subparsers: Any) -> None:
     add.add_argument("--no-input", action="store_true", help="never prompt")
     add.set_defaults(func=_run(_add))
 
-    lst = sub.add_parser("list", help="list profiles (the default is marked *)")
+    lst = sub.add_parser(
+        "list",
+        help="list profiles (the default is marked *)",
+        description="List the profiles; * marks the default. Never shows a secret.",
+    )
     lst.add_argument("--json", action="store_true", help="machine-readable output")
-    lst.set_defaults(func=_run(_list))
+    lst.set_defaults(func=_run(list_profiles))
 
-    show = sub.add_parser("show", help="show one profile (never its secrets)")
+    show = sub.add_parser(
+        "show",
+        help="show one profile (never its secrets)",
+        description="Show one profile's settings, and whether a password, client secret "
+        "and sign-in are stored (yes/no, never the values).",
+    )
     show.add_argument("name", nargs="?", help="profile name (default: --profile or the default)")
     show.add_argument("--json", action="store_true", help="machine-readable output")
     add_profile_option(show)
-    show.set_defaults(func=_run(_show))
+    show.set_defaults(func=_run(show_profile))
 
-    remove = sub.add_parser("remove", help="remove a profile and its stored secrets")
+    remove = sub.add_parser(
+        "remove",
+        help="remove a profile and its stored secrets",
+        description="Remove a profile from profiles.toml, and its password, client secret "
+        "and tokens from its secret store.",
+    )
     remove.add_argument("name")
     remove.set_defaults(func=_run(_remove))
 
-    default = sub.add_parser("default", help="show or set the default profile")
+    default = sub.add_parser(
+        "default",
+        help="show or set the default profile",
+        description="Without NAME, print the default profile; with NAME, make it the default "
+        "(the profile used when --profile is not given).",
+    )
     default.add_argument("name", nargs="?")
     default.set_defaults(func=_run(_default))
+
+    from lcs_tui.commands.profile_set import add_set_parser
+
+    add_set_parser(sub)
 
 
 def add_profile_option(parser: argparse.ArgumentParser) -> None:
@@ -142,18 +172,13 @@ def run_reporting_errors(action: Callable[[], int]) -> int:
         return EXIT_SIGN_IN
 
 
-def err(text: str) -> None:
-    print(text, file=sys.stderr, flush=True)
-
-
 def interactive(args: argparse.Namespace) -> bool:
     return not getattr(args, "no_input", False) and sys.stdin.isatty()
 
 
 def ask(prompt: str, default: str | None = None) -> str:
     shown = f"{prompt} [{default}]: " if default else f"{prompt}: "
-    sys.stderr.write(shown)
-    sys.stderr.flush()
+    output.prompt(shown)
     line = sys.stdin.readline()
     if not line:
         raise UsageError("input ended before the question was answered")
@@ -194,12 +219,37 @@ def _add(args: argparse.Namespace) -> int:
         raise UsageError(f"{exc.key}: {exc.message}") from None
     config = config.with_profile(profile, make_default=args.default)
     save_config(config)
-    print(f"profile {profile.name} saved in {config.path}")
+    out(f"profile {profile.name} saved in {config.path}")
     if config.default == profile.name:
-        print(f"{profile.name} is the default profile")
+        out(f"{profile.name} is the default profile")
     _explain_store(profile)
-    print(f"next: lcs-tui login --profile {profile.name}")
+    out(next_step(profile))
     return EXIT_OK
+
+
+def next_step(profile: Profile) -> str:
+    """What to do after `profile add`, as it really is for this secret store."""
+    name = profile.name
+    if profile.secret_store != "session":
+        return (
+            f"next: lcs-tui login --profile {name} (signs in once; the app and the "
+            "scripting commands then use the kept sign-in)"
+        )
+    if profile.uses_password:
+        variables = "LCS_TUI_PASSWORD" + (
+            " and LCS_TUI_CLIENT_SECRET" if profile.needs_client_secret else ""
+        )
+        return (
+            f"next: lcs-tui --profile {name} - the app asks for the password when it opens, "
+            f"every time (secret store session keeps nothing); scripting commands sign in "
+            f"with {variables}"
+        )
+    return (
+        f"next: lcs-tui --profile {name} - the app signs you in ({profile.sign_in_method}) "
+        "when it opens, every time (secret store session keeps nothing); scripting commands "
+        f"cannot sign in with this profile: keep the sign-in with "
+        f"lcs-tui profile set {name} --secret-store keyring (or file)"
+    )
 
 
 def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str, Any]:
@@ -207,6 +257,9 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
     from lcs_tui.config.profile import PASSWORD_METHODS, SIGN_IN_METHODS
 
     missing: list[str] = []
+    # Optional settings are asked only in a session that asks anything: a
+    # command line that gives every required value runs without a question.
+    asked: list[str] = []
 
     def need(
         value: str | None,
@@ -218,6 +271,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
         if value:
             return value
         if asking:
+            asked.append(flag)
             # Each answer is checked as it is given: a typo should not cost
             # the user every answer after it.
             while True:
@@ -253,6 +307,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
                 for g in GEOGRAPHIES.values()
             ]
             options.append((CUSTOM, "another API host (e.g. the local simulator)"))
+            asked.append("--geography")
             err("Where does the LCS project live?")
             geography = choose("Geography", options, "global")
             if geography == CUSTOM:
@@ -261,7 +316,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
             missing.append("--geography or --api-host")
 
     authority = args.authority
-    if asking and authority is None and api_host:
+    if asking and asked and authority is None and api_host:
         # A custom host signs in somewhere too: the simulator serves sign-in on
         # its own address; anything else most likely on the commercial cloud.
         loopback = urlsplit(api_host).hostname in ("127.0.0.1", "localhost", "::1")
@@ -275,6 +330,7 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
     method = args.method
     if method is None:
         if asking:
+            asked.append("--method")
             err("How do you sign in?")
             method = choose("Sign-in method", list(SIGN_IN_METHODS.items()), "password")
         else:
@@ -282,13 +338,13 @@ def _collect(args: argparse.Namespace, config: Config, asking: bool) -> dict[str
     username = args.username
     if not username and method in PASSWORD_METHODS:
         username = need(None, "--username", "User name (e.g. ana@contoso.com)")
-    elif not username and asking:
+    elif not username and asking and asked:
         username = ask("User name (optional, helps pick the account)") or None
 
     proxy, ca_bundle = args.proxy, args.ca_bundle
-    if asking and args.proxy is None:
+    if asking and asked and args.proxy is None:
         proxy = ask("HTTPS proxy (empty: none, or HTTPS_PROXY)") or None
-    if asking and args.ca_bundle is None:
+    if asking and asked and args.ca_bundle is None:
         ca_bundle = ask("CA bundle file (empty: the system's)") or None
     if ca_bundle:
         path = Path(ca_bundle).expanduser()
@@ -371,84 +427,6 @@ def _explain_store(profile: Profile) -> None:
         err(f"warning: secrets of this profile go UNENCRYPTED into {default_secrets_file()}")
 
 
-def _list(args: argparse.Namespace) -> int:
-    from lcs_tui.config import load_config
-
-    config = load_config()
-    rows = [
-        _public_fields(p) | {"default": p.name == config.default}
-        for p in sorted(config.profiles.values(), key=lambda p: p.name)
-    ]
-    if args.json:
-        print(json.dumps(rows, indent=2))
-        return EXIT_OK
-    if not rows:
-        err("no profiles yet; create one with: lcs-tui profile add")
-        return EXIT_OK
-    columns = ("name", "geography", "project_id", "username", "sign_in_method", "secret_store")
-    titles = ("NAME", "GEOGRAPHY", "PROJECT", "USER", "METHOD", "SECRETS")
-    table = [titles, *[tuple(str(r[c] or "-") for c in columns) for r in rows]]
-    widths = [max(len(row[i]) for row in table) for i in range(len(columns))]
-    for index, row in enumerate(table):
-        mark = "*" if index and rows[index - 1]["default"] else " "
-        cells = "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True))
-        print(f"{mark} {cells}".rstrip())
-    return EXIT_OK
-
-
-def _show(args: argparse.Namespace) -> int:
-    from lcs_tui.config import load_config
-
-    config = load_config()
-    profile = config.get(selected_profile_name(args))
-    fields: dict[str, Any] = _public_fields(profile)
-    fields["default"] = profile.name == config.default
-    fields["scope"] = profile.scope
-    fields |= _stored_state(profile)
-    if args.json:
-        print(json.dumps(fields, indent=2))
-        return EXIT_OK
-    for key, value in fields.items():
-        if isinstance(value, bool):
-            value = "yes" if value else "no"
-        print(f"{key + ':':<17} {value if value is not None else '-'}")
-    return EXIT_OK
-
-
-def _public_fields(p: Profile) -> dict[str, Any]:
-    return {
-        "name": p.name,
-        "tenant": p.tenant,
-        "client_id": p.client_id,
-        "username": p.username,
-        "project_id": p.project_id,
-        "geography": p.geography,
-        "api_host": p.api_host,
-        "authority": p.authority,
-        "sign_in_method": p.sign_in_method,
-        "secret_store": p.secret_store,
-        "proxy": p.proxy,
-        "ca_bundle": p.ca_bundle,
-    }
-
-
-def _stored_state(profile: Profile) -> dict[str, Any]:
-    """Whether secrets are stored: yes/no only, never the values."""
-    from lcs_tui.secrets import SecretStoreError, open_secret_store
-
-    store = open_secret_store(profile.secret_store)
-    try:
-        state: dict[str, Any] = {}
-        if profile.uses_password:
-            state["password_stored"] = store.get(profile.name, "password") is not None
-        if profile.needs_client_secret:
-            state["secret_stored"] = store.get(profile.name, "client-secret") is not None
-        state["signed_in"] = store.get(profile.name, "token-cache") is not None
-        return state
-    except SecretStoreError as exc:
-        return {"secrets": f"unknown ({exc.message})"}
-
-
 def _remove(args: argparse.Namespace) -> int:
     from lcs_tui.config import load_config, save_config
     from lcs_tui.secrets import SECRET_KINDS, SecretStoreError, open_secret_store
@@ -457,17 +435,17 @@ def _remove(args: argparse.Namespace) -> int:
     profile = config.get(args.name)
     config = config.without_profile(profile.name)
     save_config(config)
-    print(f"profile {profile.name} removed")
+    out(f"profile {profile.name} removed")
     try:
         store = open_secret_store(profile.secret_store)
         for kind in SECRET_KINDS:
             store.delete(profile.name, kind)
         if profile.secret_store != "session":  # nothing outlived the session anyway
-            print(f"its stored password, client secret and tokens were removed from {store.label}")
+            out(f"its stored password, client secret and tokens were removed from {store.label}")
     except SecretStoreError as exc:
         err(f"warning: its secrets could not be removed: {exc.message}")
     if config.default:
-        print(f"default profile: {config.default}")
+        out(f"default profile: {config.default}")
     elif config.profiles:
         err("no default profile now; pick one with: lcs-tui profile default NAME")
     return EXIT_OK
@@ -481,9 +459,9 @@ def _default(args: argparse.Namespace) -> int:
         if config.default is None:
             err("no default profile; pick one with: lcs-tui profile default NAME")
             return EXIT_CONFIG
-        print(config.default)
+        out(config.default)
         return EXIT_OK
     config = config.with_default(args.name)
     save_config(config)
-    print(f"default profile: {args.name}")
+    out(f"default profile: {args.name}")
     return EXIT_OK

@@ -20,6 +20,7 @@ from lcs_tui.commands.runtime import (
     find_environment,
     run_command,
 )
+from lcs_tui.service.ordering import display_order
 
 if TYPE_CHECKING:
     from lcs_tui.api import DatabaseBackup, Environment, HistoryEntry
@@ -100,7 +101,8 @@ def _pages(text: str) -> int:
 
 async def _envs(ctx: Context) -> int:
     service = ctx.service
-    envs = sorted(await service.load_environments(), key=lambda e: e.name.lower())
+    # The app's order (as LCS lists them), so the two never disagree.
+    envs = display_order(await service.load_environments())
     if ctx.args.quota:
         # Sandboxes only, as in the app: refreshes and exports touch nothing
         # else, and the history endpoint is rate limited per project.

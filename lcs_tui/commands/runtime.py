@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
 from lcs_tui.commands.failures import CommandFailure, Failure, failure_from, usage
-from lcs_tui.commands.output import emit_json, err, schema_id
+from lcs_tui.commands.output import emit_json, err, prompt, schema_id
 
 if TYPE_CHECKING:
     from lcs_tui.api import Environment
@@ -291,11 +291,9 @@ def find_environment(service: ProjectService, wanted: str) -> Environment:
     by_id = [e for e in envs if e.id.replace("-", "").lower() == undashed]
     if by_id:
         return by_id[0]
-    known = ", ".join(sorted(e.name for e in envs)) or "none"
-    raise usage(
-        f"no environment {wanted!r} in project {service.project_id}",
-        f"use a name or an id; the project's environments: {known}",
-    )
+    from lcs_tui.commands.suggest import unknown_environment
+
+    raise unknown_environment(wanted, envs, service.project_id)
 
 
 def environment_json(env: Environment | None) -> dict[str, Any] | None:
@@ -337,7 +335,6 @@ def confirm_yes_no(question: str, consequences: list[str]) -> None:
         raise CommandFailure(Failure(exit_codes.USAGE, "not confirmed; nothing was started"))
 
 
-def _ask(prompt: str) -> str:
-    sys.stderr.write(prompt)
-    sys.stderr.flush()
+def _ask(question: str) -> str:
+    prompt(question)  # it names environments: server text
     return sys.stdin.readline().strip()

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import argparse
 import signal
-import sys
 import threading
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
+
+# Request lines (--verbose) carry what clients sent: printed inert, like all.
+from lcs_tui.commands.output import command_line, err, out
 
 EXIT_OK = 0
 EXIT_USAGE = 2
@@ -68,16 +70,14 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     from lcs_tui.simulator import Simulator
     from lcs_tui.simulator.server import is_loopback
 
-    out: TextIO = sys.stdout
     if not is_loopback(args.host):
-        print(
+        err(
             f"lcs-tui simulator: refusing to listen on {args.host!r}: loopback addresses only "
-            "(127.0.0.1, ::1, localhost). The simulator hands out demo passwords.",
-            file=sys.stderr,
+            "(127.0.0.1, ::1, localhost). The simulator hands out demo passwords."
         )
         return EXIT_USAGE
     if args.time_scale <= 0:
-        print("lcs-tui simulator: --time-scale must be positive", file=sys.stderr)
+        err("lcs-tui simulator: --time-scale must be positive")
         return EXIT_USAGE
 
     sim = Simulator.demo(
@@ -86,17 +86,15 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         failure_rate=args.failure_rate,
         device_code_auto_approve_after=args.auto_approve,
     )
-    log = (lambda line: print(line, file=out, flush=True)) if args.verbose else None
+    log = out if args.verbose else None
     try:
         serving = sim.serve_https(args.host, args.port, log=log, cert_dir=args.cert_dir)
         server = serving.__enter__()
     except OSError as exc:
-        print(
-            f"lcs-tui simulator: cannot listen on {args.host}:{args.port}: {exc}", file=sys.stderr
-        )
+        err(f"lcs-tui simulator: cannot listen on {args.host}:{args.port}: {exc}")
         return EXIT_USAGE
     try:
-        _print_banner(out, server.base_url, server.ca_file, args)
+        _print_banner(server.base_url, server.ca_file, args)
         waiter = stop or threading.Event()
         previous = None
         if threading.current_thread() is threading.main_thread():
@@ -111,13 +109,14 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         finally:
             if previous is not None:
                 signal.signal(signal.SIGTERM, previous)
-        print("\nstopped.", file=out, flush=True)
+        out()
+        out("stopped.")
     finally:
         serving.__exit__(None, None, None)
     return EXIT_OK
 
 
-def _print_banner(out: TextIO, base: str, ca_file: str, args: argparse.Namespace) -> None:
+def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
     from lcs_tui.simulator import demo
 
     authority = f"{base}/{demo.TENANT_ID}"
@@ -136,26 +135,30 @@ def _print_banner(out: TextIO, base: str, ca_file: str, args: argparse.Namespace
         ("Time", f"1 real second = {args.time_scale:g} simulated seconds; seed {args.seed}"),
     ]
     width = max(len(label) for label, _ in rows)
-    print(
-        f"lcs-tui simulator: a simulated Lifecycle Services at {base} (Ctrl-C stops it)", file=out
-    )
-    print(file=out)
+    out(f"lcs-tui simulator: a simulated Lifecycle Services at {base} (Ctrl-C stops it)")
+    out()
     for label, value in rows:
-        print(f"  {label:<{width}}  {value}", file=out)
-    print(file=out)
-    print("A profile for it:", file=out)
-    print(
-        f"  lcs-tui profile add simulator --tenant {demo.TENANT_ID} --client-id {demo.CLIENT_ID} "
-        f"--username {demo.USERNAME} --project-id {demo.PROJECT_ID} --geography custom "
-        f"--api-host {base} --authority {authority} --ca-bundle {ca_file} "
-        "--method password --secret-store file --default",
-        file=out,
+        out(f"  {label:<{width}}  {value}")
+    out()
+    out("A profile for it (profile add then says how to sign in):")
+    profile_add = command_line(
+        "lcs-tui", "profile", "add", "simulator",
+        "--tenant", demo.TENANT_ID, "--client-id", demo.CLIENT_ID,
+        "--username", demo.USERNAME, "--project-id", str(demo.PROJECT_ID),
+        "--geography", "custom", "--api-host", base, "--authority", authority,
+        "--ca-bundle", ca_file, "--method", "password", "--default",
+    )  # fmt: skip
+    out(f"  {profile_add}")
+    # No --secret-store: the product's default, said out loud rather than
+    # picked silently (it used to be the unencrypted file).
+    out(
+        "  (secrets go to the system keyring; where there is none, profile add asks: "
+        "session, signing in at every start, or an UNENCRYPTED file. "
+        "Add --secret-store session to keep nothing at all.)"
     )
     if args.cert_dir is None:
-        print("  (the CA file is new on every run; --cert-dir DIR keeps it)", file=out)
-    print(
-        "Sign-in libraries (MSAL) need instance discovery and authority validation off for this "
-        "authority host.",
-        file=out,
-        flush=True,
+        out("  (the CA file is new on every run; --cert-dir DIR keeps it)")
+    out(
+        "For your own MSAL code against this authority: instance_discovery=False and "
+        "validate_authority=False (lcs-tui does this by itself; nothing to set)."
     )

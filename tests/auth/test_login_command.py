@@ -188,7 +188,11 @@ def test_session_store_says_the_sign_in_is_not_kept(cli: Cli, server: LoopbackSe
     cli[1].setenv("LCS_TUI_PASSWORD", demo.PASSWORD)
     result = lcs(cli, "login")
     assert result.code == 0
-    assert "only for the session" in result.err
+    # What really happens: nothing is kept, the app asks again, scripts use the variable.
+    assert "keeps nothing once a command ends" in result.err
+    assert "lcs-tui signs you in again when it opens" in result.err
+    assert "LCS_TUI_PASSWORD" in result.err
+    assert "lcs-tui profile set sim --secret-store keyring" in result.err
 
 
 def test_login_without_any_profile_is_a_config_error(cli: Cli) -> None:

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from lcs_tui.api import LcsClient
@@ -100,6 +101,9 @@ class Harness:
     #: Called after every simulated sleep (tests inject faults mid-wait).
     on_sleep: Callable[[Harness], None] | None = None
     opened: list[Workspace] = field(default_factory=list)
+    #: Wraps the simulator's LCS transport (tests that play a hostile or
+    #: lossy network between the client and the simulator).
+    wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
 
     def install(self) -> None:
         self.monkeypatch.setattr(runtime.RUNTIME, "open_workspace", self.open_workspace)
@@ -116,9 +120,10 @@ class Harness:
     def open_workspace(self, args: argparse.Namespace) -> Workspace:
         """What `open_profile` builds, on the simulator's transports."""
         profile = self.profile
-        settings = HttpSettings(
-            async_transport=self.sim.async_transport(), sync_transport=self.sim.sync_transport()
-        )
+        transport = self.sim.async_transport()
+        if self.wrap_transport is not None:
+            transport = self.wrap_transport(transport)
+        settings = HttpSettings(async_transport=transport, sync_transport=self.sim.sync_transport())
         session = Session(profile, open_secret_store(profile.secret_store), settings)
         client = LcsClient(
             api_host=profile.api_host,
@@ -126,6 +131,7 @@ class Harness:
             http=settings,
             user_key=profile.username or profile.name,
             sleep=self.sleep,  # the client's backoff, too, costs no real time
+            clock=lambda: self.mono,  # and its pacing waits on the same clock
         )
         service = ProjectService(
             client,

@@ -67,6 +67,17 @@ def test_export_asks_yes_or_no_in_a_terminal(harness: Harness) -> None:
     assert op.kind == "export" and op.backup_name == "t1"
 
 
+def test_export_whose_answer_was_lost_is_found_in_the_history(harness: Harness) -> None:
+    harness.sim.faults.drop_after_action(path_prefix="/databasemovement/v1/export/")
+    result = harness.run("export", "--env", TEST, "--name", "t1", "--yes", "--json")
+    assert result.code == exit_codes.OK, result.err
+    assert_valid(result.json, "lcs-tui/export/v1")
+    (op,) = harness.api_operations()
+    assert result.json["activity_id"] == op.activity_id and result.json["error"] is None
+    assert f"the history of {TEST} shows the export: it did start" in result.err
+    assert harness.sleeps == []  # the first look found it: no waiting
+
+
 def test_export_without_terminal_or_yes_refuses(harness: Harness) -> None:
     result = harness.run("export", "--env", TEST, "--name", "t1")
     assert result.code == exit_codes.USAGE
@@ -90,9 +101,14 @@ def test_status_of_an_operation_started_elsewhere(harness: Harness) -> None:
     now = harness.run("status", activity, "--env", PERF, "--json")
     assert now.code == exit_codes.OK, now.err
     assert_valid(now.json, "lcs-tui/status/v1")
-    assert now.json["status"] == "InProgress" and now.json["kind"] is None
-    assert now.json["waited"] is False
-    assert "status     InProgress" in harness.run("status", activity, "--env", PERF).out
+    assert now.json["status"] == "InProgress" and now.json["waited"] is False
+    # Started in the portal: the journal knows nothing, the history knows what and when.
+    started = harness.sim.operation(activity).started_at
+    assert now.json["kind"] == "refresh"
+    assert now.json["started_at"] == f"{started:%Y-%m-%dT%H:%M:%S}Z"
+    human = harness.run("status", activity, "--env", PERF).out
+    assert "status     InProgress" in human
+    assert f"started    {started:%Y-%m-%d %H:%M:%S} UTC" in human
     waited = harness.run("status", activity, "--env", PERF, *WAIT, "--json")
     assert waited.code == exit_codes.OK
     assert_valid(waited.json, "lcs-tui/status/v1")
@@ -112,11 +128,22 @@ def test_status_of_a_failed_operation_is_1(harness: Harness) -> None:
 
 
 def test_status_unknown_activity_is_lcs_rejection(harness: Harness) -> None:
-    result = harness.run("status", "00000000-0000-0000-0000-000000000000", "--env", UAT, "--json")
+    unknown = "00000000-0000-0000-0000-000000000000"
+    result = harness.run("status", unknown, "--env", UAT, "--json")
     assert result.code == exit_codes.REJECTED
     assert_valid(result.json, "lcs-tui/status/v1")
     assert "No operation with activity id" in result.json["error"]["message"]
     assert result.json["outcome"] == "unknown"
+    plain = harness.run("status", unknown, "--env", UAT)
+    assert plain.code == exit_codes.REJECTED
+    assert plain.out == ""  # no empty table of dashes: only the message
+    assert plain.err.startswith(
+        f"error: not found: LCS knows no operation with activity id {unknown} on {UAT}"
+    )
+    assert f"lcs-tui history {UAT}" in plain.err
+    waited = harness.run("status", unknown, "--env", UAT, "--wait")
+    assert waited.code == exit_codes.REJECTED and waited.out == ""
+    assert "continues in LCS" not in waited.err  # there is nothing to continue
 
 
 def test_status_timeout(harness: Harness) -> None:

@@ -138,6 +138,9 @@ def test_connection_drop_after_start_of_stop_is_outcome_unknown(harness: Harness
     result = harness.run("stop", demo.DEV_ENVIRONMENT_NAME, "--yes", "--json")
     assert result.code == exit_codes.OUTCOME_UNKNOWN
     assert_valid(result.json, "lcs-tui/stop/v1")
+    # The hint names the environment to check, not a placeholder.
+    assert f"lcs-tui history {demo.DEV_ENVIRONMENT_NAME}" in result.json["error"]["hint"]
+    assert "history ENV" not in result.err
 
 
 # ------------------------------------------------------------------- the table

@@ -14,13 +14,15 @@ pytestmark = pytest.mark.filterwarnings(
 )
 
 
-def test_envs_table_lists_every_environment_by_name(harness: Harness) -> None:
+def test_envs_table_lists_every_environment_as_lcs_lists_them(harness: Harness) -> None:
     result = harness.run("envs")
     assert result.code == exit_codes.OK, result.err
     lines = result.out.splitlines()
     assert lines[0].split() == ["NAME", "TYPE", "STATE", "INFRASTRUCTURE", "RELEASE", "ID"]
     names = [line.split()[0] for line in lines[1:]]
-    assert names == sorted(names) and len(names) == 7
+    # The app's order (tests/commands/test_same_order_as_app.py): LCS's own.
+    assert names == [e.name for e in harness.sim.environments()] and len(names) == 7
+    assert names[0] == PROD and names != sorted(names)
     assert any(demo.UAT_ENVIRONMENT_ID in line for line in lines)
     assert not any(line != line.rstrip() for line in lines)  # no trailing blanks
 
@@ -147,3 +149,25 @@ def test_backups_download_is_wired_under_backups_when_its_module_exists(
     assert download.func(download) == 42 and download.name == "uat-golden"
     listing = parser.parse_args(["backups", "--latest", "--json"])
     assert listing.latest and listing.json and listing.func is not download.func
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [("contoso-ua", UAT), ("CONTSO-TEST", TEST), ("uat", UAT), ("train", TRAIN)],
+)
+def test_an_unknown_environment_name_gets_a_did_you_mean(
+    harness: Harness, typed: str, meant: str
+) -> None:
+    result = harness.run("history", typed, "--json")
+    assert result.code == exit_codes.USAGE
+    assert_valid(result.json, "lcs-tui/error/v1")
+    assert f"did you mean {meant}?" in result.json["error"]["message"]
+    assert f"did you mean {meant}?" in result.err
+    assert PROD in result.json["error"]["hint"]  # and the whole list, as before
+
+
+def test_a_name_like_none_gets_only_the_list(harness: Harness) -> None:
+    result = harness.run("refresh", "--source", PROD, "--target", "zzzz", "--yes")
+    assert result.code == exit_codes.USAGE
+    assert "no environment 'zzzz'" in result.err and "did you mean" not in result.err
+    assert "the project's environments: " + PROD in result.err

@@ -7,9 +7,11 @@ import os
 from datetime import timedelta
 from pathlib import Path
 
+import httpx
 import pytest
 
 from lcs_tui.commands import exit_codes
+from lcs_tui.commands.history_lookup import LOOK_FOR_LOST_AT
 from lcs_tui.simulator import ManualClock, Simulator, demo
 from tests.commands.conftest import (
     DEV,
@@ -144,6 +146,7 @@ def test_quota_seen_in_the_history_says_when_it_frees(harness: Harness) -> None:
     assert doc["error"]["kind"] == "quota"
     assert doc["error"]["frees_at"] == "2026-11-20T09:00:00Z"
     assert "2026-11-20 09:00 UTC" in result.err
+    assert result.err.count("09:00") == 1  # said once, not in two lines
     assert harness.api_operations() == []
 
 
@@ -216,11 +219,13 @@ def test_lcs_rejection_prints_its_message_and_activity_id(harness: Harness) -> N
     assert harness.api_operations() == []
 
 
-def test_lost_answer_is_outcome_unknown_and_never_sent_twice(
+def test_lost_answer_is_settled_from_the_history_and_never_sent_twice(
     isolated_dirs: dict[str, Path],
     capsys: pytest.CaptureFixture[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """LCS started the refresh, the answer was lost: the history shows it, so
+    the command carries on with its activity id instead of exiting 8."""
     sim = Simulator(clock=ManualClock(START))
     sim.faults.limits_enabled = False
     sim.add_environment("PROD", environment_type="Production")
@@ -228,19 +233,88 @@ def test_lost_answer_is_outcome_unknown_and_never_sent_twice(
     harness = _harness(sim, capsys, monkeypatch, isolated_dirs)
     sim.faults.drop_after_action(path_prefix="/databasemovement/v1/refresh/")
     result = harness.run("refresh", "--source", "PROD", "--target", "UAT", *PIPELINE)
+    assert result.code == exit_codes.OK, result.err
+    doc = result.json
+    assert_valid(doc, "lcs-tui/refresh/v1")
+    (started,) = sim.operations()  # LCS did start it, exactly once
+    assert doc["activity_id"] == started.activity_id and doc["status"] == "Completed"
+    assert "the history of UAT shows the refresh: it did start" in result.err
+    assert journal_entries()[0]["activity_id"] == started.activity_id
+    assert len(lcs_posts(sim)) == 1  # never re-sent
+
+
+class LoseTheRefreshRequest(httpx.AsyncBaseTransport):
+    """The connection drops while the refresh POST is on its way: LCS never
+    gets it, the client cannot tell (outcome unknown)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and "/databasemovement/v1/refresh/" in request.url.path:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.")
+        return await self.inner.handle_async_request(request)
+
+
+def test_lost_answer_not_in_the_history_is_8_after_a_bounded_look(
+    isolated_dirs: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = Simulator(clock=ManualClock(START))
+    sim.faults.limits_enabled = False
+    sim.add_environment("PROD", environment_type="Production")
+    uat = sim.add_environment("FAB-UAT")
+    harness = _harness(sim, capsys, monkeypatch, isolated_dirs)
+    harness.wrap_transport = LoseTheRefreshRequest
+    result = harness.run("refresh", "--source", "PROD", "--target", "FAB-UAT", *PIPELINE)
     assert result.code == exit_codes.OUTCOME_UNKNOWN, result.err
     doc = result.json
     assert_valid(doc, "lcs-tui/refresh/v1")
     assert doc["error"]["kind"] == "outcome_unknown" and doc["outcome"] == "unknown"
     assert "do NOT simply run the command again" in result.err
-    assert len(sim.operations()) == 1  # LCS did start it, exactly once
-    assert journal_entries()[0]["status"] == "OutcomeUnknown"
-    # Running the same step again does not start a second refresh.
-    again = harness.run("refresh", "--source", "PROD", "--target", "UAT", "--yes", "--json")
-    assert again.code == exit_codes.REFUSED, again.err
-    assert "UAT is busy" in again.err
-    assert len(sim.operations()) == 1
-    assert len(lcs_posts(sim)) == 1
+    assert "lcs-tui history FAB-UAT" in doc["error"]["hint"]
+    assert "history ENV" not in result.err
+    # A few looks within a minute of (simulated) time, then it gives up.
+    history_path = f"/environmentinfo/v1/history/project/{demo.PROJECT_ID}/environment/"
+    looks = [e for e in sim.request_log if e.path.startswith(history_path + uat.environment_id)]
+    assert len(looks) == 1 + len(LOOK_FOR_LOST_AT)  # the checks' read, then the looks
+    assert sum(harness.sleeps) == LOOK_FOR_LOST_AT[-1] <= 60
+    assert sim.operations() == [] and journal_entries()[0]["status"] == "OutcomeUnknown"
+
+
+class LoseTheRequestThenThrottle(LoseTheRefreshRequest):
+    """As above, and from then on the history answers slowly (429, 40 s)."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport, sim: Simulator) -> None:
+        super().__init__(inner)
+        self.sim = sim
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "POST" and "/databasemovement/v1/refresh/" in request.url.path:
+            self.sim.faults.throttle(n=2, retry_after=40)
+        return await super().handle_async_request(request)
+
+
+def test_the_look_for_a_lost_answer_stays_within_a_minute_when_lcs_is_slow(
+    isolated_dirs: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    sim = Simulator(clock=ManualClock(START))
+    sim.faults.limits_enabled = False
+    sim.add_environment("PROD", environment_type="Production")
+    uat = sim.add_environment("UAT")
+    harness = _harness(sim, capsys, monkeypatch, isolated_dirs)
+    harness.wrap_transport = lambda inner: LoseTheRequestThenThrottle(inner, sim)
+    result = harness.run("refresh", "--source", "PROD", "--target", "UAT", *PIPELINE)
+    assert result.code == exit_codes.OUTCOME_UNKNOWN, result.err
+    # The first look waited 2 x 40 s on Retry-After; no further look began after 60 s.
+    assert sum(harness.sleeps) == 80
+    reads = [
+        e for e in sim.request_log if e.path.endswith(f"/{uat.environment_id}/") and e.status == 200
+    ]
+    assert len(reads) == 2  # the checks' read before the POST, and one look
 
 
 def test_failed_operation_exits_1(harness: Harness) -> None:

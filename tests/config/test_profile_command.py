@@ -141,7 +141,7 @@ def test_without_a_keyring_a_script_must_choose(
 def test_without_a_keyring_a_user_is_offered_session_or_file(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, no_keyring: None
 ) -> None:
-    result = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS, answers="\n\n1\n")
+    result = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS, answers="1\n")
     assert result.code == 0, result.err
     assert "No usable system keyring" in result.err
     assert "UNENCRYPTED" in result.err  # the file choice is labelled as such
@@ -269,3 +269,118 @@ def test_answers_are_checked_as_given_and_a_custom_host_asks_for_its_authority(
     assert profile.project_id == 1234567
     assert profile.api_host == "https://127.0.0.1:8443"
     assert profile.authority == "https://127.0.0.1:8443/contoso.onmicrosoft.com"
+
+
+# ------------------------------------------------------------------ set-up as it really is
+
+
+def test_every_flag_given_in_a_terminal_asks_nothing(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    # A terminal with no answers at all: any question would end the input.
+    result = run(capsys, monkeypatch, "profile", "add", "p", *FLAGS, answers="")
+    assert result.code == 0, result.err
+    assert "proxy" not in result.err.lower() and "CA bundle" not in result.err
+    assert load_config().get("p").proxy is None
+
+
+def test_the_readme_names_the_questions_in_the_order_they_come(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    line = next(x for x in readme.splitlines() if "lcs-tui profile add " in x and "# asks" in x)
+    said = [word.strip() for word in line.split("# asks for", 1)[1].split(",")]
+    prompts = {
+        "name": "Profile name",
+        "tenant": "Tenant",
+        "app id": "Application (client) id",
+        "project id": "LCS project id",
+        "geography": "Geography",
+        "method": "Sign-in method",
+        "user": "User name",
+    }
+    answers = ["p", "contoso.onmicrosoft.com", "aaaaaaaa-0000-0000-0000-000000000001",
+               "1234567", "1", "1", "ana@contoso.com", "", ""]  # fmt: skip
+    result = run(capsys, monkeypatch, "profile", "add", answers="\n".join(answers) + "\n")
+    assert result.code == 0, result.err
+    positions = [result.err.index(prompts[word]) for word in said]
+    assert positions == sorted(positions), said
+
+
+@pytest.mark.parametrize(
+    ("method", "says"),
+    [
+        ("password", "the app asks for the password when it opens, every time"),
+        ("device-code", "scripting commands cannot sign in with this profile"),
+    ],
+)
+def test_a_session_store_profile_says_what_happens_next(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+    method: str,
+    says: str,
+) -> None:
+    flags = [*FLAGS[:-1], method, "--secret-store", "session"]
+    result = run(capsys, monkeypatch, "profile", "add", "p", *flags)
+    assert result.code == 0, result.err
+    assert "lcs-tui login" not in result.out  # login would keep nothing
+    assert says in result.out
+    if method == "password":
+        assert "LCS_TUI_PASSWORD" in result.out
+
+
+def test_profile_set_changes_only_the_method(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    assert (
+        run(capsys, monkeypatch, "profile", "add", "p", *FLAGS, "--proxy", "https://px:3128").code
+        == 0
+    )
+    before = load_config().get("p")
+    result = run(capsys, monkeypatch, "profile", "set", "p", "--sign-in-method", "device-code")
+    assert result.code == 0, result.err
+    assert "sign_in_method password -> device-code" in result.out
+    assert "next: lcs-tui login --profile p" in result.out
+    after = load_config().get("p")
+    assert after.sign_in_method == "device-code"
+    assert after == before.__class__(**{**before.__dict__, "sign_in_method": "device-code"})
+    cleared = run(capsys, monkeypatch, "profile", "set", "--profile", "p", "--proxy", "")
+    assert cleared.code == 0 and load_config().get("p").proxy is None
+
+
+def test_profile_set_follows_a_new_geography_and_refuses_nonsense(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    assert run(capsys, monkeypatch, "profile", "add", "p", *FLAGS).code == 0
+    moved = run(capsys, monkeypatch, "profile", "set", "p", "--geography", "fr")
+    assert moved.code == 0, moved.err
+    profile = load_config().get("p")
+    assert profile.api_host == GEOGRAPHIES["fr"].api_host
+    assert profile.authority == GEOGRAPHIES["fr"].authority_for("contoso.onmicrosoft.com")
+    nothing = run(capsys, monkeypatch, "profile", "set", "p")
+    assert nothing.code == 2 and "nothing to change" in nothing.err
+    wrong = run(capsys, monkeypatch, "profile", "set", "p", "--username", "")
+    assert wrong.code == 2 and "needs a username" in wrong.err
+    assert load_config().get("p").username == "ana@contoso.com"  # unchanged
+
+
+def test_moving_to_another_secret_store_leaves_nothing_behind(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    memory_keyring: MemoryKeyring,
+) -> None:
+    assert run(capsys, monkeypatch, "profile", "add", "p", *FLAGS).code == 0
+    KeyringStore().set("p", "password", "hunter2")
+    result = run(capsys, monkeypatch, "profile", "set", "p", "--secret-store", "session")
+    assert result.code == 0, result.err
+    assert KeyringStore().get("p", "password") is None
+    assert "the app asks for the password when it opens" in result.out

@@ -1,0 +1,64 @@
+"""Suggestions ("did you mean …?") for an environment name that matches none.
+
+A typo in `--target` should cost the user one glance, not a scan of the
+whole list: the closest names come first, then the full list.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from lcs_tui.commands.failures import CommandFailure, usage
+from lcs_tui.service.ordering import display_order
+
+if TYPE_CHECKING:
+    from lcs_tui.api import Environment
+
+#: How many close names to offer.
+MAX_SUGGESTIONS = 3
+#: difflib's similarity (0..1) a name needs to be offered.
+CUTOFF = 0.6
+#: How far below the closest name another may be and still be offered.
+NEAR_BEST = 0.1
+
+
+def close_names(wanted: str, names: Sequence[str]) -> list[str]:
+    """The names a user most likely meant by `wanted`, best first.
+
+    Names that contain what was typed (`uat` → `CONTOSO-UAT`) come first,
+    then the ones difflib finds most similar (`contoso-ua`, `CONTSO-UAT`);
+    letter case never matters.
+    """
+    typed = wanted.strip().lower()
+    if not typed:
+        return []
+    by_lower: dict[str, str] = {}
+    for name in names:
+        by_lower.setdefault(name.lower(), name)
+    containing = [name for lower, name in by_lower.items() if typed in lower]
+    # Names in one project often share most letters (CONTOSO-…): offer only
+    # the ones about as close as the closest, not every name past the cutoff.
+    ratios = {lower: difflib.SequenceMatcher(None, typed, lower).ratio() for lower in by_lower}
+    best = max(ratios.values(), default=0.0)
+    similar = [
+        by_lower[lower]
+        for lower, ratio in sorted(ratios.items(), key=lambda item: -item[1])
+        if ratio >= CUTOFF and ratio >= best - NEAR_BEST
+    ]
+    picked = list(dict.fromkeys([*containing, *similar]))
+    return picked[:MAX_SUGGESTIONS]
+
+
+def unknown_environment(
+    wanted: str, environments: Sequence[Environment], project_id: int
+) -> CommandFailure:
+    """The usage failure for an ENV that names no environment of the project."""
+    names = [e.name for e in display_order(environments)]
+    message = f"no environment {wanted!r} in project {project_id}"
+    suggestions = close_names(wanted, names)
+    if suggestions:
+        message += "; did you mean " + " or ".join(suggestions) + "?"
+    known = ", ".join(names) or "none"
+    return usage(message, f"use a name or an id; the project's environments: {known}")

@@ -24,6 +24,7 @@ from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Static
+from textual.worker import Worker, WorkerState
 
 from lcs_tui.api import (
     DatabaseBackup,
@@ -40,6 +41,7 @@ from lcs_tui.api import (
 from lcs_tui.api.models import Outcome
 from lcs_tui.config.geographies import GEOGRAPHIES
 from lcs_tui.service.operations import NOT_FOUND, TrackedOperation
+from lcs_tui.service.ordering import display_order
 from lcs_tui.service.project import ActionRefused, StatusChange
 from lcs_tui.tui import collector
 from lcs_tui.tui.format import PAGE_LIMIT
@@ -493,6 +495,51 @@ class LcsApp(App[None]):
         except LcsError as exc:
             self._load_failed(exc)
 
+    @on(Worker.StateChanged)
+    def _worker_failed(self, event: Worker.StateChanged) -> None:
+        """The one place for what no worker expected: say it, never hang.
+
+        Every failure the app knows (LCS's errors, sign-in errors, refusals)
+        is handled where it happens; this catches the rest, so that a bug or
+        an answer nobody foresaw leaves a message and a way on, not a screen
+        stuck on "loading".
+        """
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        group = event.worker.group
+        detail = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
+        if group in ("sign-in", "device-flow"):
+            self.post_message(
+                SignInFailed(
+                    f"Sign-in failed unexpectedly ({detail}).",
+                    "press Try again; if it keeps failing, run lcs-tui login in a terminal "
+                    "to see more",
+                )
+            )
+            return
+        if group == "load":
+            self._show_panes()
+            self.query_one(StatusBar).connection = (
+                f"error — retrying in {self._reload_delay:.0f} s"
+            )
+            self.set_timer(self._reload_delay, self.reload)
+            self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
+            what = "Could not load the project"
+            todo = "lcs-tui tries again by itself; Ctrl+R reloads now."
+        elif group == "start":
+            what = "Something unexpected happened while starting it"
+            todo = (
+                "Look at the Operations pane: an operation marked Outcome unknown may have "
+                "started — check the environment's history before trying again."
+            )
+        else:
+            what = "Something unexpected went wrong"
+            todo = "lcs-tui goes on; Ctrl+R reloads the project."
+        self.notify(
+            f"{what}: {detail}. {todo}", title="Unexpected error", severity="error", timeout=30
+        )
+
     def _backups_arrived(self, task: asyncio.Future[list[DatabaseBackup]]) -> None:
         if task.cancelled() or task.exception() is not None or not self.is_running:
             return  # a failure is reported by the load itself
@@ -558,7 +605,7 @@ class LcsApp(App[None]):
 
     def _show_environments(self) -> None:
         service = self.service
-        envs = list(service.environments.values())
+        envs = display_order(service.environments.values())
         quotas = {e.id: service.quota(e.id) for e in envs}
         self.query_one(EnvironmentsTable).show(envs, quotas, service.busy_environment_ids())
         self.query_one("#environments").border_title = f"Environments ({len(envs)})"

@@ -30,6 +30,7 @@ from lcs_tui.commands.profile import (
     err,
     run_reporting_errors,
 )
+from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.download import DownloadProgress
@@ -86,6 +87,14 @@ def add_download_parser(backups_subparsers: Any) -> argparse.ArgumentParser:
     )
     download.add_argument(
         "--overwrite", action="store_true", help="replace a file of the same name in DIR"
+    )
+    download.add_argument(
+        "--allow-host",
+        metavar="HOST",
+        action="append",
+        default=[],
+        help="also accept a download link to HOST (normally only the Azure Storage hosts "
+        "of the profile's cloud; for always, see download_hosts in docs/downloads.md)",
     )
     download.add_argument(
         "--connections",
@@ -150,11 +159,11 @@ async def _download(args: argparse.Namespace, folder: Path, bar: ProgressBar | N
             backups = await workspace.service.load_backups()
             backup = find_backup(backups, args.backup)
         except BackupLookupError as exc:
-            err(f"error: {exc.message}")
+            err(f"error: {inert(exc.message)}")
             err("list them with: lcs-tui backups")
             return EXIT_FAILED
         except LcsError as exc:
-            err(f"error: could not list the backups: {exc}")
+            err(f"error: could not list the backups: {inert(exc)}")
             return EXIT_FAILED
         try:
             download = backup_download(
@@ -164,23 +173,25 @@ async def _download(args: argparse.Namespace, folder: Path, bar: ProgressBar | N
                 options=DownloadOptions(connections=args.connections, overwrite=args.overwrite),
                 on_progress=bar.update if bar else None,
                 on_notice=bar.notice if bar else _notice,
+                allow_hosts=args.allow_host,
+                cli=True,
             )
             if bar is not None:
-                bar.title = backup.name
+                bar.title = inert(backup.name, limit=60)
             result = await download.run()
         except DestinationExists as exc:
             if bar is not None:
                 bar.finish()
-            err(f"error: {exc.message}")
+            err(f"error: {inert(exc.message)}")
             # Refused upfront (no .part involved), or the name appeared meanwhile.
-            err("use --overwrite to replace it" if exc.part is None else (exc.hint or ""))
+            err("use --overwrite to replace it" if exc.part is None else inert(exc.hint or ""))
             return EXIT_DESTINATION_EXISTS
         except DownloadError as exc:
             if bar is not None:
                 bar.finish()
-            err(f"error: {exc.message}")
+            err(f"error: {inert(exc.message)}")
             if exc.hint:
-                err(exc.hint)
+                err(inert(exc.hint))
             return EXIT_FAILED
     finally:
         await workspace.aclose()
@@ -191,10 +202,10 @@ async def _download(args: argparse.Namespace, folder: Path, bar: ProgressBar | N
 
         checked = ", MD5 verified" if result.md5_checked else ""
         err(
-            f"downloaded {backup.name}: {human_bytes(result.size)} in "
+            f"downloaded {inert(backup.name)}: {human_bytes(result.size)} in "
             f"{human_duration(result.seconds)} ({human_rate(result.rate)}{checked})"
         )
-    print(result.path, flush=True)
+    print(inert(result.path), flush=True)
     return EXIT_OK
 
 
@@ -220,7 +231,7 @@ async def _sign_in(workspace: Workspace) -> None:
 
 
 def _notice(text: str) -> None:
-    err(text)
+    err(inert(text))
 
 
 class ProgressBar:
@@ -243,7 +254,7 @@ class ProgressBar:
 
     def notice(self, text: str) -> None:
         self._clear()
-        self.stream.write(text + "\n")
+        self.stream.write(inert(text) + "\n")
         self.stream.flush()
 
     def finish(self) -> None:
@@ -279,7 +290,7 @@ def render(title: str, progress: DownloadProgress, width: int) -> str:
     else:
         facts.append(progress.state.value)
     if progress.message:
-        facts.append(progress.message)
+        facts.append(inert(progress.message, limit=120))
     tail = "  ".join(facts)
     bar_width = max(0, min(30, width - len(tail) - len(title) - 8))
     bar = ""

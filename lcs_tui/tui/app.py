@@ -904,8 +904,10 @@ class LcsApp(App[None]):
 
     # Handlers by name, so the downloads panel's module need not load at start.
     def on_downloads_panel_finished(self, message: DownloadsPanel.Finished) -> None:
+        from lcs_tui.untrusted import inert
+
         self.notify(
-            f"Downloaded {message.backup.name} to {message.result.path}",
+            f"Downloaded {inert(message.backup.name)} to {inert(message.result.path)}",
             title="Download finished",
             markup=False,
             timeout=15,
@@ -914,9 +916,11 @@ class LcsApp(App[None]):
             self.bell()
 
     def on_downloads_panel_failed(self, message: DownloadsPanel.Failed) -> None:
+        from lcs_tui.untrusted import inert
+
         self.notify(
-            message.error.as_text(),
-            title=f"Download of {message.backup.name} stopped",
+            inert(message.error.as_text(), newlines=True),
+            title=f"Download of {inert(message.backup.name, limit=80)} stopped",
             severity="error",
             markup=False,
             timeout=30,

@@ -22,6 +22,7 @@ from lcs_tui.api import DatabaseBackup
 from lcs_tui.download.backups import backup_file_name
 from lcs_tui.download.prefs import FolderCheck, check_folder, default_folder
 from lcs_tui.tui.screens.common import Dialog
+from lcs_tui.untrusted import inert
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,9 @@ class DownloadDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Download backup {self.backup.name}"), classes="title")
+            yield Label(
+                Text(f"Download backup {inert(self.backup.name, limit=200)}"), classes="title"
+            )
             about = Text.assemble(("File  ", "dim"), (self.file_name, "bold"))
             if self.backup.created:
                 about.append(f"   created {self.backup.created:%Y-%m-%d %H:%M} UTC", style="dim")

@@ -49,6 +49,7 @@ from lcs_tui.download import (
 )
 from lcs_tui.download.prefs import remember_folder
 from lcs_tui.tui.widgets.tables import highlighted_key
+from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.workspace import Workspace
@@ -227,7 +228,7 @@ class DownloadsPanel(Vertical):
         if entry is not None and not entry.finished:
             self._highlight(key)
             return key
-        entry = _Entry(key, backup, folder, note=Text(str(folder), style="dim"))
+        entry = _Entry(key, backup, folder, note=Text(inert(folder), style="dim"))
         self._entries[key] = entry
         self._show_entry(entry)
         self._highlight(key)
@@ -265,7 +266,7 @@ class DownloadsPanel(Vertical):
             self._show_entry(entry)
 
         def on_notice(text: str) -> None:
-            entry.note = Text(text, style="italic")
+            entry.note = Text(inert(text), style="italic")
             self._show_entry(entry)
             self.post_message(self.Notice(entry.key, backup, text))
 
@@ -278,16 +279,16 @@ class DownloadsPanel(Vertical):
             self._finish(entry, Text("cancelled: d on the backup resumes", style="dim"))
             self.post_message(self.Cancelled(entry.key, backup))
         except DownloadError as exc:
-            self._finish(entry, Text(exc.message, style="red"), failed=True)
+            self._finish(entry, Text(inert(exc.message), style="red"), failed=True)
             self.post_message(self.Failed(entry.key, backup, exc))
         except Exception as exc:  # a bug: still a finished row, never a stuck one
             error = DownloadError(
                 f"Unexpected error: {redact_text(str(exc)) or type(exc).__name__}"
             )
-            self._finish(entry, Text(error.message, style="red"), failed=True)
+            self._finish(entry, Text(inert(error.message), style="red"), failed=True)
             self.post_message(self.Failed(entry.key, backup, error))
         else:
-            self._finish(entry, Text(str(result.path)))
+            self._finish(entry, Text(inert(result.path)))
             self.post_message(self.Finished(entry.key, backup, result))
 
     def _finish(self, entry: _Entry, note: Text, *, failed: bool = False) -> None:
@@ -347,13 +348,13 @@ def _cells(entry: _Entry) -> dict[str, Text]:
     state = progress.state if progress else DownloadState.STARTING
     running = state is DownloadState.DOWNLOADING
     return {
-        "backup": Text(entry.backup.name, style="bold"),
+        "backup": Text(inert(entry.backup.name, limit=200), style="bold"),
         "state": Text(state.value, style=STATE_STYLES[state]),
         "progress": _bar(progress.fraction if progress else None),
         "bytes": Text(_bytes(progress)),
         "rate": Text(human_rate(progress.rate) if progress and running else "—"),
         "eta": Text(human_duration(progress.eta) if progress and running else "—"),
-        "note": Text(progress.message, style="dark_orange")
+        "note": Text(inert(progress.message), style="dark_orange")
         if progress and progress.message
         else entry.note,
     }

@@ -65,13 +65,14 @@ def test_existing_destination_exits_5(
     assert (tmp_path / file_name).read_bytes() != b"mine"
 
 
-def test_unknown_backup_exits_1(
+def test_unknown_backup_is_a_usage_error_like_an_unknown_environment(
     demo_sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = lcs(
         capsys, "--demo", "backups", "download", "no-such-backup", "--dest", str(tmp_path)
     )
-    assert code == 1
+    assert code == 2
+    assert "list them with: lcs-tui backups" in err
     assert "no backup with the id or name 'no-such-backup'" in err
 
 

@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lcs_tui.api import DatabaseBackup
-from lcs_tui.commands.backups_download import render
+from lcs_tui.commands.download_progress import render
 from lcs_tui.download import (
     BackupLookupError,
     DownloadProgress,

@@ -258,3 +258,28 @@ async def test_server_text_in_the_panel_and_dialog_is_inert(sim: Simulator, tmp_
         title = str(dialog.query_one(".title", Label).render())
         assert_inert(title)
         assert_inert(dialog.file_name)
+
+
+async def test_enter_on_an_existing_file_says_why_nothing_happens(tmp_path: Path) -> None:
+    (tmp_path / "prod.bacpac").write_bytes(b"old")
+    dialog = DownloadDialog(DatabaseBackup(id="1", name="p", file_name="prod.bacpac"), tmp_path)
+    app = DialogApp(dialog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        state = dialog.query_one("#folder-state", Static)
+        assert "tick “Replace the existing file”" in str(state.render())
+        dialog.query_one("#folder", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog and app.answer is None  # still asking
+        said = str(state.render())
+        assert "Not downloading: prod.bacpac is already in this folder" in said
+        assert "Replace the existing file" in said and "another folder" in said
+
+        dialog.query_one("#overwrite", Checkbox).value = True
+        await pilot.pause()
+        dialog.query_one("#folder", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+    assert app.answer is True
+    assert dialog.choice is not None and dialog.choice.overwrite is True

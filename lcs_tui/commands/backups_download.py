@@ -1,15 +1,20 @@
-"""`lcs-tui backups download NAME-OR-ID [--dest DIR] [--overwrite] [--connections N]`.
+"""`lcs-tui backups download NAME-OR-ID [--dest DIR] [--overwrite] [--connections N] [--json]`.
 
 Downloads one database backup into a folder (the current one by default).
 A progress bar goes to stderr when stderr is a terminal; otherwise the
-command is quiet apart from notices and errors. stdout gets one line: the
-path of the downloaded file. Run the same command again after an
-interruption (Ctrl+C, a lost connection, a killed terminal) to resume.
+command is quiet apart from notices and errors. stdout gets one line, the
+path of the downloaded file — or with --json one document
+(`lcs-tui/backups-download/v1`, docs/scripting.md). Run the same command
+again after an interruption (Ctrl+C, a lost connection, a killed terminal)
+to resume.
 
-Exit codes: 0 downloaded; 1 failed (the message says why; the `.part` file
-stays for a resume when that makes sense); 2 usage; 3 not signed in;
-4 configuration; 5 the destination file exists (use --overwrite);
-130 interrupted (resumable).
+It opens the workspace and signs in exactly as every other scripting command
+(runtime.py: the token cache, the stored password, then LCS_TUI_PASSWORD and
+LCS_TUI_CLIENT_SECRET), and failures before the download are the same exit
+codes and error documents. Exit codes of the download itself: 0 downloaded;
+1 failed (the message says why; the `.part` file stays for a resume when
+that makes sense); 5 the destination file exists (use --overwrite); 130
+interrupted (resumable).
 """
 
 from __future__ import annotations
@@ -17,28 +22,32 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import shutil
 import sys
-import time
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any
 
-from lcs_tui.commands.profile import (
-    EXIT_OK,
-    UsageError,
-    add_profile_option,
-    err,
-    run_reporting_errors,
-)
+from lcs_tui.commands import exit_codes
+from lcs_tui.commands.failures import CommandFailure, Failure, failure_from
+from lcs_tui.commands.output import err, schema_id
+from lcs_tui.commands.runtime import RUNTIME, add_common_options, report_failure, sign_in
+from lcs_tui.untrusted import inert, json_text
 
 if TYPE_CHECKING:
-    from lcs_tui.download import DownloadProgress
+    from lcs_tui.api import DatabaseBackup
+    from lcs_tui.commands.download_progress import ProgressBar
+    from lcs_tui.download import DownloadError, DownloadResult
     from lcs_tui.workspace import Workspace
 
+COMMAND = "backups download"
+SCHEMA = schema_id("backups-download")
 EXIT_FAILED = 1
 EXIT_DESTINATION_EXISTS = 5
-EXIT_INTERRUPTED = 130
+EXIT_INTERRUPTED = exit_codes.INTERRUPTED
 MAX_CONNECTIONS = 16
+#: Kinds of the download's own failures in the JSON document (docs/scripting.md).
+KIND_FAILED = "download_failed"
+KIND_EXISTS = "destination_exists"
 
 
 def register(subparsers: Any) -> None:
@@ -88,20 +97,23 @@ def add_download_parser(backups_subparsers: Any) -> argparse.ArgumentParser:
         "--overwrite", action="store_true", help="replace a file of the same name in DIR"
     )
     download.add_argument(
+        "--allow-host",
+        metavar="HOST",
+        action="append",
+        default=[],
+        help="also accept a download link to HOST (normally only the Azure Storage hosts "
+        "of the profile's cloud; for always, see download_hosts in docs/downloads.md)",
+    )
+    download.add_argument(
         "--connections",
         metavar="N",
         type=_connections,
         default=4,
         help=f"parallel connections for large backups (1-{MAX_CONNECTIONS}; default 4)",
     )
-    add_profile_option(download)
-    download.add_argument(
-        "--demo",
-        action="store_true",
-        default=argparse.SUPPRESS,
-        help="download from the built-in simulated demo project",
-    )
-    download.set_defaults(func=run)
+    add_common_options(download)
+    # A download changes nothing in LCS: the workspace never needs to.
+    download.set_defaults(func=run, read_only=True)
     return download
 
 
@@ -111,51 +123,106 @@ def _connections(text: str) -> int:
     return int(text)
 
 
+@dataclass
+class _Outcome:
+    """What the JSON document reports; filled in as the command goes."""
+
+    project_id: int | None = None
+    backup: DatabaseBackup | None = None
+    path: Path | None = None
+    result: DownloadResult | None = None
+    error: DownloadError | None = None
+    kind: str | None = None
+    notices: list[str] = field(default_factory=list)
+
+
 def run(args: argparse.Namespace) -> int:
-    return run_reporting_errors(lambda: _run(args))
-
-
-def _run(args: argparse.Namespace) -> int:
     folder = (args.dest or Path.cwd()).expanduser()
     if not folder.is_dir():
-        raise UsageError(f"--dest: {folder} is not a folder")
-    if not os.access(folder, os.W_OK):
-        err(f"error: cannot write into {folder}")
-        return EXIT_FAILED
+        report_failure(
+            args, COMMAND, Failure(exit_codes.USAGE, f"--dest: {folder} is not a folder")
+        )
+        return exit_codes.USAGE
+    if not os.access(folder, os.W_OK | os.X_OK):
+        report_failure(
+            args, COMMAND, Failure(exit_codes.USAGE, f"--dest: cannot write into {folder}")
+        )
+        return exit_codes.USAGE
+    from lcs_tui.commands.download_progress import ProgressBar
+
     bar = ProgressBar(sys.stderr) if sys.stderr.isatty() else None
+    outcome = _Outcome()
+    profile = None
     try:
-        return asyncio.run(_download(args, folder.resolve(), bar))
+        workspace = RUNTIME.open_workspace(args)
+        profile = workspace.profile
+        try:
+            return asyncio.run(_download(args, workspace, folder.resolve(), bar, outcome))
+        finally:
+            for warning in workspace.session.warnings:
+                err(f"warning: {warning}")
+            workspace.session.close()
     except KeyboardInterrupt:
         if bar is not None:
             bar.finish()
-        err("interrupted: run the same command again to resume")
+        hint = "run the same command again to resume"
+        if not args.json:
+            err(f"interrupted: {hint}")
+        elif outcome.backup is not None:
+            err(f"interrupted: {hint}")
+            outcome.kind = "interrupted"
+            _emit(outcome, EXIT_INTERRUPTED, "the download was interrupted (Ctrl+C)", hint)
+        else:
+            report_failure(args, COMMAND, Failure(EXIT_INTERRUPTED, "interrupted (Ctrl+C)", hint))
         return EXIT_INTERRUPTED
+    except Exception as exc:
+        failure = failure_from(exc, profile)
+        if failure is None:
+            raise
+        if bar is not None:
+            bar.finish()
+        report_failure(args, COMMAND, failure)
+        return failure.code
 
 
-async def _download(args: argparse.Namespace, folder: Path, bar: ProgressBar | None) -> int:
-    from lcs_tui.api import LcsError
+async def _download(
+    args: argparse.Namespace,
+    workspace: Workspace,
+    folder: Path,
+    bar: ProgressBar | None,
+    outcome: _Outcome,
+) -> int:
     from lcs_tui.download import (
         BackupLookupError,
         DestinationExists,
         DownloadError,
         DownloadOptions,
         backup_download,
+        backup_file_name,
         find_backup,
     )
 
-    workspace = _open_workspace(args)
     try:
-        await _sign_in(workspace)
+        # The sign-in of every command (MSAL and the keyring block: a thread).
+        await asyncio.to_thread(sign_in, workspace)
+        backups = await workspace.service.load_backups()
         try:
-            backups = await workspace.service.load_backups()
             backup = find_backup(backups, args.backup)
         except BackupLookupError as exc:
-            err(f"error: {exc.message}")
-            err("list them with: lcs-tui backups")
-            return EXIT_FAILED
-        except LcsError as exc:
-            err(f"error: could not list the backups: {exc}")
-            return EXIT_FAILED
+            raise CommandFailure(
+                Failure(exit_codes.USAGE, inert(exc.message), "list them with: lcs-tui backups")
+            ) from None
+        outcome.project_id = workspace.service.project_id
+        outcome.backup = backup
+        outcome.path = folder / backup_file_name(backup)
+
+        def notice(text: str) -> None:
+            outcome.notices.append(inert(text))
+            if bar is not None:
+                bar.notice(text)
+            else:
+                err(inert(text))
+
         try:
             download = backup_download(
                 workspace,
@@ -163,128 +230,87 @@ async def _download(args: argparse.Namespace, folder: Path, bar: ProgressBar | N
                 folder,
                 options=DownloadOptions(connections=args.connections, overwrite=args.overwrite),
                 on_progress=bar.update if bar else None,
-                on_notice=bar.notice if bar else _notice,
+                on_notice=notice,
+                allow_hosts=args.allow_host,
+                cli=True,
             )
             if bar is not None:
-                bar.title = backup.name
-            result = await download.run()
-        except DestinationExists as exc:
-            if bar is not None:
-                bar.finish()
-            err(f"error: {exc.message}")
-            # Refused upfront (no .part involved), or the name appeared meanwhile.
-            err("use --overwrite to replace it" if exc.part is None else (exc.hint or ""))
-            return EXIT_DESTINATION_EXISTS
+                bar.title = inert(backup.name, limit=60)
+            outcome.result = await download.run()
         except DownloadError as exc:
             if bar is not None:
                 bar.finish()
-            err(f"error: {exc.message}")
-            if exc.hint:
-                err(exc.hint)
-            return EXIT_FAILED
+            outcome.error = exc
+            exists = isinstance(exc, DestinationExists)
+            outcome.kind = KIND_EXISTS if exists else KIND_FAILED
+            hint = exc.hint
+            if exists and exc.part is None:  # refused upfront: no .part involved
+                hint = "use --overwrite to replace it"
+            code = EXIT_DESTINATION_EXISTS if exists else EXIT_FAILED
+            err(f"error: {inert(exc.message)}")
+            if hint:
+                err(inert(hint))
+            if args.json:
+                _emit(outcome, code, exc.message, hint)
+            return code
     finally:
         await workspace.aclose()
-        workspace.session.close()
+    _report_done(args, outcome, bar)
+    return exit_codes.OK
+
+
+def _report_done(args: argparse.Namespace, outcome: _Outcome, bar: ProgressBar | None) -> None:
+    result, backup = outcome.result, outcome.backup
+    assert result is not None and backup is not None
     if bar is not None:
         bar.finish()
         from lcs_tui.download import human_bytes, human_duration, human_rate
 
         checked = ", MD5 verified" if result.md5_checked else ""
         err(
-            f"downloaded {backup.name}: {human_bytes(result.size)} in "
+            f"downloaded {inert(backup.name)}: {human_bytes(result.size)} in "
             f"{human_duration(result.seconds)} ({human_rate(result.rate)}{checked})"
         )
-    print(result.path, flush=True)
-    return EXIT_OK
-
-
-def _open_workspace(args: argparse.Namespace) -> Workspace:
-    from lcs_tui.workspace import open_demo, open_profile
-
-    if getattr(args, "demo", False):
-        return open_demo(read_only=True)
-    from lcs_tui.config import load_config
-
-    return open_profile(load_config().get(getattr(args, "profile", None)), read_only=True)
-
-
-async def _sign_in(workspace: Workspace) -> None:
-    """Silently (token cache, stored password); the demo with its password.
-    MSAL blocks, so it runs in a thread. SignInRequired reaches
-    run_reporting_errors, which prints it with its `lcs-tui login` hint."""
-    session = workspace.session
-    if workspace.demo_password:
-        await asyncio.to_thread(session.sign_in_with_password, workspace.demo_password)
+    if args.json:
+        _emit(outcome, exit_codes.OK, None, None)
     else:
-        await asyncio.to_thread(session.acquire_token)
+        print(inert(result.path), flush=True)
 
 
-def _notice(text: str) -> None:
-    err(text)
+def _emit(outcome: _Outcome, code: int, message: str | None, hint: str | None) -> None:
+    """The one JSON document (escaped: it carries server text)."""
+    print(json_text(_document(outcome, code, message, hint)), flush=True)
 
 
-class ProgressBar:
-    """One line on a terminal, redrawn at most a few times a second."""
-
-    REDRAW_EVERY = 0.2
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-        self.title = ""
-        self._drawn = False
-        self._last = 0.0
-
-    def update(self, progress: DownloadProgress) -> None:
-        now = time.monotonic()
-        if now - self._last < self.REDRAW_EVERY and not progress.state.finished:
-            return
-        self._last = now
-        self._draw(render(self.title, progress, shutil.get_terminal_size().columns))
-
-    def notice(self, text: str) -> None:
-        self._clear()
-        self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def finish(self) -> None:
-        if self._drawn:
-            self.stream.write("\n")
-            self.stream.flush()
-            self._drawn = False
-
-    def _draw(self, line: str) -> None:
-        self.stream.write("\r" + line + "\x1b[K")
-        self.stream.flush()
-        self._drawn = True
-
-    def _clear(self) -> None:
-        if self._drawn:
-            self.stream.write("\r\x1b[K")
-            self._drawn = False
-
-
-def render(title: str, progress: DownloadProgress, width: int) -> str:
-    """`name  [#####.....]  42%  1.2 GB / 2.9 GB  85 MB/s  ETA 21s  ×4`."""
-    from lcs_tui.download import DownloadState, human_bytes, human_duration, human_rate
-
-    fraction = progress.fraction
-    percent = f"{fraction * 100:3.0f}%" if fraction is not None else "  ?%"
-    total = human_bytes(progress.total) if progress.total is not None else "?"
-    facts = [percent, f"{human_bytes(progress.done)} / {total}"]
-    if progress.state is DownloadState.DOWNLOADING:
-        facts.append(human_rate(progress.rate))
-        facts.append(f"ETA {human_duration(progress.eta)}")
-        if progress.connections > 1:
-            facts.append(f"×{progress.connections}")
-    else:
-        facts.append(progress.state.value)
-    if progress.message:
-        facts.append(progress.message)
-    tail = "  ".join(facts)
-    bar_width = max(0, min(30, width - len(tail) - len(title) - 8))
-    bar = ""
-    if bar_width >= 10 and fraction is not None:
-        filled = int(bar_width * fraction)
-        bar = "[" + "#" * filled + "." * (bar_width - filled) + "] "
-    line = f"{title}  {bar}{tail}" if title else bar + tail
-    return line[: max(0, width - 1)]
+def _document(
+    outcome: _Outcome, code: int, message: str | None, hint: str | None
+) -> dict[str, Any]:
+    backup, result, error = outcome.backup, outcome.result, outcome.error
+    assert backup is not None
+    part = error.part if error is not None else None
+    kept = part is not None and part.exists()
+    return {
+        "schema": SCHEMA,
+        "exit_code": code,
+        "error": None
+        if message is None
+        else {
+            "kind": outcome.kind,
+            "message": message,
+            "hint": hint,
+            "activity_id": None,
+            "frees_at": None,
+            "problems": [],
+        },
+        "project_id": outcome.project_id,
+        "backup": {"id": backup.id, "name": backup.name, "file_name": backup.file_name},
+        "path": str(result.path if result is not None else outcome.path),
+        "downloaded": result is not None,
+        "part": str(part) if kept else None,
+        "resumable": bool(kept and (error is None or error.resumable)),
+        "size": result.size if result is not None else None,
+        "resumed_from": result.resumed_from if result is not None else 0,
+        "seconds": round(result.seconds, 3) if result is not None else None,
+        "md5_checked": bool(result and result.md5_checked),
+        "notices": list(outcome.notices),
+    }

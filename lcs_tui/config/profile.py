@@ -33,6 +33,11 @@ SECRET_STORES: dict[str, str] = {
 
 # Profile names become TOML bare keys and keyring entry names: keep them plain.
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+#: A host name, or "*." and a domain of at least two labels.
+_HOST_PATTERN = re.compile(
+    r"^(?:\*\.(?=[^.]+\.[^.]+))?(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*"
+    r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$"
+)
 
 
 class ProfileError(ValueError):
@@ -60,6 +65,9 @@ class Profile:
     proxy: str | None = None
     ca_bundle: str | None = None
     secret_store: str = "keyring"
+    #: Hosts besides the cloud's Azure Storage that backup download links may
+    #: point at (host names, or "*.domain"); see docs/downloads.md.
+    download_hosts: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         _validate(self)
@@ -101,6 +109,7 @@ def make_profile(
     proxy: str | None = None,
     ca_bundle: str | None = None,
     secret_store: str = "keyring",
+    download_hosts: tuple[str, ...] = (),
 ) -> Profile:
     """Build a profile, deriving the API host and authority from the geography.
 
@@ -141,6 +150,7 @@ def make_profile(
         proxy=proxy or None,
         ca_bundle=ca_bundle or None,
         secret_store=secret_store,
+        download_hosts=download_hosts,
     )
 
 
@@ -180,6 +190,13 @@ def _validate(p: Profile) -> None:
             "secret_store",
             f"unknown secret store {p.secret_store!r}; one of: {', '.join(SECRET_STORES)}",
         )
+    for host in p.download_hosts:
+        if not isinstance(host, str) or not _HOST_PATTERN.match(host):
+            raise ProfileError(
+                "download_hosts",
+                f"download_hosts: {host!r} is not a host name (e.g. backups.example.net "
+                "or *.example.net)",
+            )
     if p.proxy is not None:
         parts = urlsplit(p.proxy)
         if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:

@@ -40,6 +40,7 @@ _OPTIONAL = (
     "proxy",
     "ca_bundle",
     "secret_store",
+    "download_hosts",
 )
 _KNOWN = (*_REQUIRED, *_OPTIONAL)
 
@@ -203,7 +204,16 @@ def _parse_profile(name: str, table: dict[str, Any], fail: _Fail) -> Profile:
     for key in _REQUIRED:
         if key not in table:
             raise fail(f"[{section}] is missing {key!r}", section, key)
+    hosts = table.get("download_hosts", [])
+    if not isinstance(hosts, list) or not all(isinstance(h, str) for h in hosts):
+        raise fail(
+            'download_hosts must be a list of quoted host names, e.g. ["backups.example.net"]',
+            section,
+            "download_hosts",
+        )
     for key, value in table.items():
+        if key == "download_hosts":
+            continue
         wanted = int if key == "project_id" else str
         if not isinstance(value, wanted) or isinstance(value, bool):
             kind = "a whole number" if wanted is int else "a quoted string"
@@ -230,6 +240,7 @@ def _parse_profile(name: str, table: dict[str, Any], fail: _Fail) -> Profile:
             proxy=table.get("proxy") or None,
             ca_bundle=table.get("ca_bundle") or None,
             secret_store=table.get("secret_store", "keyring"),
+            download_hosts=tuple(hosts),
         )
     except ProfileError as exc:
         raise fail(exc.message, section, exc.key) from None
@@ -267,6 +278,9 @@ def _render(config: Config) -> str:
                 continue
             rendered = str(value) if isinstance(value, int) else _toml_string(value)
             lines.append(f"{key} = {rendered}")
+        if p.download_hosts:
+            listed = ", ".join(_toml_string(h) for h in p.download_hosts)
+            lines.append(f"download_hosts = [{listed}]")
     return "\n".join(lines) + "\n"
 
 

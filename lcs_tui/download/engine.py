@@ -20,6 +20,7 @@ import hashlib
 import logging
 import os
 import shutil
+import stat
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterable
@@ -29,7 +30,7 @@ from pathlib import Path
 import httpx
 
 from lcs_tui.api.redact import redact_text
-from lcs_tui.download import sidecar
+from lcs_tui.download import files, links, sidecar
 from lcs_tui.download.errors import (
     BlobChanged,
     BlobNotFound,
@@ -40,9 +41,12 @@ from lcs_tui.download.errors import (
     DownloadError,
     IntegrityError,
     LinkExpired,
+    NotOurs,
     ServerError,
 )
+from lcs_tui.download.files import FileId
 from lcs_tui.download.ledger import Ledger, Segment
+from lcs_tui.download.links import LinkPolicy
 from lcs_tui.download.partfile import PartFile, WriteAt
 from lcs_tui.download.progress import DownloadProgress, DownloadState, RateMeter, eta
 from lcs_tui.download.ranges import RangeSet
@@ -51,6 +55,7 @@ from lcs_tui.download.sidecar import BlobIdentity, PartState
 from lcs_tui.download.transport import ClientFactory, DirectTransport, client_factory
 from lcs_tui.http import HttpSettings
 from lcs_tui.units import human_bytes
+from lcs_tui.untrusted import inert
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +148,9 @@ class BlobDownload:
     """One download of one blob into `destination` (a file path). `run()` once.
 
     `renew` returns a fresh link for the same blob (for a backup: list the
-    backups again); without it an expired link ends the download.
+    backups again); without it an expired link ends the download. Every link
+    (the first and each renewed one) must be https, and allowed by `policy`
+    when one is given (links.py); anything else is refused before a request.
     `on_progress` and `on_notice` are called on the event loop's thread.
     `cancel()` may be called from any thread.
     """
@@ -160,6 +167,7 @@ class BlobDownload:
         on_notice: NoticeCallback | None = None,
         write_at: WriteAt | None = None,
         source: str | None = None,
+        policy: LinkPolicy | None = None,
     ) -> None:
         install_httpx_log_redaction()
         self.destination = destination
@@ -172,6 +180,7 @@ class BlobDownload:
         self._on_notice = on_notice
         self._write_at = write_at
         self._source = source
+        self._policy = policy
         self._stop = threading.Event()
         self._cancelled = threading.Event()
         self._state = DownloadState.STARTING
@@ -248,6 +257,7 @@ class BlobDownload:
     # -- the steps ---------------------------------------------------------------------
 
     async def _run(self, began: float) -> DownloadResult:
+        self._check_link(self._current_url())
         # Every file-system step runs in a thread: the folder may be a slow
         # network share, and the loop may be a UI's.
         await asyncio.to_thread(self._check_destination)
@@ -263,7 +273,7 @@ class BlobDownload:
             md5_checked = await self._verify(part, identity)
         finally:
             await asyncio.to_thread(part.close)
-        await asyncio.to_thread(self._move_into_place)
+        await asyncio.to_thread(self._move_into_place, part.identity)
         return DownloadResult(
             path=self.destination,
             size=identity.size,
@@ -274,13 +284,36 @@ class BlobDownload:
         )
 
     def _prepare(self, identity: BlobIdentity) -> tuple[PartState, PartFile, list[str]]:
-        """Resume or start afresh; open the `.part`; save the first checkpoint."""
+        """Resume or start afresh; open the `.part`; save the first checkpoint.
+
+        Only a `.part` of ours is resumed or replaced (files.py): a link or
+        another user's file at that name ends the download untouched."""
         notices: list[str] = []
-        state, fresh = self._resume_or_restart(identity, notices)
-        self._resumed_from = state.done.total
-        self._check_space(identity.size - state.done.total)
-        part = PartFile(self.part_path, fresh=fresh, write_at=self._write_at)
         try:
+            on_disk: os.stat_result | None = os.lstat(self.part_path)
+        except FileNotFoundError:
+            on_disk = None
+        if on_disk is not None and (problem := files.problem_with(on_disk)) is not None:
+            raise files.refuse(self.part_path, problem)
+        state, fresh = self._resume_or_restart(identity, on_disk, notices)
+        self._check_space(identity.size - state.done.total)
+        try:
+            part = PartFile(self.part_path, fresh=fresh, write_at=self._write_at)
+        except FileNotFoundError:  # gone since the look: nothing to resume
+            state, fresh = PartState(blob=identity, source=self._source), True
+            part = PartFile(self.part_path, fresh=True, write_at=self._write_at)
+        except OSError as exc:
+            raise _write_failure(exc, self.part_path) from None
+        try:
+            if not fresh:
+                # What the file really holds (it may have changed since the look).
+                state.done = state.done.clip(part.size())
+            self._resumed_from = state.done.total
+            if self._resumed_from:
+                notices.append(
+                    f"Resuming: {human_bytes(self._resumed_from)} of "
+                    f"{human_bytes(identity.size)} already downloaded."
+                )
             if part.size() > identity.size:
                 part.truncate(identity.size)
             sidecar.save(self.part_path, state)
@@ -291,16 +324,31 @@ class BlobDownload:
 
     def _check_destination(self) -> None:
         self.destination.parent.mkdir(parents=True, exist_ok=True)
-        if self.destination.exists() and not self.options.overwrite:
+        try:
+            st = os.lstat(self.destination)
+        except FileNotFoundError:
+            st = None
+        if st is not None and stat.S_ISLNK(st.st_mode):
+            raise DestinationExists(
+                f"{self.destination} is a symbolic link: lcs-tui does not replace links "
+                "or write through them",
+                "remove the link, or choose another folder",
+                resumable=False,
+            )
+        if st is not None and stat.S_ISDIR(st.st_mode):
+            raise DestinationExists(
+                f"{self.destination} is a folder", "choose another folder", resumable=False
+            )
+        if st is not None and not self.options.overwrite:
             raise DestinationExists(
                 f"{self.destination} already exists",
                 "choose another folder, or allow replacing the file (--overwrite)",
                 resumable=False,
             )
-        if self.destination.is_dir():
-            raise DestinationExists(
-                f"{self.destination} is a folder", "choose another folder", resumable=False
-            )
+        # Before any request: a planted `.part` is refused at once.
+        problem = files.inspect(self.part_path)
+        if problem is not None:
+            raise files.refuse(self.part_path, problem)
 
     async def _probe(self) -> BlobIdentity:
         """HEAD the blob: its size, ETag and MD5 decide how to download it."""
@@ -340,13 +388,14 @@ class BlobDownload:
                     raise DownloadCancelled("download cancelled", part=self.part_path)
 
     def _resume_or_restart(
-        self, identity: BlobIdentity, notices: list[str]
+        self, identity: BlobIdentity, on_disk: os.stat_result | None, notices: list[str]
     ) -> tuple[PartState, bool]:
         fresh = PartState(blob=identity, source=self._source)
-        previous = sidecar.load(self.part_path) if self.part_path.exists() else None
+        if on_disk is None:
+            return fresh, True
+        previous = sidecar.load(self.part_path)
         if previous is None:
-            if self.part_path.exists():
-                notices.append("A partial file without its record was found: starting over.")
+            notices.append("A partial file without its record was found: starting over.")
             return fresh, True
         if not previous.blob.same_blob(identity):
             notices.append(
@@ -356,14 +405,8 @@ class BlobDownload:
         if not previous.ranges_supported:
             notices.append("The server cannot resume this download: starting over.")
             return fresh, True
-        on_disk = self.part_path.stat().st_size
-        previous.done = previous.done.clip(on_disk)
+        previous.done = previous.done.clip(on_disk.st_size)
         previous.source = self._source or previous.source
-        if previous.done.total:
-            notices.append(
-                f"Resuming: {human_bytes(previous.done.total)} of "
-                f"{human_bytes(identity.size)} already downloaded."
-            )
         return previous, False
 
     def _check_space(self, needed: int) -> None:
@@ -675,6 +718,17 @@ class BlobDownload:
         assert self._link is not None
         return self._link.url
 
+    def _check_link(self, url: str) -> None:
+        """https only, and a host the policy allows: refused before any request."""
+        try:
+            if self._policy is not None:
+                self._policy.check(url)
+            else:
+                links.check_scheme(url)
+        except DownloadError as exc:
+            exc.part = self.part_path if os.path.lexists(self.part_path) else None
+            raise
+
     def _renew_from_thread(self, stale: str, stop: threading.Event) -> None:
         loop = self._loop
         assert loop is not None
@@ -708,10 +762,11 @@ class BlobDownload:
                 raise
             except Exception as exc:
                 raise LinkExpired(
-                    f"The download link expired and a fresh one could not be had: {exc}",
+                    "The download link expired and a fresh one could not be had: " + _short(exc),
                     "sign in again if needed, then run the download again to resume",
                     part=self.part_path,
                 ) from None
+            self._check_link(fresh)
             link.url = fresh
             link.renewals += 1
             link.bytes_at_renewal = done
@@ -752,7 +807,7 @@ class BlobDownload:
         if identity.md5:
             expected = _decode_md5(identity.md5)
             if expected is not None:
-                actual = await asyncio.to_thread(_md5_of, self.part_path, self._stop)
+                actual = await asyncio.to_thread(_md5_of, part.fd, self._stop)
                 if self._cancelled.is_set():
                     raise DownloadCancelled("download cancelled", part=self.part_path)
                 if actual != expected:
@@ -771,22 +826,48 @@ class BlobDownload:
     def _discard_part(self, part: PartFile) -> None:
         part.close()
         sidecar.remove(self.part_path)
-        with contextlib.suppress(FileNotFoundError):
-            self.part_path.unlink()
+        if self._is_ours(self.part_path, part.identity):
+            with contextlib.suppress(FileNotFoundError):
+                self.part_path.unlink()
 
-    def _move_into_place(self) -> None:
+    def _move_into_place(self, identity: FileId) -> None:
         """Rename the verified `.part` into place, then drop its sidecar."""
+        folder = self.destination.parent
+        if not self._is_ours(self.part_path, identity):
+            raise _swapped(self.part_path)
         self._rename_into_place()
+        # The name now stands for our file, or the rename went through
+        # something swapped in meanwhile: then it is taken back out.
+        if not self._is_ours(self.destination, identity):
+            with contextlib.suppress(OSError):
+                self.destination.unlink()
+            raise _swapped(self.part_path)
+        files.fsync_folder(folder)
         sidecar.remove(self.part_path)
 
+    @staticmethod
+    def _is_ours(path: Path, identity: FileId) -> bool:
+        try:
+            st = os.lstat(path)
+        except FileNotFoundError:
+            return False
+        return stat.S_ISREG(st.st_mode) and FileId.of(st) == identity
+
     def _rename_into_place(self) -> None:
+        if os.path.islink(self.destination):  # planted since the start: never onto a link
+            raise DestinationExists(
+                f"{self.destination} became a symbolic link during the download; the "
+                f"complete download is kept as {self.part_path.name}",
+                "remove the link and run the download again (it will only be verified and renamed)",
+                part=self.part_path,
+            )
         if self.options.overwrite:
             os.replace(self.part_path, self.destination)
             return
         # link + unlink: creating the name fails if it appeared meanwhile,
         # where a rename would silently replace someone's file.
         try:
-            os.link(self.part_path, self.destination)
+            os.link(self.part_path, self.destination, follow_symlinks=False)
         except FileExistsError:
             raise DestinationExists(
                 f"{self.destination} appeared during the download; the complete download "
@@ -795,9 +876,9 @@ class BlobDownload:
                 "and renamed), or allow replacing it (--overwrite)",
                 part=self.part_path,
             ) from None
-        except OSError:
+        except (OSError, NotImplementedError):
             # No hard links here (FAT, some network shares): check, then rename.
-            if self.destination.exists():
+            if os.path.lexists(self.destination):
                 raise DestinationExists(
                     f"{self.destination} appeared during the download",
                     "move it away and run the download again",
@@ -879,7 +960,8 @@ def _raise_for_fatal(response: httpx.Response, part: Path) -> None:
 def _status_text(response: httpx.Response) -> str:
     code = response.headers.get("x-ms-error-code")
     # The URL is never part of the message: it carries the signature.
-    return f"The blob storage answered HTTP {response.status_code}" + (f" ({code})" if code else "")
+    shown = f" ({inert(code, limit=80)})" if code else ""
+    return f"The blob storage answered HTTP {response.status_code}{shown}"
 
 
 def _write_failure(exc: OSError, part: Path) -> DownloadError:
@@ -890,6 +972,15 @@ def _write_failure(exc: OSError, part: Path) -> DownloadError:
             part=part,
         )
     return DownloadError(f"Could not write {part}: {exc.strerror or exc}", part=part)
+
+
+def _swapped(part: Path) -> NotOurs:
+    return NotOurs(
+        f"{part} was replaced by another file during the download; nothing was moved into place",
+        "check who else writes into this folder, then run the download again",
+        part=part,
+        resumable=False,
+    )
 
 
 def _link_refused(part: Path, *, after_renewal: bool) -> LinkExpired:
@@ -919,7 +1010,7 @@ def _connection_lost(exc: BaseException, part: Path, options: DownloadOptions) -
 def _short(exc: BaseException) -> str:
     # httpx exceptions carry the request, whose URL has the signature: only
     # the exception's own text is used, and scrubbed on top of that.
-    return redact_text(str(exc)) or type(exc).__name__
+    return inert(redact_text(str(exc)), limit=200) or type(exc).__name__
 
 
 def _first_failure(futures: Iterable[asyncio.Future[None]]) -> BaseException | None:
@@ -944,13 +1035,18 @@ def _decode_md5(value: str) -> bytes | None:
     return digest if len(digest) == 16 else None
 
 
-def _md5_of(path: Path, stop: threading.Event) -> bytes:
+def _md5_of(fd: int, stop: threading.Event) -> bytes:
+    """MD5 of the file behind our descriptor (not its name: that could have
+    been swapped for a link meanwhile). The workers have stopped writing."""
     digest = hashlib.md5(usedforsecurity=False)
-    buffer = memoryview(bytearray(MIB))
-    with open(path, "rb", buffering=0) as f:
-        while not stop.is_set():
-            count = f.readinto(buffer)
-            if not count:
-                break
-            digest.update(buffer[:count])
+    pread = getattr(os, "pread", None)
+    offset = 0
+    if pread is None:  # Windows: nobody else uses the descriptor now
+        os.lseek(fd, 0, os.SEEK_SET)
+    while not stop.is_set():
+        data = pread(fd, MIB, offset) if pread is not None else os.read(fd, MIB)
+        if not data:
+            break
+        digest.update(data)
+        offset += len(data)
     return digest.digest()

@@ -64,3 +64,11 @@ class ServerError(DownloadError):
 
 class DownloadCancelled(DownloadError):
     """The user stopped the download; the `.part` file stays for a resume."""
+
+
+class NotOurs(DownloadError):
+    """A file in the way is not one lcs-tui made (a link, another user's file)."""
+
+
+class LinkRefused(DownloadError):
+    """The download link is not one lcs-tui will fetch (not https, foreign host)."""

@@ -2,7 +2,8 @@
 
 Writes go through `write_at(fd, data, offset)` — `os.pwrite` by default —
 which tests replace to simulate a full disk. Only the download's worker
-threads write, never an event loop.
+threads write, never an event loop. The file is created 0600 and never
+opened through a link or when it is not ours (files.py).
 """
 
 from __future__ import annotations
@@ -11,6 +12,9 @@ import os
 import threading
 from collections.abc import Callable
 from pathlib import Path
+
+from lcs_tui.download import files
+from lcs_tui.download.files import FileId
 
 WriteAt = Callable[[int, memoryview, int], int]
 
@@ -27,11 +31,12 @@ def _seek_and_write(lock: threading.Lock) -> WriteAt:
 
 class PartFile:
     def __init__(self, path: Path, *, fresh: bool, write_at: WriteAt | None = None) -> None:
-        flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0)
-        if fresh:
-            flags |= os.O_TRUNC
+        """`fresh`: a new empty file (a leftover of ours is replaced, anything
+        else refused); otherwise our existing file (NotOurs if it is not)."""
         self.path = path
-        self.fd = os.open(path, flags, 0o644)
+        self.fd = files.create_or_replace_ours(path) if fresh else files.open_ours(path)
+        #: The file itself, whatever its name later points at.
+        self.identity = FileId.of(os.fstat(self.fd))
         pwrite: WriteAt | None = getattr(os, "pwrite", None)
         self._write_at = write_at or pwrite or _seek_and_write(threading.Lock())
         # Worker threads hold the file while they may write. Closing waits for

@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from lcs_tui.download import files
 from lcs_tui.download.engine import PART_SUFFIX
 from lcs_tui.download.sidecar import sidecar_path
 
@@ -56,9 +57,8 @@ def remember_folder(folder: Path) -> None:
     path = _prefs_path()
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps({"last_folder": str(folder)}), encoding="utf-8")
-        os.replace(tmp, path)
+        data = json.dumps({"last_folder": str(folder)}).encode("utf-8")
+        files.write_atomically(path, data, durable=False)
     except OSError:
         pass
 
@@ -87,10 +87,14 @@ def check_folder(text: str, file_name: str) -> FolderCheck:
     if not os.access(folder, os.W_OK | os.X_OK):
         return FolderCheck(folder, "you cannot write into this folder")
     target = folder / file_name
+    if target.is_symlink():
+        return FolderCheck(folder, f"{file_name} here is a symbolic link: remove it first")
     part = target.with_name(target.name + PART_SUFFIX)
-    return FolderCheck(
-        folder,
-        None,
-        exists=target.exists(),
-        partial=part.exists() and sidecar_path(part).exists(),
-    )
+    problem = files.inspect(part)
+    if problem is not None:
+        return FolderCheck(
+            folder, f"{part.name} here {problem}, not lcs-tui's: remove it or choose another folder"
+        )
+    record = sidecar_path(part)
+    resumable = part.exists() and record.exists() and files.inspect(record) is None
+    return FolderCheck(folder, None, exists=os.path.lexists(target), partial=resumable)

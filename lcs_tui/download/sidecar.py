@@ -1,24 +1,29 @@
 """The `.part.json` next to a `.part` file: which blob it is and what is done.
 
 It is what makes a resume safe after anything, SIGKILL included: it is
-replaced atomically (write a temporary file, then rename), and it only ever
-claims bytes that were written to the `.part` file before it was saved. It
-never holds the download link (a credential) — only facts about the blob.
+replaced atomically (a private temporary file with a random name, fsynced,
+then renamed), and it only ever claims bytes that were written to the
+`.part` file before it was saved. It is read only when it is ours (a regular
+file of this user, not a link: files.py), so a record planted in a shared
+folder cannot make a download skip bytes. It never holds the download link
+(a credential) — only facts about the blob.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lcs_tui.download import files
 from lcs_tui.download.ranges import RangeSet
 
 SCHEMA = 1
 SUFFIX = ".json"
+#: A record is a few hundred bytes; anything far larger is not one of ours.
+MAX_SIZE = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -103,28 +108,26 @@ def sidecar_path(part: Path) -> Path:
 
 
 def load(part: Path) -> PartState | None:
+    data = files.read_ours(sidecar_path(part), limit=MAX_SIZE)
+    if data is None:
+        return None
     try:
-        text = sidecar_path(part).read_text(encoding="utf-8")
-        return PartState.from_json(json.loads(text))
-    except (OSError, ValueError):
+        return PartState.from_json(json.loads(data.decode("utf-8")))
+    except (ValueError, RecursionError):
         return None
 
 
 def save(part: Path, state: PartState) -> None:
     """Replace the sidecar atomically. The temporary file is fsynced first, so
     that after a crash the sidecar is either the old one or the new one."""
-    path = sidecar_path(part)
-    tmp = path.with_name(path.name + ".tmp")
     data = json.dumps(state.to_json(), separators=(",", ":")).encode("utf-8")
-    with open(tmp, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(tmp, path)
+    files.write_atomically(sidecar_path(part), data)
 
 
 def remove(part: Path) -> None:
+    """Our sidecar and its leftover temporaries; anything not ours stays."""
     path = sidecar_path(part)
-    for leftover in (path, path.with_name(path.name + ".tmp")):
-        with contextlib.suppress(FileNotFoundError):
-            leftover.unlink()
+    if files.inspect(path) is None:
+        with contextlib.suppress(OSError):
+            path.unlink()
+    files.remove_temporaries(path)

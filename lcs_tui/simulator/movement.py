@@ -170,7 +170,9 @@ def list_backups(world: World, user: User, project_id: int, request: Request) ->
                 "Name": backup.name,
                 "FileName": backup.file_name,
                 "FileDescription": backup.description,
-                "FileLocation": sas_url(world, backup, request.blob_origin, expires),
+                "FileLocation": sas_url(
+                    world, backup, backup.link_origin or request.blob_origin, expires
+                ),
                 "ModifiedDateTime": ticks(backup.modified),
                 "CreatedDateTime": seconds(backup.created),
                 "CreatedByName": backup.created_by,

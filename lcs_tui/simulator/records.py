@@ -116,6 +116,9 @@ class Backup:
     description: str | None = None
     #: True/False forces the Content-MD5 header on or off; None: by size.
     content_md5: bool | None = None
+    #: Scheme and host of its `FileLocation` instead of the blob host (an odd
+    #: link: "http://…", "ftp://…", another host), for the client's checks.
+    link_origin: str | None = None
 
 
 @dataclass

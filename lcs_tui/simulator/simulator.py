@@ -261,10 +261,13 @@ class Simulator:
         project_id: int = constants.PROJECT_ID,
         backup_id: str | None = None,
         content_md5: bool | None = None,
+        link_origin: str | None = None,
     ) -> Backup:
         """Add a backup to a project's asset library (`size` in bytes). Its blob
         content is generated from its id and size. `content_md5` forces the
-        Content-MD5 header on or off (default: on up to `md5_max_size`)."""
+        Content-MD5 header on or off (default: on up to `md5_max_size`).
+        `link_origin` ("http://host", "ftp://host", "https://other.example")
+        replaces the blob host in its `FileLocation` (the path and SAS stay)."""
         with self._world.lock:
             moment = created or self._world.now()
             backup = Backup(
@@ -279,6 +282,7 @@ class Simulator:
                 modified_by=created_by,
                 description=description,
                 content_md5=content_md5,
+                link_origin=link_origin,
             )
             self._world.backups.append(backup)
             return backup

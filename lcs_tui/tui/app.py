@@ -13,7 +13,7 @@ import threading
 from collections.abc import Awaitable, Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -71,7 +71,7 @@ from lcs_tui.workspace import Workspace
 # they were about 9 ms of every start.
 if TYPE_CHECKING:
     from lcs_tui.tui.screens.signin import DeviceCodeDialog
-    from lcs_tui.tui.widgets.downloads import DownloadsPanel
+    from lcs_tui.tui.widgets.downloads import DownloadsPanel, InterruptedDownload
 
 #: Actions that change something in LCS: hidden and disabled with --read-only.
 MUTATING_ACTIONS = frozenset({"refresh", "export", "start_stop"})
@@ -147,6 +147,8 @@ class LcsApp(App[None]):
         self._panes_shown = False
         #: Operations not finished when the app closed (set on unmount).
         self.still_running: list[TrackedOperation] = []
+        #: Downloads stopped by quitting (the downloads panel fills it in).
+        self.interrupted_downloads: list[InterruptedDownload] = []
 
     # -- layout -------------------------------------------------------------------
 
@@ -206,6 +208,13 @@ class LcsApp(App[None]):
 
     def _observe_request(self, event: RequestEvent) -> None:
         self.post_message(RequestLogged(event))
+
+    async def action_quit(self) -> None:
+        # Running downloads ask first; the panel decides (widgets/downloads.py).
+        for panel in self.query("DownloadsPanel").results():
+            if cast("DownloadsPanel", panel).ask_before_quitting(self.exit):
+                return
+        self.exit()
 
     async def on_unmount(self) -> None:
         # For the line `lcs-tui` prints once the terminal is back (launch.py).
@@ -1069,14 +1078,18 @@ class LcsApp(App[None]):
         try:
             return self.query_one(DownloadsPanel)
         except NoMatches:
-            panel = DownloadsPanel.for_workspace(self.workspace, id="downloads")
+            panel = DownloadsPanel.for_workspace(
+                self.workspace, id="downloads", on_interrupted=self.interrupted_downloads.extend
+            )
             await self.mount(panel, before=self.query_one(RequestLog))
             return panel
 
     # Handlers by name, so the downloads panel's module need not load at start.
     def on_downloads_panel_finished(self, message: DownloadsPanel.Finished) -> None:
+        from lcs_tui.untrusted import inert
+
         self.notify(
-            f"Downloaded {message.backup.name} to {message.result.path}",
+            f"Downloaded {inert(message.backup.name)} to {inert(message.result.path)}",
             title="Download finished",
             markup=False,
             timeout=15,
@@ -1085,9 +1098,11 @@ class LcsApp(App[None]):
             self.bell()
 
     def on_downloads_panel_failed(self, message: DownloadsPanel.Failed) -> None:
+        from lcs_tui.untrusted import inert
+
         self.notify(
-            message.error.as_text(),
-            title=f"Download of {message.backup.name} stopped",
+            inert(message.error.as_text(), newlines=True),
+            title=f"Download of {inert(message.backup.name, limit=80)} stopped",
             severity="error",
             markup=False,
             timeout=30,

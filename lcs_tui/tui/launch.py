@@ -41,6 +41,11 @@ def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
     note = farewell(app.still_running, demo=workspace.demo)
     if note:
         print(note)
+    if app.interrupted_downloads:
+        from lcs_tui.tui.widgets.downloads import farewell_downloads
+
+        profile = workspace.profile.name
+        print(farewell_downloads(app.interrupted_downloads, profile=profile, demo=workspace.demo))
     return 0
 
 

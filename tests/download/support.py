@@ -11,8 +11,10 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from lcs_tui.api import LcsClient
+from lcs_tui.cli import main
 from lcs_tui.download import DownloadOptions, link_renewer
 from lcs_tui.download.engine import RenewLink
 from lcs_tui.http import HttpSettings
@@ -166,3 +168,13 @@ class _WatchedBody(httpx.SyncByteStream):
 def names(folder: Path) -> list[str]:
     """The folder's file names, sorted (what the user would see in it)."""
     return sorted(p.name for p in folder.iterdir())
+
+
+def lcs(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    capsys.readouterr()
+    try:
+        code = main(list(argv))
+    except SystemExit as exc:  # argparse usage errors
+        code = int(exc.code or 0)
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err

@@ -22,58 +22,13 @@ from pathlib import Path
 import httpx
 import pytest
 
-from lcs_tui.cli import main
-from lcs_tui.secrets import MemoryStore
 from lcs_tui.simulator import LoopbackServer, ManualClock, Simulator, demo
-from lcs_tui.workspace import Workspace, open_demo
 
-from .support import MIB, START
+from .support import MIB, START, lcs
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """Config, secrets and state of this test only (in-process and for children)."""
-    home = tmp_path / "home"
-    env = {
-        "HOME": str(home),
-        "LCS_TUI_CONFIG_DIR": str(home / "config"),
-        "LCS_TUI_STATE_DIR": str(home / "state"),
-        "LCS_TUI_SECRETS_FILE": str(home / "secrets.json"),
-        "XDG_CONFIG_HOME": str(home / "xdg-config"),
-        "XDG_DATA_HOME": str(home / "xdg-data"),
-        "XDG_CACHE_HOME": str(home / "xdg-cache"),
-        "XDG_STATE_HOME": str(home / "xdg-state"),
-    }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    for name in ("LCS_TUI_PASSWORD", "LCS_TUI_CLIENT_SECRET", "HTTPS_PROXY", "https_proxy"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("lcs_tui.secrets._SESSION_STORE", MemoryStore())
-    return env
-
-
-@pytest.fixture
-def demo_sim(monkeypatch: pytest.MonkeyPatch) -> Simulator:
-    """The demo the command opens, on a simulator the test can inspect."""
-    sim = Simulator.demo(time_scale=1.0, seed=1)
-
-    def open_our_demo(**kwargs: object) -> Workspace:
-        return open_demo(simulator=sim, read_only=True)
-
-    monkeypatch.setattr("lcs_tui.workspace.open_demo", open_our_demo)
-    return sim
-
-
-def lcs(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    try:
-        code = main(list(argv))
-    except SystemExit as exc:  # argparse usage errors
-        code = int(exc.code or 0)
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def smallest(sim: Simulator) -> tuple[str, str, int]:
@@ -110,13 +65,14 @@ def test_existing_destination_exits_5(
     assert (tmp_path / file_name).read_bytes() != b"mine"
 
 
-def test_unknown_backup_exits_1(
+def test_unknown_backup_is_a_usage_error_like_an_unknown_environment(
     demo_sim: Simulator, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     code, _, err = lcs(
         capsys, "--demo", "backups", "download", "no-such-backup", "--dest", str(tmp_path)
     )
-    assert code == 1
+    assert code == 2
+    assert "list them with: lcs-tui backups" in err
     assert "no backup with the id or name 'no-such-backup'" in err
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import re
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from lcs_tui.api import DatabaseBackup
-from lcs_tui.commands.backups_download import render
+from lcs_tui.commands.download_progress import render
 from lcs_tui.download import (
     BackupLookupError,
     DownloadProgress,
@@ -134,15 +135,51 @@ def test_a_held_part_file_closes_when_its_last_writer_lets_go(tmp_path: Path) ->
     ("file_name", "name", "expected"),
     [
         ("AxDB_20260801.bacpac", "x", "AxDB_20260801.bacpac"),
-        ("../../etc/passwd", "x", "passwd"),
+        ("../../etc/passwd", "x", "passwd.bacpac"),
         ("C:\\temp\\db.bacpac", "x", "db.bacpac"),
         ('what?<is>"this".bacpac', "x", "what__is__this_.bacpac"),
         (None, "uat-golden", "uat-golden.bacpac"),
         ("..", "uat:golden", "uat_golden.bacpac"),
+        # Windows' device names, with or without an extension, in any case.
+        ("CON", "x", "_CON.bacpac"),
+        ("nul.bacpac", "x", "_nul.bacpac"),
+        ("com1.tar.gz", "x", "_com1.tar.gz.bacpac"),
+        ("LPT9 .bacpac", "x", "_LPT9.bacpac"),
+        ("COM10.bacpac", "x", "COM10.bacpac"),  # not a device
+        # Controls, bidi overrides, separators: never in a name.
+        ("a\x1b]52;c;UFdORUQ=\x07b.bacpac", "x", "a_]52;c;UFdORUQ=_b.bacpac"),
+        ("report\u202egpj.exe", "x", "report_gpj.exe.bacpac"),
+        ("line\u2028break\x9b.bacpac", "x", "line_break_.bacpac"),
+        # Trailing dots and spaces (Windows drops them), a leading dot (hidden).
+        (".hidden. . ", "x", "hidden.bacpac"),
+        ("db.bacpac. ", "x", "db.bacpac"),
+        ("invoice.pdf.exe", "x", "invoice.pdf.exe.bacpac"),
+        ("\x00\x01", "\u202e", "backup-1.bacpac"),
     ],
 )
 def test_local_file_names_are_safe(file_name: str | None, name: str, expected: str) -> None:
     assert backup_file_name(DatabaseBackup(id="1", name=name, file_name=file_name)) == expected
+
+
+def test_long_names_are_cut_to_200_bytes_on_a_character_boundary() -> None:
+    name = backup_file_name(DatabaseBackup(id="1", name="x", file_name="é" * 300 + ".bacpac"))
+    assert name.endswith(".bacpac") and len(name.encode()) <= 200
+    assert name == "é" * 96 + ".bacpac"  # 192 bytes + 7: no half character
+
+
+_FORBIDDEN = re.compile('[<>:"/\\\\|?*\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\u2028\u2029]')
+
+
+@given(st.text(max_size=400), st.text(max_size=50))
+def test_any_server_name_gives_a_name_every_platform_accepts(file_name: str, name: str) -> None:
+    local = backup_file_name(DatabaseBackup(id="abc", name=name, file_name=file_name))
+    assert local.endswith(".bacpac") and len(local.encode("utf-8")) <= 200
+    assert _FORBIDDEN.search(local) is None
+    stem = local[: -len(".bacpac")]
+    assert stem and not stem.startswith((".", " ")) and not stem.endswith((".", " "))
+    assert stem.split(".")[0].rstrip(" ").upper() not in {"CON", "PRN", "AUX", "NUL"} | {
+        f"{d}{n}" for d in ("COM", "LPT") for n in "123456789"
+    }
 
 
 def test_find_backup_by_id_name_or_file_name() -> None:

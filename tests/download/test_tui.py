@@ -12,7 +12,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.message import Message
 from textual.pilot import Pilot
-from textual.widgets import Button, Checkbox, Input, Static
+from textual.widgets import Button, Checkbox, Input, Label, Static
 
 from lcs_tui.api import DatabaseBackup
 from lcs_tui.download import (
@@ -21,6 +21,7 @@ from lcs_tui.download import (
     NoticeCallback,
     ProgressCallback,
 )
+from lcs_tui.download.backups import backup_file_name
 from lcs_tui.download.prefs import remember_folder
 from lcs_tui.simulator import Simulator
 from lcs_tui.tui.screens.download import DownloadDialog
@@ -206,6 +207,79 @@ async def test_dialog_checks_the_folder_as_you_type(tmp_path: Path) -> None:
         await pilot.pause()
         assert not dialog.query_one("#confirm", Button).disabled
         await pilot.click("#confirm")
+        await pilot.pause()
+    assert app.answer is True
+    assert dialog.choice is not None and dialog.choice.overwrite is True
+
+
+async def test_server_text_in_the_panel_and_dialog_is_inert(sim: Simulator, tmp_path: Path) -> None:
+    from tests.hostile import HOSTILE, assert_inert
+
+    name = "".join(HOSTILE[k] for k in ("osc52", "osc0", "csi-2j", "c1-csi", "bidi", "nul"))
+    record = sim.add_backup("hostile", size=MIB)
+    backup = DatabaseBackup(
+        id=record.backup_id,
+        name=name,
+        file_name=f"{name}.bacpac",
+        file_location=location(sim, record.backup_id),
+    )
+    net = Watcher(sim.sync_transport())
+
+    def start(
+        backup: DatabaseBackup,
+        folder: Path,
+        options: DownloadOptions,
+        on_progress: ProgressCallback,
+        on_notice: NoticeCallback,
+    ) -> BlobDownload:
+        assert backup.file_location is not None
+        return BlobDownload(
+            backup.file_location,
+            folder / backup_file_name(backup),
+            http=net.settings(),
+            options=options,
+            on_progress=on_progress,
+            on_notice=on_notice,
+        )
+
+    panel = DownloadsPanel(start, options=FAST)
+    async with PanelApp(panel).run_test(size=(200, 20)) as pilot:
+        key = panel.start(backup, tmp_path)
+        await until(pilot, lambda: panel.unfinished == 0)
+        assert cell(panel, key, "state") == "done"
+        shown = [cell(panel, key, column) for column in ("backup", "note")]
+        for text in shown:
+            assert_inert(text)
+        assert "\\x1b]52;c;UFdORUQ=" in shown[0]  # visible as what it is
+
+    dialog = DownloadDialog(backup, tmp_path)
+    async with DialogApp(dialog).run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        title = str(dialog.query_one(".title", Label).render())
+        assert_inert(title)
+        assert_inert(dialog.file_name)
+
+
+async def test_enter_on_an_existing_file_says_why_nothing_happens(tmp_path: Path) -> None:
+    (tmp_path / "prod.bacpac").write_bytes(b"old")
+    dialog = DownloadDialog(DatabaseBackup(id="1", name="p", file_name="prod.bacpac"), tmp_path)
+    app = DialogApp(dialog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        state = dialog.query_one("#folder-state", Static)
+        assert "tick “Replace the existing file”" in str(state.render())
+        dialog.query_one("#folder", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is dialog and app.answer is None  # still asking
+        said = str(state.render())
+        assert "Not downloading: prod.bacpac is already in this folder" in said
+        assert "Replace the existing file" in said and "another folder" in said
+
+        dialog.query_one("#overwrite", Checkbox).value = True
+        await pilot.pause()
+        dialog.query_one("#folder", Input).focus()
+        await pilot.press("enter")
         await pilot.pause()
     assert app.answer is True
     assert dialog.choice is not None and dialog.choice.overwrite is True

@@ -8,12 +8,15 @@ only if the folder typed is still the same.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.widgets import Button, Checkbox, Input, Label, Static
@@ -22,6 +25,10 @@ from lcs_tui.api import DatabaseBackup
 from lcs_tui.download.backups import backup_file_name
 from lcs_tui.download.prefs import FolderCheck, check_folder, default_folder
 from lcs_tui.tui.screens.common import Dialog
+from lcs_tui.untrusted import inert
+
+if TYPE_CHECKING:
+    from lcs_tui.tui.widgets.downloads import InterruptedDownload
 
 
 @dataclass(frozen=True)
@@ -57,7 +64,9 @@ class DownloadDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(Text(f"Download backup {self.backup.name}"), classes="title")
+            yield Label(
+                Text(f"Download backup {inert(self.backup.name, limit=200)}"), classes="title"
+            )
             about = Text.assemble(("File  ", "dim"), (self.file_name, "bold"))
             if self.backup.created:
                 about.append(f"   created {self.backup.created:%Y-%m-%d %H:%M} UTC", style="dim")
@@ -120,7 +129,11 @@ class DownloadDialog(Dialog):
             state.update(Text(f"✘ {check.problem}", style="red"))
         elif check.exists:
             state.update(
-                Text(f"{self.file_name} is already in this folder.", style="yellow")
+                Text(
+                    f"{self.file_name} is already in this folder: tick “Replace the existing "
+                    "file” to replace it when the download completes, or type another folder.",
+                    style="yellow",
+                )
                 if not replace
                 else Text(f"{self.file_name} will be replaced when the download completes.")
             )
@@ -139,11 +152,33 @@ class DownloadDialog(Dialog):
         return not check.exists or self.query_one("#overwrite", Checkbox).value
 
     def _accept(self) -> None:
-        if self._acceptable():
-            assert self._check is not None
-            overwrite = self._check.exists and self.query_one("#overwrite", Checkbox).value
-            self.choice = DownloadChoice(self._check.folder, overwrite)
-            self.dismiss(True)
+        if not self._acceptable():
+            self._say_why_not()
+            return
+        assert self._check is not None
+        overwrite = self._check.exists and self.query_one("#overwrite", Checkbox).value
+        self.choice = DownloadChoice(self._check.folder, overwrite)
+        self.dismiss(True)
+
+    def _say_why_not(self) -> None:
+        """Enter (or Download) was pressed but cannot go ahead: say why, where it was pressed."""
+        state = self.query_one("#folder-state", Static)
+        check = self._check
+        if check is None or self._checked_text != self.query_one("#folder", Input).value:
+            state.update(Text("Still checking the folder: press Enter again in a moment.",
+                              style="yellow"))  # fmt: skip
+        elif check.problem is not None:
+            state.update(Text(f"✘ {check.problem}: the download needs a folder it can use.",
+                              style="bold red"))  # fmt: skip
+        elif check.exists:
+            state.update(
+                Text(
+                    f"✘ Not downloading: {self.file_name} is already in this folder. Tick "
+                    "“Replace the existing file” (Tab, then Space) to replace it, or type "
+                    "another folder.",
+                    style="bold red",
+                )
+            )
 
     @on(Input.Submitted, "#folder")
     def _submitted(self) -> None:
@@ -151,3 +186,54 @@ class DownloadDialog(Dialog):
 
     def confirm(self) -> None:
         self._accept()
+
+
+class QuitWhileDownloading(Dialog):
+    """Asked when `q` is pressed while downloads run: what stops, what stays.
+    `q` again quits (k9s-style), Escape keeps downloading."""
+
+    BINDINGS = [Binding("q", "confirm_quit", "Quit", show=False)]
+
+    def __init__(self, running: Sequence[InterruptedDownload]) -> None:
+        super().__init__()
+        self.running = list(running)
+
+    def compose(self) -> ComposeResult:
+        count = len(self.running)
+        plural = "s" if count > 1 else ""
+        with Vertical():
+            yield Label(f"Quit while {count} download{plural} run{'' if plural else 's'}?",
+                        classes="title")  # fmt: skip
+            yield Static(quit_text(self.running))
+            with Horizontal(classes="buttons"):
+                yield Button("Keep downloading", id="cancel")
+                yield Button("Quit", id="confirm", variant="warning")
+
+    def on_mount(self) -> None:
+        self.query_one("#cancel", Button).focus()
+
+    def action_confirm_quit(self) -> None:
+        self.dismiss(True)
+
+
+def quit_text(running: Sequence[InterruptedDownload]) -> Text:
+    """The dialog's body: each download, then what quitting does to them."""
+    text = Text()
+    for item in running[:8]:
+        text.append("  " + inert(item.backup.name, limit=60), style="bold")
+        text.append(f"  {_so_far(item)}\n", style="dim")
+    if len(running) > 8:
+        text.append(f"  … and {len(running) - 8} more\n", style="dim")
+    text.append(
+        "\nQuitting stops them. What has arrived stays on disk (the .part file), and each "
+        "resumes where it stopped the next time you download the same backup into the same "
+        "folder: press d on it, or run lcs-tui backups download. Press q again to quit now."
+    )
+    return text
+
+
+def _so_far(item: InterruptedDownload) -> str:
+    from lcs_tui.units import human_bytes
+
+    total = f" of {human_bytes(item.total)}" if item.total else ""
+    return f"{human_bytes(item.done)}{total} so far, into {inert(item.folder)}"

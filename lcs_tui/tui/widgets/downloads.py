@@ -9,14 +9,22 @@ Each download runs in an async worker on the app's loop, but the worker only
 awaits: the bytes move in the download's own threads (network reads and
 `pwrite`s), so the UI never waits for the network or the disk. Progress
 callbacks arrive on the loop thread, about four times a second per download,
-and update rows in place. Quitting the app cancels the workers; the `.part`
-files stay and the next download of the same backup resumes.
+and update rows in place.
+
+Quitting while downloads run asks first (`ask_before_quitting`, called by
+the app's quit action): the dialog says what stops and that it resumes.
+When the panel goes away with the app, the downloads still running are
+handed to `on_interrupted` (the app prints them after the terminal is back,
+launch.py) and stopped; their `.part` files stay and the next download of
+the same backup into the same folder resumes. From then on the panel
+ignores the downloads' last callbacks: its table is gone.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import shlex
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +34,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import DataTable, Static
 
@@ -49,6 +58,7 @@ from lcs_tui.download import (
 )
 from lcs_tui.download.prefs import remember_folder
 from lcs_tui.tui.widgets.tables import highlighted_key
+from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.workspace import Workspace
@@ -80,6 +90,17 @@ STATE_STYLES = {
     DownloadState.FAILED: "bold red",
     DownloadState.CANCELLED: "dim",
 }
+
+
+@dataclass(frozen=True)
+class InterruptedDownload:
+    """A download stopped by quitting: what to tell the user afterwards."""
+
+    backup: DatabaseBackup
+    folder: Path
+    part: Path | None
+    done: int
+    total: int | None
 
 
 @dataclass
@@ -162,6 +183,7 @@ class DownloadsPanel(Vertical):
         *,
         options: DownloadOptions | None = None,
         hide_when_empty: bool = True,
+        on_interrupted: Callable[[list[InterruptedDownload]], None] | None = None,
         id: str | None = None,
         classes: str | None = None,
     ) -> None:
@@ -169,7 +191,10 @@ class DownloadsPanel(Vertical):
         self._starter = starter
         self._options = options or DownloadOptions()
         self._hide_when_empty = hide_when_empty
+        self._on_interrupted = on_interrupted
         self._entries: dict[str, _Entry] = {}
+        #: Set once the panel is going away: callbacks no longer touch widgets.
+        self._closed = False
 
     @classmethod
     def for_workspace(
@@ -227,7 +252,7 @@ class DownloadsPanel(Vertical):
         if entry is not None and not entry.finished:
             self._highlight(key)
             return key
-        entry = _Entry(key, backup, folder, note=Text(str(folder), style="dim"))
+        entry = _Entry(key, backup, folder, note=Text(inert(folder), style="dim"))
         self._entries[key] = entry
         self._show_entry(entry)
         self._highlight(key)
@@ -249,6 +274,43 @@ class DownloadsPanel(Vertical):
             if entry.download is not None and not entry.finished:
                 entry.download.cancel()
 
+    def running(self) -> list[InterruptedDownload]:
+        """The downloads not finished, as they stand now."""
+        return [
+            InterruptedDownload(
+                entry.backup,
+                entry.folder,
+                entry.download.part_path if entry.download is not None else None,
+                entry.progress.done if entry.progress else 0,
+                entry.progress.total if entry.progress else None,
+            )
+            for entry in self._entries.values()
+            if not entry.finished
+        ]
+
+    def ask_before_quitting(self, quit: Callable[[], None]) -> bool:
+        """True when downloads run: a dialog asks (q again quits) and `quit`
+        runs if the user confirms. False when nothing runs: quit at once."""
+        from lcs_tui.tui.screens.download import QuitWhileDownloading
+
+        running = self.running()
+        if not running:
+            return False
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                quit()
+
+        self.app.push_screen(QuitWhileDownloading(running), answered)
+        return True
+
+    def on_unmount(self) -> None:
+        self._closed = True
+        interrupted = self.running()
+        if interrupted and self._on_interrupted is not None:
+            self._on_interrupted(interrupted)
+        self.cancel_all()
+
     def clear_finished(self) -> None:
         for key in [k for k, e in self._entries.items() if e.finished]:
             del self._entries[key]
@@ -265,9 +327,10 @@ class DownloadsPanel(Vertical):
             self._show_entry(entry)
 
         def on_notice(text: str) -> None:
-            entry.note = Text(text, style="italic")
+            entry.note = Text(inert(text), style="italic")
             self._show_entry(entry)
-            self.post_message(self.Notice(entry.key, backup, text))
+            if not self._closed:
+                self.post_message(self.Notice(entry.key, backup, text))
 
         try:
             # Tiny file writes, still off the loop: the state dir may be remote.
@@ -278,16 +341,16 @@ class DownloadsPanel(Vertical):
             self._finish(entry, Text("cancelled: d on the backup resumes", style="dim"))
             self.post_message(self.Cancelled(entry.key, backup))
         except DownloadError as exc:
-            self._finish(entry, Text(exc.message, style="red"), failed=True)
+            self._finish(entry, Text(inert(exc.message), style="red"), failed=True)
             self.post_message(self.Failed(entry.key, backup, exc))
         except Exception as exc:  # a bug: still a finished row, never a stuck one
             error = DownloadError(
                 f"Unexpected error: {redact_text(str(exc)) or type(exc).__name__}"
             )
-            self._finish(entry, Text(error.message, style="red"), failed=True)
+            self._finish(entry, Text(inert(error.message), style="red"), failed=True)
             self.post_message(self.Failed(entry.key, backup, error))
         else:
-            self._finish(entry, Text(str(result.path)))
+            self._finish(entry, Text(inert(result.path)))
             self.post_message(self.Finished(entry.key, backup, result))
 
     def _finish(self, entry: _Entry, note: Text, *, failed: bool = False) -> None:
@@ -302,8 +365,13 @@ class DownloadsPanel(Vertical):
     # -- showing ---------------------------------------------------------------------------
 
     def _show_entry(self, entry: _Entry) -> None:
+        if self._closed:
+            return  # quitting: the table is gone, the download is being stopped
         cells = _cells(entry)
-        table = self.table
+        try:
+            table = self.table
+        except NoMatches:  # being removed
+            return
         if entry.key in table.rows:
             for column, value in cells.items():
                 table.update_cell(entry.key, column, value, update_width=column == "note")
@@ -347,13 +415,13 @@ def _cells(entry: _Entry) -> dict[str, Text]:
     state = progress.state if progress else DownloadState.STARTING
     running = state is DownloadState.DOWNLOADING
     return {
-        "backup": Text(entry.backup.name, style="bold"),
+        "backup": Text(inert(entry.backup.name, limit=200), style="bold"),
         "state": Text(state.value, style=STATE_STYLES[state]),
         "progress": _bar(progress.fraction if progress else None),
         "bytes": Text(_bytes(progress)),
         "rate": Text(human_rate(progress.rate) if progress and running else "—"),
         "eta": Text(human_duration(progress.eta) if progress and running else "—"),
-        "note": Text(progress.message, style="dark_orange")
+        "note": Text(inert(progress.message), style="dark_orange")
         if progress and progress.message
         else entry.note,
     }
@@ -374,3 +442,31 @@ def _bytes(progress: DownloadProgress | None) -> str:
         return "—"
     total = human_bytes(progress.total) if progress.total is not None else "?"
     return f"{human_bytes(progress.done)} / {total}"
+
+
+def farewell_downloads(
+    interrupted: Sequence[InterruptedDownload], *, profile: str, demo: bool
+) -> str:
+    """What `lcs-tui` prints after quitting stopped downloads: which, and how they resume."""
+    count = len(interrupted)
+    lines = [
+        f"lcs-tui: {count} download{'s' if count > 1 else ''} interrupted by quitting "
+        "(what arrived is kept; each resumes where it stopped):"
+    ]
+    for item in interrupted:
+        total = f" of {human_bytes(item.total)}" if item.total else ""
+        where = inert(item.part or item.folder)
+        lines.append(
+            f"  {inert(item.backup.name, limit=80)}  {human_bytes(item.done)}{total}  {where}"
+        )
+    if demo:
+        lines.append("(The demo's project went with it: in a real one, d on the backup resumes.)")
+        return "\n".join(lines)
+    lines.append("To resume: press d on the same backup with the same folder, or run")
+    for item in interrupted:
+        backup_id = shlex.quote(inert(item.backup.id, limit=80))
+        lines.append(
+            f"  lcs-tui backups download {backup_id} --profile {shlex.quote(inert(profile))}"
+            f" --dest {shlex.quote(inert(item.folder))}"
+        )
+    return "\n".join(lines)

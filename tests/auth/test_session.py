@@ -111,7 +111,8 @@ def test_device_code_wait_can_be_cancelled_from_another_thread(sim: Simulator) -
     started = time.monotonic()
     with pytest.raises(SignInCancelled):
         s.finish_device_flow(flow, cancel)
-    assert time.monotonic() - started < 3
+    # Well before the code expires (15 minutes): the wait ended on the cancel.
+    assert time.monotonic() - started < 120
     assert s.account is None
 
 

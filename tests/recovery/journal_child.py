@@ -4,14 +4,25 @@ Protocol on stdout, one line each, flushed: `ready`, then for every change an
 intent line before the call (`?+ KEY`, `?~ KEY`, `?- KEY`) and a confirmation
 after the call returned (`+ KEY` added, `~ KEY` updated, `- KEY` removed).
 A confirmed change must survive the kill; an unconfirmed one may or may not.
+
+The third argument, `N:POINT`, says where the parent will kill it, so that
+the kill lands where it should whatever the machine's speed: at write N the
+child stops `tmp` (the new journal written and fsynced, not yet renamed) or
+`renamed` (renamed, the directory not yet fsynced), prints `! POINT` and
+waits to be killed; with `between` it never stops (the parent kills it after
+its N-th confirmation, between two changes or in the next one).
 """
 
 from __future__ import annotations
 
 import sys
+import time
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from lcs_tui.service import journal as journal_module
 from lcs_tui.service.journal import Journal
 from lcs_tui.service.operations import TrackedOperation
 
@@ -25,7 +36,29 @@ def say(line: str) -> None:
     sys.stdout.flush()
 
 
-def main(path: Path, child: int) -> None:
+def stop_at(plan: str) -> None:
+    """Make the N-th journal write wait at POINT until the parent kills us."""
+    number, point = plan.split(":")
+    if point == "between":
+        return
+    wanted = int(number)
+    writes = 0
+    name = {"tmp": "_replace", "renamed": "_fsync_directory"}[point]
+    real: Callable[..., Any] = getattr(journal_module, name)
+
+    def counted(*args: Any) -> Any:
+        nonlocal writes
+        writes += 1  # each journal write renames once and fsyncs its folder once
+        if writes == wanted:
+            say(f"! {point}")
+            time.sleep(3600)
+        return real(*args)
+
+    setattr(journal_module, name, counted)
+
+
+def main(path: Path, child: int, plan: str) -> None:
+    stop_at(plan)
     journal = Journal(path)
     live = [op.key for op in journal.load()]
     say("ready")
@@ -55,4 +88,4 @@ def main(path: Path, child: int) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), int(sys.argv[2]))
+    main(Path(sys.argv[1]), int(sys.argv[2]), sys.argv[3])

@@ -59,4 +59,4 @@ async def test_started_offline_the_app_loads_by_itself_when_the_network_returns(
         bar = app.query_one(StatusBar)
         await wait_until(pilot, lambda: bar.connection != "signing in", "the first attempt")
         sim.faults.offline = False
-        await wait_until(pilot, lambda: app.load_generation >= 1, "a load", timeout=2.0)
+        await wait_until(pilot, lambda: app.load_generation >= 1, "a load")

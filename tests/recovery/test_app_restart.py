@@ -38,7 +38,7 @@ def make_app(sim: Simulator, journal: Path) -> QuietApp:
 
 
 async def wait_until(
-    pilot: Pilot[None], condition: Callable[[], bool], what: str, timeout: float = 10.0
+    pilot: Pilot[None], condition: Callable[[], bool], what: str, timeout: float = 60.0
 ) -> None:
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():

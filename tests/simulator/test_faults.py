@@ -131,11 +131,10 @@ async def test_slow_delays_answers(
     sim.faults.slow(0.3, n=1)
     began = time.monotonic()
     await call(client, "GET", backups_path(), token)
-    slow = time.monotonic() - began
-    began = time.monotonic()
-    await call(client, "GET", backups_path(), token)
-    fast = time.monotonic() - began
-    assert slow >= 0.3 > fast
+    assert time.monotonic() - began >= 0.3
+    # n=1: it fired once and is disarmed (no timing of the next call, which a
+    # loaded machine may make slow for its own reasons).
+    assert sim.faults.take_delay(backups_path()) == 0.0
 
 
 async def test_offline_fails_every_request_until_switched_back(

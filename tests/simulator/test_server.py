@@ -267,19 +267,16 @@ def test_curl_trusts_the_ca_file(
 
 
 @pytest.mark.slow
-def test_a_gibibyte_streams_fast(
+def test_a_gibibyte_streams_whole(
     sim: Simulator, server: LoopbackServer, https: httpx.Client
 ) -> None:
     sim.add_backup("huge", size=1024 * MIB)
     location = first_location(https, server.base_url, loopback_token(https, server.base_url))
-    began = time.monotonic()
     received = 0
     with https.stream("GET", location) as response:
         assert "Content-MD5" not in response.headers  # above the MD5 threshold
         for chunk in response.iter_raw(MIB):
             received += len(chunk)
-    elapsed = time.monotonic() - began
     assert received == 1024 * MIB
-    # Hundreds of MB/s on any machine that runs the suite; the point is no
-    # per-byte Python work on the server side.
-    assert received / elapsed > 150 * 1e6, f"{received / elapsed / 1e6:.0f} MB/s"
+    # How fast is for bench/download.py to say: a test must not depend on the
+    # machine's speed.

@@ -292,12 +292,12 @@ async def test_offline_is_shown_and_the_app_recovers_by_itself() -> None:
         app._reload_delay = 0.2
         bar = app.query_one("#status")
         await wait_until(
-            pilot, lambda: "offline" in bar.connection, what="offline state", timeout=20
+            pilot, lambda: "offline" in bar.connection, what="offline state"
         )
         await pilot.press("down", "question_mark")  # still responsive
         await pilot.press("escape")
         sim.faults.offline = False
-        await wait_until(pilot, lambda: app.load_generation >= 1, what="recovery", timeout=20)
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="recovery")
         assert bar.connection == "online"
 
 
@@ -313,7 +313,7 @@ async def test_throttling_is_shown_with_its_end_time_then_clears() -> None:
             seen.append(bar.connection)
             return app.load_generation >= 1
 
-        await wait_until(pilot, watch, what="the load", timeout=20)
+        await wait_until(pilot, watch, what="the load")
     assert any(s.startswith("throttled until") and s.endswith("UTC") for s in seen)
     assert seen[-1] == "online"
 
@@ -365,6 +365,5 @@ async def test_the_quota_counts_move_with_the_clock_without_a_reload() -> None:
         await wait_until(
             pilot,
             lambda: cell_text(envs, demo.TRAIN_ENVIRONMENT_ID, "quota").endswith("/3 left"),
-            timeout=3,
             what="the count to move",
         )

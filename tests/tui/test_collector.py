@@ -40,7 +40,7 @@ async def test_collection_resumes_once_the_first_full_screen_is_shown(
     app = make_app(demo_simulator())
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
-        await wait_until(pilot, gc.isenabled, timeout=3, what="the collector to resume")
+        await wait_until(pilot, gc.isenabled, what="the collector to resume")
         # What start-up created is out of the collector's way from now on.
         assert gc.get_freeze_count() > frozen_before
 
@@ -50,11 +50,15 @@ async def test_collection_resumes_on_time_when_lcs_is_slow(
 ) -> None:
     monkeypatch.setattr(app_module, "COLLECTOR_PAUSE_LIMIT", 0.2)
     sim = demo_simulator()
-    sim.faults.slow(1.0, path_prefix="/")  # sign-in and every call take a second
+    held = sim.faults.hold(n=None, path_prefix="/")  # LCS and sign-in answer nothing yet
     app = make_app(sim)
-    async with app.run_test(size=(160, 48)) as pilot:
-        await wait_until(pilot, gc.isenabled, timeout=5, what="the collector to resume")
-        assert app.load_generation == 0
+    try:
+        async with app.run_test(size=(160, 48)) as pilot:
+            await wait_until(pilot, gc.isenabled, what="the collector to resume")
+            assert app.load_generation == 0
+            held.set()
+    finally:
+        held.set()
 
 
 async def test_an_app_that_did_not_pause_the_collector_leaves_it_alone() -> None:

@@ -60,7 +60,7 @@ async def test_device_code_shows_the_code_and_finishes_when_approved() -> None:
         await wait_until(pilot, lambda: code in screen_text(app), what="the code on screen")
         assert "devicelogin" in screen_text(app)
         sim.approve_device_code(code, demo.USERNAME)  # type: ignore[attr-defined]
-        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project", timeout=20)
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
         assert not isinstance(app.screen, DeviceCodeDialog)
 
 
@@ -70,7 +70,7 @@ async def test_device_code_can_be_cancelled() -> None:
         await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeDialog), what="code")
         await pilot.press("escape")
         await wait_until(
-            pilot, lambda: isinstance(app.screen, ErrorDialog), what="cancelled", timeout=10
+            pilot, lambda: isinstance(app.screen, ErrorDialog), what="cancelled"
         )
         await wait_until(pilot, lambda: "cancelled" in screen_text(app).lower(), what="the message")
         assert app.load_generation == 0
@@ -87,7 +87,7 @@ async def test_the_code_dialog_closes_after_a_screen_opened_over_it_is_closed() 
         await wait_until(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
         (code,) = sim.pending_device_codes()  # type: ignore[attr-defined]
         sim.approve_device_code(code, demo.USERNAME)  # type: ignore[attr-defined]
-        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project", timeout=20)
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="the project")
         assert isinstance(app.screen, CommandPalette)  # what the user opened stays
         await pilot.press("escape")
         # Not left behind, waiting for a sign-in that is over.

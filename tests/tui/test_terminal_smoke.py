@@ -43,7 +43,7 @@ def capture(session: str) -> str:
     return result.stdout
 
 
-def wait_for(session: str, condition: Callable[[str], bool], timeout: float = 30.0) -> str:
+def wait_for(session: str, condition: Callable[[str], bool], timeout: float = 120.0) -> str:
     deadline = time.monotonic() + timeout
     screen = ""
     while time.monotonic() < deadline:
@@ -91,7 +91,7 @@ def test_demo_in_a_real_terminal(tmux_session: str) -> None:
     wait_for(tmux_session, lambda s: "Refresh a sandbox" not in s)
 
     subprocess.run(["tmux", "send-keys", "-t", tmux_session, "q"], check=True)
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 120
     while session_alive(tmux_session) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not session_alive(tmux_session), "q did not quit the app"

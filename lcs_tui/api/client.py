@@ -10,13 +10,16 @@ Rules it enforces (LCS-API.md, DESIGN.md):
 * GETs survive connect errors, timeouts and 502/503/504 with a few jittered
   retries. A POST that starts an operation is **never** retried: once it may
   have reached LCS, any failure is `OutcomeUnknown`.
+* Every loop ends: each call has an attempt limit and a total time
+  (`RetryPolicy`), each request an overall deadline and a size cap on its
+  answer (`HttpSettings`), each paged list a page limit (with a warning).
+* Whatever the server sends, only `LcsError`s come out.
 * Every request is reported to an observer with secrets redacted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
 import re
 import time
@@ -56,7 +59,16 @@ from lcs_tui.api.models import (
 from lcs_tui.api.parsing import Fields, ShapeError, parse_datetime
 from lcs_tui.api.ratelimit import Limit, LimitWouldWait, RateLimiter
 from lcs_tui.api.redact import redact_text, redact_url
+from lcs_tui.api.retry import RetryAfter, RetryPolicy, retry_after
+from lcs_tui.api.transport import (
+    AnswerTooLarge,
+    DeadlinePassed,
+    body_text,
+    exchange,
+    load_json,
+)
 from lcs_tui.http import HttpSettings, make_async_client
+from lcs_tui.untrusted import inert
 
 API_VERSION = "2017-09-15"
 
@@ -80,6 +92,9 @@ class RequestEvent:
     attempt: int = 1
     waited: float = 0.0
     note: str | None = None
+    #: The note is something the user should see (a list cut short, ...),
+    #: not just a detail of the request log.
+    warning: bool = False
 
 
 #: A difference between LCS's clock and ours that is taken as real (see
@@ -89,22 +104,16 @@ SERVER_CLOCK_TOLERANCE = timedelta(minutes=1)
 Observer = Callable[[RequestEvent], None]
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how patiently reads are retried (operation starts never are)."""
-
-    get_retries: int = 3
-    backoff_base: float = 0.5
-    backoff_max: float = 8.0
-    #: Longest single `Retry-After` the client waits out by itself.
-    max_retry_after: float = 120.0
-    #: Longest total throttling wait for one call before giving up.
-    max_throttle_total: float = 600.0
-
-
 _RETRYABLE_STATUS = frozenset({502, 503, 504})
-_QUOTA = re.compile(r"Maximum allowed API operations are (\d+) from (\S+)", re.IGNORECASE)
-_MAX_ENV_PAGES = 100
+_QUOTA = re.compile(
+    r"Maximum allowed API operations are ([0-9]{1,9}) from (\S{1,64})", re.IGNORECASE
+)
+#: Pages of one list read before the client stops (and says so): LCS's page
+#: size is undocumented, but no project has hundreds of environments, and
+#: at 6 calls a minute 20 pages already take over three minutes.
+MAX_LIST_PAGES = 20
+#: A server clock this far from ours is not a clock (a Date of year 9999).
+_MAX_SERVER_OFFSET = timedelta(days=3650)
 
 
 class LcsClient:
@@ -125,7 +134,10 @@ class LcsClient:
     ) -> None:
         self.api_host = api_host.rstrip("/")
         self._token_source = token_source
-        self._http = make_async_client(http or HttpSettings())
+        settings = http or HttpSettings()
+        self._http = make_async_client(settings)
+        self._deadline = settings.request_deadline
+        self._max_answer = settings.max_answer_bytes
         self._observers: list[Observer] = [observer] if observer else []
         self._retry = retry or RetryPolicy()
         self._clock = clock
@@ -145,18 +157,18 @@ class LcsClient:
         otherwise shift every "until HH:MM". Within a minute our own clock is
         kept: `Date` has whole seconds only, and would make times jitter.
         """
-        return _utcnow() + self._server_offset
+        try:
+            return _utcnow() + self._server_offset
+        except OverflowError:  # cannot happen within _MAX_SERVER_OFFSET; never a traceback
+            return _utcnow()
 
     def _note_server_date(self, value: str | None) -> None:
-        if not value:
-            return
-        try:
-            server = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        server = _http_date(value)
+        if server is None:
             return  # a malformed Date header says nothing about the clock
-        if server.tzinfo is None:
+        offset = server.replace(tzinfo=None) - _utcnow()
+        if abs(offset) > _MAX_SERVER_OFFSET:
             return
-        offset = server.astimezone(timezone.utc).replace(tzinfo=None) - _utcnow()
         self._server_offset = offset if abs(offset) > SERVER_CLOCK_TOLERANCE else timedelta(0)
 
     async def aclose(self) -> None:
@@ -230,19 +242,37 @@ class LcsClient:
         )
         return _parse_page(f, Environment.parse, env)
 
-    async def list_environments(self, project_id: int) -> list[Environment]:
-        """Every environment of the project, all pages."""
+    async def list_environments(
+        self, project_id: int, *, max_pages: int = MAX_LIST_PAGES
+    ) -> list[Environment]:
+        """Every environment of the project, all pages (at most `max_pages`).
+
+        A list cut short — LCS still says "more" after `max_pages`, or says
+        "more" but repeats a page or sends an empty one — ends with what was
+        read and a warning event the user sees.
+        """
         found: list[Environment] = []
         seen: set[str] = set()
-        for page in range(1, _MAX_ENV_PAGES + 1):
+        shown = f"/environmentinfo/v1/detail/project/{project_id}/"
+        for page in range(1, max_pages + 1):
             result = await self.environment_page(project_id, page)
             fresh = [e for e in result.items if e.id not in seen]
             seen.update(e.id for e in fresh)
             found.extend(fresh)
-            # A server that repeats a page or says "more" with nothing in it
-            # must not keep us paging forever.
-            if not result.has_more or not fresh:
-                break
+            if not result.has_more:
+                return found
+            if not fresh:
+                self._warn(
+                    shown,
+                    f"LCS said more environments follow, but page {page} brought no new "
+                    f"ones; showing the {len(found)} read so far",
+                )
+                return found
+        self._warn(
+            shown,
+            f"LCS still said more environments follow after {max_pages} pages; "
+            f"showing the first {len(found)}",
+        )
         return found
 
     async def environment_by_id(self, project_id: int, environment_id: str) -> Environment | None:
@@ -268,15 +298,26 @@ class LcsClient:
         return _parse_page(f, HistoryEntry.parse, env)
 
     async def iter_history(
-        self, project_id: int, environment_id: str, *, max_pages: int = _MAX_ENV_PAGES
+        self, project_id: int, environment_id: str, *, max_pages: int | None = None
     ) -> AsyncIterator[HistoryEntry]:
-        """History entries newest first, fetching the next page only when needed."""
-        for page in range(1, max_pages + 1):
+        """History entries newest first, fetching the next page only when needed.
+
+        Without `max_pages`, at most MAX_LIST_PAGES, with a warning event
+        when LCS still says more follow.
+        """
+        limit = MAX_LIST_PAGES if max_pages is None else max_pages
+        for page in range(1, limit + 1):
             result = await self.history_page(project_id, environment_id, page)
             for entry in result.items:
                 yield entry
             if not result.has_more or not result.items:
                 return
+        if max_pages is None:
+            self._warn(
+                f"/environmentinfo/v1/history/project/{project_id}"
+                f"/environment/{_seg(environment_id)}/",
+                f"LCS still said more history follows after {limit} pages; stopped there",
+            )
 
     async def start_environment(self, project_id: int, environment_id: str) -> ActionAccepted:
         return await self._environment_action("start", project_id, environment_id)
@@ -310,6 +351,9 @@ class LcsClient:
         for observer in self._observers:
             observer(event)
 
+    def _warn(self, shown: str, message: str) -> None:
+        self._emit(RequestEvent("request", "GET", shown, 200, note=message, warning=True))
+
     async def _call(
         self,
         method: str,
@@ -320,16 +364,50 @@ class LcsClient:
         starts_operation: bool = False,
         limit_wait: float | None = None,
     ) -> tuple[Fields, Envelope]:
-        url = self.api_host + path
-        shown = redact_url(str(httpx.URL(url, params=params)).removeprefix(self.api_host))
+        call = _Call(method, self.api_host + path, params, starts_operation)
+        try:
+            call.shown = redact_url(
+                str(httpx.URL(call.url, params=params)).removeprefix(self.api_host)
+            )
+            return await self._attempts(call, limits, limit_wait)
+        except LcsError:
+            raise
+        except Exception as exc:
+            # Nothing a server sends may end in a traceback: an answer no
+            # reader foresaw is still a typed error, and for a request that
+            # starts an operation it is an unknown outcome.
+            detail = type(exc).__name__
+            if starts_operation and call.sent:
+                raise OutcomeUnknown(
+                    f"LCS's answer to a request that starts an operation could not be "
+                    f"handled ({detail}); the operation may have started",
+                    hint="check the environment's history before trying again",
+                ) from exc
+            if call.sent:
+                raise _malformed(detail, None) from exc
+            raise LcsError(
+                f"the request to LCS could not be prepared ({detail}); nothing was sent",
+                hint="this is a bug in lcs-tui; please report it",
+            ) from exc
+
+    async def _attempts(
+        self, call: _Call, limits: list[tuple[str, Limit]] | None, limit_wait: float | None
+    ) -> tuple[Fields, Envelope]:
+        method, shown, starts_operation = call.method, call.shown, call.starts_operation
+        policy = self._retry
         renewed = False
         attempt = 0
+        retries = 0  # after transport failures and 5xx
+        throttles = 0
         throttled_for = 0.0
+        #: Seconds this call has taken: requests and waits (measured as asked,
+        #: so an injected sleep counts the same as a real one).
+        spent = 0.0
         reached_server = True  # whether the previous attempt may count against LCS's limits
         while True:
             attempt += 1
             if limits and reached_server:
-                await self._wait_for_limiter(method, shown, limits, limit_wait)
+                spent += await self._wait_for_limiter(method, shown, limits, limit_wait)
             reached_server = True
             try:
                 token = await self._token_source(force_refresh=renewed)
@@ -344,55 +422,90 @@ class LcsClient:
                 "Content-Type": "application/json",
                 "Accept": "application/json",
             }
+            request = self._http.build_request(
+                method, call.url, params=call.params, headers=headers
+            )
             started = self._clock()
+            call.sent = True  # from here on the request may reach LCS
             try:
-                response = await self._http.request(method, url, params=params, headers=headers)
-            except httpx.HTTPError as exc:
-                duration = self._clock() - started
-                not_sent = isinstance(
-                    exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+                answer = await exchange(
+                    self._http, request, deadline=self._deadline, limit=self._max_answer
                 )
-                reached_server = not not_sent
+            except AnswerTooLarge as exc:
                 self._emit(
                     RequestEvent(
                         "request",
                         method,
                         shown,
-                        None,
-                        duration,
+                        200,
+                        self._clock() - started,
                         None,
                         attempt,
-                        note=_describe_transport_error(exc),
+                        note=str(exc),
+                    )
+                )
+                if starts_operation:
+                    raise OutcomeUnknown(
+                        f"LCS's answer to a request that starts an operation could not be "
+                        f"read ({exc}); the operation may have started",
+                        hint="check the environment's history before trying again",
+                    ) from None
+                raise _malformed(str(exc), None) from None
+            except (httpx.HTTPError, DeadlinePassed) as exc:
+                duration = self._clock() - started
+                spent += duration
+                not_sent = isinstance(
+                    exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+                )
+                reached_server = not not_sent
+                described = _describe_transport_error(exc)
+                self._emit(
+                    RequestEvent(
+                        "request", method, shown, None, duration, None, attempt, note=described
                     )
                 )
                 if starts_operation:
                     if not_sent:
                         raise LcsConnectionError(
-                            f"could not reach LCS: {_describe_transport_error(exc)}",
+                            f"could not reach LCS: {described}",
                             hint="nothing was sent; check the network and try again",
                         ) from None
                     raise OutcomeUnknown(
                         f"the connection failed after the request was sent "
-                        f"({_describe_transport_error(exc)}); LCS may have started the operation",
+                        f"({described}); LCS may have started the operation",
                         hint="check the environment's history before trying again",
                     ) from None
-                if method == "GET" and attempt <= self._retry.get_retries:
-                    await self._backoff(attempt)
-                    continue
+                # A deadline that passed is not tried again: the next attempt
+                # would most likely be as slow, and the user waited long enough.
+                if method == "GET" and not isinstance(exc, DeadlinePassed):
+                    delay = self._backoff_delay(retries + 1)
+                    if retries < policy.get_retries and self._may_wait(attempt, spent, delay):
+                        retries += 1
+                        await self._sleep(delay)
+                        spent += delay
+                        continue
                 raise LcsConnectionError(
-                    f"could not reach LCS at {self.api_host}: {_describe_transport_error(exc)}",
+                    f"could not reach LCS at {self.api_host}: {described}",
                     hint="check the network, proxy and CA settings; the app retries by itself",
                 ) from None
 
             duration = self._clock() - started
-            self._note_server_date(response.headers.get("date"))
-            status = response.status_code
-            activity = _activity_from_body(response) if status == 200 else None
+            spent += duration
+            self._note_server_date(answer.headers.get("date"))
+            status = answer.status
+            data: Any = None
+            unreadable: ShapeError | None = None
+            if status == 200:
+                try:
+                    data = load_json(answer.body)
+                except ShapeError as exc:
+                    unreadable = exc
+            activity = _activity_of(data)
             self._emit(RequestEvent("request", method, shown, status, duration, activity, attempt))
 
             if status == 401:
                 # A 401 means LCS did not act, so one retry is safe for any method.
-                if not renewed:
+                if not renewed and attempt < policy.max_attempts:
                     renewed = True
                     continue
                 raise LcsAuthError(
@@ -405,16 +518,19 @@ class LcsClient:
                 )
             if status == 429:
                 # LCS refused the call without acting on it; waiting and retrying is safe.
-                delay = _retry_after(response)
+                throttles += 1
+                wait = retry_after(
+                    answer.headers.get("retry-after"), now=_http_date(answer.headers.get("date"))
+                )
+                delay = wait.seconds
                 if (
-                    delay > self._retry.max_retry_after
-                    or throttled_for + delay > self._retry.max_throttle_total
+                    wait.beyond_ceiling
+                    or delay > policy.max_retry_after
+                    or throttles > policy.max_throttle_retries
+                    or throttled_for + delay > policy.max_throttle_total
+                    or not self._may_wait(attempt, spent, delay)
                 ):
-                    raise LcsThrottled(
-                        f"LCS is throttling requests for another {delay:.0f} s",
-                        retry_at=_utcnow() + timedelta(seconds=delay),
-                        hint="wait and try again; the limits are a few calls per minute",
-                    )
+                    raise _throttled(wait, throttles)
                 self._emit(
                     RequestEvent(
                         "wait",
@@ -427,9 +543,9 @@ class LcsClient:
                 )
                 await self._sleep(delay)
                 throttled_for += delay
+                spent += delay
                 continue
             if status != 200:
-                body = redact_text(response.text[:200]) if response.content else ""
                 if starts_operation:
                     if status >= 500:
                         raise OutcomeUnknown(
@@ -438,20 +554,27 @@ class LcsClient:
                             hint="check the environment's history before trying again",
                         )
                     raise LcsHttpError(f"LCS answered HTTP {status}", status=status)
-                if status in _RETRYABLE_STATUS and attempt <= self._retry.get_retries:
-                    await self._backoff(attempt)
-                    continue
+                if status in _RETRYABLE_STATUS:
+                    delay = self._backoff_delay(retries + 1)
+                    if retries < policy.get_retries and self._may_wait(attempt, spent, delay):
+                        retries += 1
+                        await self._sleep(delay)
+                        spent += delay
+                        continue
+                body = _quoted_body(answer.body, answer.headers)
                 raise LcsHttpError(
                     f"LCS answered HTTP {status} for {method} {shown}"
-                    + (f": {body}" if body and "<" not in body[:1] else ""),
+                    + (f": {body}" if body else ""),
                     status=status,
                     hint="the service may be having trouble; try again in a few minutes",
                 )
 
             try:
-                fields = Fields(_json(response), "answer")
+                if unreadable is not None:
+                    raise unreadable
+                fields = Fields(data, "answer")
                 envelope = Envelope.parse(fields)
-            except (ShapeError, ValueError) as exc:
+            except ShapeError as exc:
                 if starts_operation:
                     raise OutcomeUnknown(
                         "LCS's answer to a request that starts an operation was unreadable; "
@@ -477,9 +600,13 @@ class LcsClient:
                 raise _rejection(envelope)
             return fields, envelope
 
+    def _may_wait(self, attempt: int, spent: float, delay: float) -> bool:
+        """Whether one more attempt after `delay` stays within the call's bounds."""
+        return attempt < self._retry.max_attempts and spent + delay <= self._retry.max_call_time
+
     async def _wait_for_limiter(
         self, method: str, shown: str, limits: list[tuple[str, Limit]], limit_wait: float | None
-    ) -> None:
+    ) -> float:
         def report(delay: float) -> None:
             self._emit(
                 RequestEvent(
@@ -493,42 +620,62 @@ class LcsClient:
             )
 
         try:
-            await self._limiter.acquire(limits, on_wait=report, max_wait=limit_wait)
+            return await self._limiter.acquire(limits, on_wait=report, max_wait=limit_wait)
         except LimitWouldWait as exc:
             raise LcsThrottled(
                 f"LCS allows this only once per few minutes; try again in {exc.delay:.0f} s",
                 retry_at=_utcnow() + timedelta(seconds=exc.delay),
             ) from None
 
-    async def _backoff(self, attempt: int) -> None:
-        ceiling = min(self._retry.backoff_max, self._retry.backoff_base * 2 ** (attempt - 1))
-        await self._sleep(random.uniform(ceiling / 2, ceiling))
+    def _backoff_delay(self, retry: int) -> float:
+        ceiling = min(self._retry.backoff_max, self._retry.backoff_base * 2 ** min(retry - 1, 30))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+@dataclass(slots=True)
+class _Call:
+    """One call's request, and whether any attempt of it may have reached LCS."""
+
+    method: str
+    url: str
+    params: dict[str, str | int] | None
+    starts_operation: bool
+    shown: str = ""
+    sent: bool = False
 
 
 def _utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def _seg(value: str) -> str:
-    """Percent-encode one path segment (ids are opaque: never reformatted)."""
-    return quote(value, safe="")
-
-
-def _json(response: httpx.Response) -> Any:
-    if not response.content:
-        raise ShapeError("the answer was empty")
-    try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        kind = "an HTML page" if response.content.lstrip()[:1] == b"<" else "not JSON"
-        raise ShapeError(f"the answer was {kind}") from None
-
-
-def _activity_from_body(response: httpx.Response) -> str | None:
-    try:
-        data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
+def _http_date(value: str | None) -> datetime | None:
+    """An HTTP-date header as an aware UTC datetime, or None when it is not one."""
+    if not value or len(value) > 64:
         return None
+    try:
+        moment = parsedate_to_datetime(value)
+        if moment.tzinfo is None:
+            return None
+        return moment.astimezone(timezone.utc)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _seg(value: str) -> str:
+    """Percent-encode one path segment so that it always arrives as itself.
+
+    Ids are opaque: never reformatted. `/`, `?`, `#` and `%` are encoded; a
+    segment of only dots ("." or "..") would be removed by URL normalisation
+    (httpx does it, as servers do), so its dots travel as `%2E`, which httpx
+    leaves as written.
+    """
+    encoded = quote(value, safe="", errors="surrogatepass")
+    if encoded in (".", ".."):
+        return encoded.replace(".", "%2E")
+    return encoded
+
+
+def _activity_of(data: Any) -> str | None:
     if isinstance(data, dict):
         for key, value in data.items():
             if str(key).lower() == "operationactivityid" and isinstance(value, str):
@@ -536,12 +683,34 @@ def _activity_from_body(response: httpx.Response) -> str | None:
     return None
 
 
-def _retry_after(response: httpx.Response) -> float:
-    raw = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return 60.0  # LCS's windows are a minute; an unreadable value means "wait one"
+def _quoted_body(body: bytes, headers: httpx.Headers) -> str:
+    """The start of an error answer, fit to quote in a message: no HTML, no
+    secret, no control character."""
+    text = body_text(body[:4096], headers).strip()
+    if not text or text.startswith("<"):
+        return ""
+    return inert(redact_text(text), limit=200)
+
+
+def _throttled(wait: RetryAfter, throttles: int) -> LcsThrottled:
+    hint = "wait and try again; the limits are a few calls per minute"
+    retry_at = _utcnow() + timedelta(seconds=wait.seconds)
+    if wait.beyond_ceiling:
+        return LcsThrottled(
+            "LCS is throttling requests and asks to wait more than an hour",
+            retry_at=retry_at,
+            hint=hint,
+        )
+    if throttles > 1:
+        return LcsThrottled(
+            f"LCS kept throttling requests ({throttles} times in a row); "
+            f"it asks to wait another {wait.seconds:.0f} s",
+            retry_at=retry_at,
+            hint=hint,
+        )
+    return LcsThrottled(
+        f"LCS is throttling requests for another {wait.seconds:.0f} s", retry_at=retry_at, hint=hint
+    )
 
 
 def _malformed(detail: str, activity_id: str | None) -> LcsMalformedResponse:
@@ -553,7 +722,9 @@ def _malformed(detail: str, activity_id: str | None) -> LcsMalformedResponse:
 
 
 def _rejection(envelope: Envelope) -> LcsRejected:
-    message = envelope.error_message or "no reason given"
+    # LCS's words are kept as it said them, but an echoed token or SAS
+    # signature never reaches a message.
+    message = redact_text(envelope.error_message or "") or "no reason given"
     quota = _QUOTA.search(message)
     if quota:
         return QuotaExceeded(
@@ -565,7 +736,9 @@ def _rejection(envelope: Envelope) -> LcsRejected:
     return LcsRejected(message, activity_id=envelope.activity_id)
 
 
-def _describe_transport_error(exc: httpx.HTTPError) -> str:
+def _describe_transport_error(exc: httpx.HTTPError | DeadlinePassed) -> str:
+    if isinstance(exc, DeadlinePassed):
+        return f"no complete answer within {exc.seconds:g} s"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
@@ -604,4 +777,11 @@ def _parse_page(f: Fields, parse: Callable[[Fields], Any], env: Envelope) -> Pag
         raise _malformed(str(exc), env.activity_id) from None
 
 
-__all__ = ["LcsClient", "LcsError", "RequestEvent", "RetryPolicy", "TokenSource"]
+__all__ = [
+    "MAX_LIST_PAGES",
+    "LcsClient",
+    "LcsError",
+    "RequestEvent",
+    "RetryPolicy",
+    "TokenSource",
+]

@@ -20,7 +20,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-
+#: An integer sent as text: ASCII digits, few enough for int() to take.
 _INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 
 

@@ -170,6 +170,7 @@ async def test_an_item_without_its_identity_is_skipped_and_counted_not_the_list(
         "Sun, 99 Foo 99999 99:99:99 GMT",
         "x" * 10_000,
     ],
+    ids=lambda d: d[:32],
 )
 async def test_an_absurd_date_header_neither_raises_nor_moves_the_clock(date: str) -> None:
     ok = {"IsSuccess": True, "DatabaseAssets": []}

@@ -92,9 +92,11 @@ class RetryPolicy:
     max_retry_after: float = 120.0
     #: Longest total throttling wait for one call before giving up.
     max_throttle_total: float = 600.0
-    #: How many 429 answers one call waits out before giving up.
-    max_throttle_retries: int = 5
+    #: How many 429 answers one call waits out before giving up: enough for
+    #: a storm of several minutes, few enough that `Retry-After: 0` (waited
+    #: as 1 s) ends within seconds.
+    max_throttle_retries: int = 15
     #: Attempts of one call, whatever their reasons (renewal, retries, 429s).
-    max_attempts: int = 10
+    max_attempts: int = 20
     #: Longest time one call may take, waits and retries included (seconds).
     max_call_time: float = 900.0

@@ -126,6 +126,7 @@ class Harness:
             http=settings,
             user_key=profile.username or profile.name,
             sleep=self.sleep,  # the client's backoff, too, costs no real time
+            clock=lambda: self.mono,  # and its rate limiter sees that time pass
         )
         service = ProjectService(
             client,

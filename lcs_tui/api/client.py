@@ -21,28 +21,35 @@ from __future__ import annotations
 
 import asyncio
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
-from urllib.parse import quote
 
 import httpx
 
 from lcs_tui.api import ratelimit
+from lcs_tui.api.answers import (
+    activity_of,
+    describe_transport_error,
+    http_date,
+    malformed,
+    parse_items,
+    parse_page,
+    quoted_body,
+    rejection,
+    segment,
+    throttled,
+    utcnow,
+)
 from lcs_tui.api.errors import (
     LcsAuthError,
     LcsConnectionError,
     LcsError,
     LcsHttpError,
-    LcsMalformedResponse,
-    LcsRejected,
     LcsThrottled,
     OutcomeUnknown,
-    QuotaExceeded,
     TokenUnavailable,
 )
 from lcs_tui.api.models import (
@@ -56,19 +63,17 @@ from lcs_tui.api.models import (
     OperationStarted,
     Page,
 )
-from lcs_tui.api.parsing import Fields, ShapeError, parse_datetime
+from lcs_tui.api.parsing import Fields, ShapeError
 from lcs_tui.api.ratelimit import Limit, LimitWouldWait, RateLimiter
-from lcs_tui.api.redact import redact_text, redact_url
-from lcs_tui.api.retry import RetryAfter, RetryPolicy, retry_after
+from lcs_tui.api.redact import redact_url
+from lcs_tui.api.retry import RetryPolicy, retry_after
 from lcs_tui.api.transport import (
     AnswerTooLarge,
     DeadlinePassed,
-    body_text,
     exchange,
     load_json,
 )
 from lcs_tui.http import HttpSettings, make_async_client
-from lcs_tui.untrusted import inert
 
 API_VERSION = "2017-09-15"
 
@@ -105,9 +110,6 @@ Observer = Callable[[RequestEvent], None]
 
 
 _RETRYABLE_STATUS = frozenset({502, 503, 504})
-_QUOTA = re.compile(
-    r"Maximum allowed API operations are ([0-9]{1,9}) from (\S{1,64})", re.IGNORECASE
-)
 #: Pages of one list read before the client stops (and says so): LCS's page
 #: size is undocumented, but no project has hundreds of environments, and
 #: at 6 calls a minute 20 pages already take over three minutes.
@@ -158,15 +160,15 @@ class LcsClient:
         kept: `Date` has whole seconds only, and would make times jitter.
         """
         try:
-            return _utcnow() + self._server_offset
+            return utcnow() + self._server_offset
         except OverflowError:  # cannot happen within _MAX_SERVER_OFFSET; never a traceback
-            return _utcnow()
+            return utcnow()
 
     def _note_server_date(self, value: str | None) -> None:
-        server = _http_date(value)
+        server = http_date(value)
         if server is None:
             return  # a malformed Date header says nothing about the clock
-        offset = server.replace(tzinfo=None) - _utcnow()
+        offset = server.replace(tzinfo=None) - utcnow()
         if abs(offset) > _MAX_SERVER_OFFSET:
             return
         self._server_offset = offset if abs(offset) > SERVER_CLOCK_TOLERANCE else timedelta(0)
@@ -188,11 +190,11 @@ class LcsClient:
     async def list_backups(self, project_id: int) -> BackupList:
         f, env = await self._call("GET", f"/databasemovement/v1/databases/project/{project_id}")
         try:
-            items, skipped = _parse_items(
+            items, skipped = parse_items(
                 f.opt_list("DatabaseAssets") or [], DatabaseBackup.parse, "DatabaseAssets"
             )
         except ShapeError as exc:
-            raise _malformed(str(exc), env.activity_id) from None
+            raise malformed(str(exc), env.activity_id) from None
         return BackupList(backups=items, activity_id=env.activity_id, skipped=skipped)
 
     async def start_refresh(
@@ -200,7 +202,7 @@ class LcsClient:
     ) -> OperationStarted:
         path = (
             f"/databasemovement/v1/refresh/project/{project_id}"
-            f"/source/{_seg(source_environment_id)}/target/{_seg(target_environment_id)}"
+            f"/source/{segment(source_environment_id)}/target/{segment(target_environment_id)}"
         )
         activity = await self._start_operation(path)
         return OperationStarted("refresh", activity, project_id, target_environment_id)
@@ -210,7 +212,7 @@ class LcsClient:
     ) -> OperationStarted:
         path = (
             f"/databasemovement/v1/export/project/{project_id}"
-            f"/environment/{_seg(environment_id)}/backupName/{_seg(backup_name)}"
+            f"/environment/{segment(environment_id)}/backupName/{segment(backup_name)}"
         )
         activity = await self._start_operation(path)
         return OperationStarted("export", activity, project_id, environment_id)
@@ -220,13 +222,13 @@ class LcsClient:
     ) -> OperationReport:
         path = (
             f"/databasemovement/v1/fetchstatus/project/{project_id}"
-            f"/environment/{_seg(environment_id)}/operationactivity/{_seg(activity_id)}"
+            f"/environment/{segment(environment_id)}/operationactivity/{segment(activity_id)}"
         )
         f, env = await self._call("GET", path)
         try:
             return OperationReport.parse(f, asked_activity_id=activity_id, envelope=env)
         except ShapeError as exc:
-            raise _malformed(str(exc), env.activity_id) from None
+            raise malformed(str(exc), env.activity_id) from None
 
     # -- environments --------------------------------------------------------
 
@@ -240,7 +242,7 @@ class LcsClient:
             params=params,
             limits=[(f"detail:{project_id}", ratelimit.ENV_DETAIL_PER_PROJECT)],
         )
-        return _parse_page(f, Environment.parse, env)
+        return parse_page(f, Environment.parse, env)
 
     async def list_environments(
         self, project_id: int, *, max_pages: int = MAX_LIST_PAGES
@@ -288,14 +290,14 @@ class LcsClient:
     ) -> Page[HistoryEntry]:
         f, env = await self._call(
             "GET",
-            f"/environmentinfo/v1/history/project/{project_id}/environment/{_seg(environment_id)}/",
+            f"/environmentinfo/v1/history/project/{project_id}/environment/{segment(environment_id)}/",
             params={"page": page},
             limits=[
                 (f"history-env:{environment_id}", ratelimit.HISTORY_PER_ENVIRONMENT),
                 (f"history-project:{project_id}", ratelimit.HISTORY_PER_PROJECT),
             ],
         )
-        return _parse_page(f, HistoryEntry.parse, env)
+        return parse_page(f, HistoryEntry.parse, env)
 
     async def iter_history(
         self, project_id: int, environment_id: str, *, max_pages: int | None = None
@@ -315,7 +317,7 @@ class LcsClient:
         if max_pages is None:
             self._warn(
                 f"/environmentinfo/v1/history/project/{project_id}"
-                f"/environment/{_seg(environment_id)}/",
+                f"/environment/{segment(environment_id)}/",
                 f"LCS still said more history follows after {limit} pages; stopped there",
             )
 
@@ -328,7 +330,9 @@ class LcsClient:
     async def _environment_action(
         self, action: str, project_id: int, environment_id: str
     ) -> ActionAccepted:
-        path = f"/environment/v1/{action}/project/{project_id}/environment/{_seg(environment_id)}"
+        path = (
+            f"/environment/v1/{action}/project/{project_id}/environment/{segment(environment_id)}"
+        )
         limits = [
             (f"startstop-env:{environment_id}", ratelimit.START_STOP_PER_ENVIRONMENT),
             (f"startstop-user:{self._user_key}", ratelimit.START_STOP_PER_USER),
@@ -384,7 +388,7 @@ class LcsClient:
                     hint="check the environment's history before trying again",
                 ) from exc
             if call.sent:
-                raise _malformed(detail, None) from exc
+                raise malformed(detail, None) from exc
             raise LcsError(
                 f"the request to LCS could not be prepared ({detail}); nothing was sent",
                 hint="this is a bug in lcs-tui; please report it",
@@ -450,7 +454,7 @@ class LcsClient:
                         f"read ({exc}); the operation may have started",
                         hint="check the environment's history before trying again",
                     ) from None
-                raise _malformed(str(exc), None) from None
+                raise malformed(str(exc), None) from None
             except (httpx.HTTPError, DeadlinePassed) as exc:
                 duration = self._clock() - started
                 spent += duration
@@ -458,7 +462,7 @@ class LcsClient:
                     exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
                 )
                 reached_server = not not_sent
-                described = _describe_transport_error(exc)
+                described = describe_transport_error(exc)
                 self._emit(
                     RequestEvent(
                         "request", method, shown, None, duration, None, attempt, note=described
@@ -500,7 +504,7 @@ class LcsClient:
                     data = load_json(answer.body)
                 except ShapeError as exc:
                     unreadable = exc
-            activity = _activity_of(data)
+            activity = activity_of(data)
             self._emit(RequestEvent("request", method, shown, status, duration, activity, attempt))
 
             if status == 401:
@@ -520,7 +524,7 @@ class LcsClient:
                 # LCS refused the call without acting on it; waiting and retrying is safe.
                 throttles += 1
                 wait = retry_after(
-                    answer.headers.get("retry-after"), now=_http_date(answer.headers.get("date"))
+                    answer.headers.get("retry-after"), now=http_date(answer.headers.get("date"))
                 )
                 delay = wait.seconds
                 if (
@@ -530,7 +534,7 @@ class LcsClient:
                     or throttled_for + delay > policy.max_throttle_total
                     or not self._may_wait(attempt, spent, delay)
                 ):
-                    raise _throttled(wait, throttles)
+                    raise throttled(wait, throttles)
                 self._emit(
                     RequestEvent(
                         "wait",
@@ -561,7 +565,7 @@ class LcsClient:
                         await self._sleep(delay)
                         spent += delay
                         continue
-                body = _quoted_body(answer.body, answer.headers)
+                body = quoted_body(answer.body, answer.headers)
                 raise LcsHttpError(
                     f"LCS answered HTTP {status} for {method} {shown}"
                     + (f": {body}" if body else ""),
@@ -581,7 +585,7 @@ class LcsClient:
                         "the operation may have started",
                         hint="check the environment's history before trying again",
                     ) from None
-                raise _malformed(str(exc), activity) from None
+                raise malformed(str(exc), activity) from None
             if envelope.retirement_date and self.retirement_date is None:
                 self.retirement_date = envelope.retirement_date
                 self._emit(
@@ -597,7 +601,7 @@ class LcsClient:
                     )
                 )
             if not envelope.is_success:
-                raise _rejection(envelope)
+                raise rejection(envelope)
             return fields, envelope
 
     def _may_wait(self, attempt: int, spent: float, delay: float) -> bool:
@@ -624,7 +628,7 @@ class LcsClient:
         except LimitWouldWait as exc:
             raise LcsThrottled(
                 f"LCS allows this only once per few minutes; try again in {exc.delay:.0f} s",
-                retry_at=_utcnow() + timedelta(seconds=exc.delay),
+                retry_at=utcnow() + timedelta(seconds=exc.delay),
             ) from None
 
     def _backoff_delay(self, retry: int) -> float:
@@ -642,139 +646,6 @@ class _Call:
     starts_operation: bool
     shown: str = ""
     sent: bool = False
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def _http_date(value: str | None) -> datetime | None:
-    """An HTTP-date header as an aware UTC datetime, or None when it is not one."""
-    if not value or len(value) > 64:
-        return None
-    try:
-        moment = parsedate_to_datetime(value)
-        if moment.tzinfo is None:
-            return None
-        return moment.astimezone(timezone.utc)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-
-
-def _seg(value: str) -> str:
-    """Percent-encode one path segment so that it always arrives as itself.
-
-    Ids are opaque: never reformatted. `/`, `?`, `#` and `%` are encoded; a
-    segment of only dots ("." or "..") would be removed by URL normalisation
-    (httpx does it, as servers do), so its dots travel as `%2E`, which httpx
-    leaves as written.
-    """
-    encoded = quote(value, safe="", errors="surrogatepass")
-    if encoded in (".", ".."):
-        return encoded.replace(".", "%2E")
-    return encoded
-
-
-def _activity_of(data: Any) -> str | None:
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if str(key).lower() == "operationactivityid" and isinstance(value, str):
-                return value
-    return None
-
-
-def _quoted_body(body: bytes, headers: httpx.Headers) -> str:
-    """The start of an error answer, fit to quote in a message: no HTML, no
-    secret, no control character."""
-    text = body_text(body[:4096], headers).strip()
-    if not text or text.startswith("<"):
-        return ""
-    return inert(redact_text(text), limit=200)
-
-
-def _throttled(wait: RetryAfter, throttles: int) -> LcsThrottled:
-    hint = "wait and try again; the limits are a few calls per minute"
-    retry_at = _utcnow() + timedelta(seconds=wait.seconds)
-    if wait.beyond_ceiling:
-        return LcsThrottled(
-            "LCS is throttling requests and asks to wait more than an hour",
-            retry_at=retry_at,
-            hint=hint,
-        )
-    if throttles > 1:
-        return LcsThrottled(
-            f"LCS kept throttling requests ({throttles} times in a row); "
-            f"it asks to wait another {wait.seconds:.0f} s",
-            retry_at=retry_at,
-            hint=hint,
-        )
-    return LcsThrottled(
-        f"LCS is throttling requests for another {wait.seconds:.0f} s", retry_at=retry_at, hint=hint
-    )
-
-
-def _malformed(detail: str, activity_id: str | None) -> LcsMalformedResponse:
-    return LcsMalformedResponse(
-        f"LCS sent an answer the app cannot read ({detail})",
-        hint="this is usually temporary; if it persists, quote the OperationActivityId to support",
-        activity_id=activity_id,
-    )
-
-
-def _rejection(envelope: Envelope) -> LcsRejected:
-    # LCS's words are kept as it said them, but an echoed token or SAS
-    # signature never reaches a message.
-    message = redact_text(envelope.error_message or "") or "no reason given"
-    quota = _QUOTA.search(message)
-    if quota:
-        return QuotaExceeded(
-            message,
-            activity_id=envelope.activity_id,
-            limit=int(quota.group(1)),
-            frees_at=parse_datetime(quota.group(2).rstrip(".")),
-        )
-    return LcsRejected(message, activity_id=envelope.activity_id)
-
-
-def _describe_transport_error(exc: httpx.HTTPError | DeadlinePassed) -> str:
-    if isinstance(exc, DeadlinePassed):
-        return f"no complete answer within {exc.seconds:g} s"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        text = str(exc)
-        if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
-            return "TLS certificate not trusted (set the profile's CA bundle)"
-        return "connection failed"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the server closed the connection"
-    return type(exc).__name__
-
-
-def _parse_items(
-    raw_items: list[Any], parse: Callable[[Fields], Any], where: str
-) -> tuple[list[Any], int]:
-    items: list[Any] = []
-    skipped = 0
-    for index, raw in enumerate(raw_items):
-        try:
-            items.append(parse(Fields(raw, f"{where}[{index}]")))
-        except ShapeError:
-            skipped += 1
-    return items, skipped
-
-
-def _parse_page(f: Fields, parse: Callable[[Fields], Any], env: Envelope) -> Page[Any]:
-    try:
-        items, skipped = _parse_items(f.opt_list("Data") or [], parse, "Data")
-        return Page(
-            items=items,
-            page=f.opt_int("ResultPageCurrent") or 1,
-            has_more=bool(f.opt_bool("ResultHasMorePages")),
-            skipped=skipped,
-        )
-    except ShapeError as exc:
-        raise _malformed(str(exc), env.activity_id) from None
 
 
 __all__ = [

@@ -45,14 +45,16 @@ class Interceptor(httpx.AsyncBaseTransport):
     def __init__(self, inner: httpx.AsyncBaseTransport, prefix: str, answer: Answer) -> None:
         self.inner, self.prefix, self.answer = inner, prefix, answer
         self.seen: list[httpx.Request] = []
+        self.answered = 0
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         if request.url.path.startswith(self.prefix):
             self.seen.append(request)
-            if len(self.seen) > RUNAWAY:
+            if self.answered >= RUNAWAY:
                 raise httpx.ConnectError("the test's runaway guard")
             made = self.answer(request)
             if made is not None:
+                self.answered += 1
                 return made
         return await self.inner.handle_async_request(request)
 
@@ -264,3 +266,23 @@ def test_an_error_echoing_the_token_shows_no_token_on_stderr_or_in_json(
     assert tokens and len(tokens[0]) > 20
     for shown in (result.err, result.out, json.dumps(result.json)):
         assert tokens[0] not in shown and "c2VjcmV0LXNpZw" not in shown
+
+
+def test_a_wait_throttled_for_long_holds_off_as_long_as_lcs_asked(harness: Harness) -> None:
+    answered: list[int] = []
+
+    def once(request: httpx.Request) -> httpx.Response | None:
+        answered.append(1)
+        if len(answered) == 1:
+            return httpx.Response(429, headers={"Retry-After": "600"})
+        return None
+
+    intercept(harness, "/databasemovement/v1/fetchstatus/", once)
+    result = harness.run(
+        "refresh", "--source", PROD, "--target", TEST, "--yes", "--wait", "--interval", "30"
+    )
+    assert result.code == exit_codes.OK, result.err
+    (line,) = [line for line in result.err.splitlines() if "status check failed" in line]
+    assert "throttling" in line and "retrying after" in line and "UTC" in line
+    # The next poll came after LCS's 600 s, not after the 30 s interval.
+    assert any(590 <= s <= 600 for s in harness.sleeps)

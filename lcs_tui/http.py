@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+#: Longest time one API request may take, answer included (httpx's timeouts
+#: are per read: a server trickling a byte a second would never time out).
+DEFAULT_REQUEST_DEADLINE = 120.0
+#: Largest API answer read (the biggest real ones are a few hundred kB).
+DEFAULT_MAX_ANSWER_BYTES = 32 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -23,11 +28,17 @@ class HttpSettings:
     honours the standard `HTTPS_PROXY` / `SSL_CERT_FILE` environment variables
     (trust_env). A transport, when given, replaces the network entirely (the
     in-process simulator).
+
+    `request_deadline` and `max_answer_bytes` bound each LCS API request as a
+    whole (the LCS client applies them); blob downloads, which may rightly
+    run for hours and stream gigabytes, use only `timeout`.
     """
 
     proxy: str | None = None
     ca_bundle: str | None = None
     timeout: httpx.Timeout = field(default_factory=lambda: DEFAULT_TIMEOUT)
+    request_deadline: float = DEFAULT_REQUEST_DEADLINE
+    max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES
     async_transport: httpx.AsyncBaseTransport | None = None
     sync_transport: httpx.BaseTransport | None = None
 

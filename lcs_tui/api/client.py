@@ -10,36 +10,46 @@ Rules it enforces (LCS-API.md, DESIGN.md):
 * GETs survive connect errors, timeouts and 502/503/504 with a few jittered
   retries. A POST that starts an operation is **never** retried: once it may
   have reached LCS, any failure is `OutcomeUnknown`.
+* Every loop ends: each call has an attempt limit and a total time
+  (`RetryPolicy`), each request an overall deadline and a size cap on its
+  answer (`HttpSettings`), each paged list a page limit (with a warning).
+* Whatever the server sends, only `LcsError`s come out.
 * Every request is reported to an observer with secrets redacted.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import random
-import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
-from urllib.parse import quote
 
 import httpx
 
 from lcs_tui.api import ratelimit
+from lcs_tui.api.answers import (
+    activity_of,
+    describe_transport_error,
+    http_date,
+    malformed,
+    parse_items,
+    parse_page,
+    quoted_body,
+    rejection,
+    segment,
+    throttled,
+    utcnow,
+)
 from lcs_tui.api.errors import (
     LcsAuthError,
     LcsConnectionError,
     LcsError,
     LcsHttpError,
-    LcsMalformedResponse,
-    LcsRejected,
     LcsThrottled,
     OutcomeUnknown,
-    QuotaExceeded,
     TokenUnavailable,
 )
 from lcs_tui.api.models import (
@@ -53,9 +63,16 @@ from lcs_tui.api.models import (
     OperationStarted,
     Page,
 )
-from lcs_tui.api.parsing import Fields, ShapeError, parse_datetime
+from lcs_tui.api.parsing import Fields, ShapeError
 from lcs_tui.api.ratelimit import Limit, LimitWouldWait, RateLimiter
-from lcs_tui.api.redact import redact_text, redact_url
+from lcs_tui.api.redact import redact_url
+from lcs_tui.api.retry import RetryPolicy, retry_after
+from lcs_tui.api.transport import (
+    AnswerTooLarge,
+    DeadlinePassed,
+    exchange,
+    load_json,
+)
 from lcs_tui.http import HttpSettings, make_async_client
 
 API_VERSION = "2017-09-15"
@@ -80,6 +97,9 @@ class RequestEvent:
     attempt: int = 1
     waited: float = 0.0
     note: str | None = None
+    #: The note is something the user should see (a list cut short, ...),
+    #: not just a detail of the request log.
+    warning: bool = False
 
 
 #: A difference between LCS's clock and ours that is taken as real (see
@@ -89,22 +109,13 @@ SERVER_CLOCK_TOLERANCE = timedelta(minutes=1)
 Observer = Callable[[RequestEvent], None]
 
 
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often and how patiently reads are retried (operation starts never are)."""
-
-    get_retries: int = 3
-    backoff_base: float = 0.5
-    backoff_max: float = 8.0
-    #: Longest single `Retry-After` the client waits out by itself.
-    max_retry_after: float = 120.0
-    #: Longest total throttling wait for one call before giving up.
-    max_throttle_total: float = 600.0
-
-
 _RETRYABLE_STATUS = frozenset({502, 503, 504})
-_QUOTA = re.compile(r"Maximum allowed API operations are (\d+) from (\S+)", re.IGNORECASE)
-_MAX_ENV_PAGES = 100
+#: Pages of one list read before the client stops (and says so): LCS's page
+#: size is undocumented, but no project has hundreds of environments, and
+#: at 6 calls a minute 20 pages already take over three minutes.
+MAX_LIST_PAGES = 20
+#: A server clock this far from ours is not a clock (a Date of year 9999).
+_MAX_SERVER_OFFSET = timedelta(days=3650)
 
 
 class LcsClient:
@@ -125,7 +136,10 @@ class LcsClient:
     ) -> None:
         self.api_host = api_host.rstrip("/")
         self._token_source = token_source
-        self._http = make_async_client(http or HttpSettings())
+        settings = http or HttpSettings()
+        self._http = make_async_client(settings)
+        self._deadline = settings.request_deadline
+        self._max_answer = settings.max_answer_bytes
         self._observers: list[Observer] = [observer] if observer else []
         self._retry = retry or RetryPolicy()
         self._clock = clock
@@ -145,18 +159,18 @@ class LcsClient:
         otherwise shift every "until HH:MM". Within a minute our own clock is
         kept: `Date` has whole seconds only, and would make times jitter.
         """
-        return _utcnow() + self._server_offset
+        try:
+            return utcnow() + self._server_offset
+        except OverflowError:  # cannot happen within _MAX_SERVER_OFFSET; never a traceback
+            return utcnow()
 
     def _note_server_date(self, value: str | None) -> None:
-        if not value:
-            return
-        try:
-            server = parsedate_to_datetime(value)
-        except (TypeError, ValueError, IndexError):
+        server = http_date(value)
+        if server is None:
             return  # a malformed Date header says nothing about the clock
-        if server.tzinfo is None:
+        offset = server.replace(tzinfo=None) - utcnow()
+        if abs(offset) > _MAX_SERVER_OFFSET:
             return
-        offset = server.astimezone(timezone.utc).replace(tzinfo=None) - _utcnow()
         self._server_offset = offset if abs(offset) > SERVER_CLOCK_TOLERANCE else timedelta(0)
 
     async def aclose(self) -> None:
@@ -176,11 +190,11 @@ class LcsClient:
     async def list_backups(self, project_id: int) -> BackupList:
         f, env = await self._call("GET", f"/databasemovement/v1/databases/project/{project_id}")
         try:
-            items, skipped = _parse_items(
+            items, skipped = parse_items(
                 f.opt_list("DatabaseAssets") or [], DatabaseBackup.parse, "DatabaseAssets"
             )
         except ShapeError as exc:
-            raise _malformed(str(exc), env.activity_id) from None
+            raise malformed(str(exc), env.activity_id) from None
         return BackupList(backups=items, activity_id=env.activity_id, skipped=skipped)
 
     async def start_refresh(
@@ -188,7 +202,7 @@ class LcsClient:
     ) -> OperationStarted:
         path = (
             f"/databasemovement/v1/refresh/project/{project_id}"
-            f"/source/{_seg(source_environment_id)}/target/{_seg(target_environment_id)}"
+            f"/source/{segment(source_environment_id)}/target/{segment(target_environment_id)}"
         )
         activity = await self._start_operation(path)
         return OperationStarted("refresh", activity, project_id, target_environment_id)
@@ -198,7 +212,7 @@ class LcsClient:
     ) -> OperationStarted:
         path = (
             f"/databasemovement/v1/export/project/{project_id}"
-            f"/environment/{_seg(environment_id)}/backupName/{_seg(backup_name)}"
+            f"/environment/{segment(environment_id)}/backupName/{segment(backup_name)}"
         )
         activity = await self._start_operation(path)
         return OperationStarted("export", activity, project_id, environment_id)
@@ -208,13 +222,13 @@ class LcsClient:
     ) -> OperationReport:
         path = (
             f"/databasemovement/v1/fetchstatus/project/{project_id}"
-            f"/environment/{_seg(environment_id)}/operationactivity/{_seg(activity_id)}"
+            f"/environment/{segment(environment_id)}/operationactivity/{segment(activity_id)}"
         )
         f, env = await self._call("GET", path)
         try:
             return OperationReport.parse(f, asked_activity_id=activity_id, envelope=env)
         except ShapeError as exc:
-            raise _malformed(str(exc), env.activity_id) from None
+            raise malformed(str(exc), env.activity_id) from None
 
     # -- environments --------------------------------------------------------
 
@@ -228,21 +242,39 @@ class LcsClient:
             params=params,
             limits=[(f"detail:{project_id}", ratelimit.ENV_DETAIL_PER_PROJECT)],
         )
-        return _parse_page(f, Environment.parse, env)
+        return parse_page(f, Environment.parse, env)
 
-    async def list_environments(self, project_id: int) -> list[Environment]:
-        """Every environment of the project, all pages."""
+    async def list_environments(
+        self, project_id: int, *, max_pages: int = MAX_LIST_PAGES
+    ) -> list[Environment]:
+        """Every environment of the project, all pages (at most `max_pages`).
+
+        A list cut short — LCS still says "more" after `max_pages`, or says
+        "more" but repeats a page or sends an empty one — ends with what was
+        read and a warning event the user sees.
+        """
         found: list[Environment] = []
         seen: set[str] = set()
-        for page in range(1, _MAX_ENV_PAGES + 1):
+        shown = f"/environmentinfo/v1/detail/project/{project_id}/"
+        for page in range(1, max_pages + 1):
             result = await self.environment_page(project_id, page)
             fresh = [e for e in result.items if e.id not in seen]
             seen.update(e.id for e in fresh)
             found.extend(fresh)
-            # A server that repeats a page or says "more" with nothing in it
-            # must not keep us paging forever.
-            if not result.has_more or not fresh:
-                break
+            if not result.has_more:
+                return found
+            if not fresh:
+                self._warn(
+                    shown,
+                    f"LCS said more environments follow, but page {page} brought no new "
+                    f"ones; showing the {len(found)} read so far",
+                )
+                return found
+        self._warn(
+            shown,
+            f"LCS still said more environments follow after {max_pages} pages; "
+            f"showing the first {len(found)}",
+        )
         return found
 
     async def environment_by_id(self, project_id: int, environment_id: str) -> Environment | None:
@@ -258,25 +290,36 @@ class LcsClient:
     ) -> Page[HistoryEntry]:
         f, env = await self._call(
             "GET",
-            f"/environmentinfo/v1/history/project/{project_id}/environment/{_seg(environment_id)}/",
+            f"/environmentinfo/v1/history/project/{project_id}/environment/{segment(environment_id)}/",
             params={"page": page},
             limits=[
                 (f"history-env:{environment_id}", ratelimit.HISTORY_PER_ENVIRONMENT),
                 (f"history-project:{project_id}", ratelimit.HISTORY_PER_PROJECT),
             ],
         )
-        return _parse_page(f, HistoryEntry.parse, env)
+        return parse_page(f, HistoryEntry.parse, env)
 
     async def iter_history(
-        self, project_id: int, environment_id: str, *, max_pages: int = _MAX_ENV_PAGES
+        self, project_id: int, environment_id: str, *, max_pages: int | None = None
     ) -> AsyncIterator[HistoryEntry]:
-        """History entries newest first, fetching the next page only when needed."""
-        for page in range(1, max_pages + 1):
+        """History entries newest first, fetching the next page only when needed.
+
+        Without `max_pages`, at most MAX_LIST_PAGES, with a warning event
+        when LCS still says more follow.
+        """
+        limit = MAX_LIST_PAGES if max_pages is None else max_pages
+        for page in range(1, limit + 1):
             result = await self.history_page(project_id, environment_id, page)
             for entry in result.items:
                 yield entry
             if not result.has_more or not result.items:
                 return
+        if max_pages is None:
+            self._warn(
+                f"/environmentinfo/v1/history/project/{project_id}"
+                f"/environment/{segment(environment_id)}/",
+                f"LCS still said more history follows after {limit} pages; stopped there",
+            )
 
     async def start_environment(self, project_id: int, environment_id: str) -> ActionAccepted:
         return await self._environment_action("start", project_id, environment_id)
@@ -287,7 +330,9 @@ class LcsClient:
     async def _environment_action(
         self, action: str, project_id: int, environment_id: str
     ) -> ActionAccepted:
-        path = f"/environment/v1/{action}/project/{project_id}/environment/{_seg(environment_id)}"
+        path = (
+            f"/environment/v1/{action}/project/{project_id}/environment/{segment(environment_id)}"
+        )
         limits = [
             (f"startstop-env:{environment_id}", ratelimit.START_STOP_PER_ENVIRONMENT),
             (f"startstop-user:{self._user_key}", ratelimit.START_STOP_PER_USER),
@@ -310,6 +355,9 @@ class LcsClient:
         for observer in self._observers:
             observer(event)
 
+    def _warn(self, shown: str, message: str) -> None:
+        self._emit(RequestEvent("request", "GET", shown, 200, note=message, warning=True))
+
     async def _call(
         self,
         method: str,
@@ -320,16 +368,50 @@ class LcsClient:
         starts_operation: bool = False,
         limit_wait: float | None = None,
     ) -> tuple[Fields, Envelope]:
-        url = self.api_host + path
-        shown = redact_url(str(httpx.URL(url, params=params)).removeprefix(self.api_host))
+        call = _Call(method, self.api_host + path, params, starts_operation)
+        try:
+            call.shown = redact_url(
+                str(httpx.URL(call.url, params=params)).removeprefix(self.api_host)
+            )
+            return await self._attempts(call, limits, limit_wait)
+        except LcsError:
+            raise
+        except Exception as exc:
+            # Nothing a server sends may end in a traceback: an answer no
+            # reader foresaw is still a typed error, and for a request that
+            # starts an operation it is an unknown outcome.
+            detail = type(exc).__name__
+            if starts_operation and call.sent:
+                raise OutcomeUnknown(
+                    f"LCS's answer to a request that starts an operation could not be "
+                    f"handled ({detail}); the operation may have started",
+                    hint="check the environment's history before trying again",
+                ) from exc
+            if call.sent:
+                raise malformed(detail, None) from exc
+            raise LcsError(
+                f"the request to LCS could not be prepared ({detail}); nothing was sent",
+                hint="this is a bug in lcs-tui; please report it",
+            ) from exc
+
+    async def _attempts(
+        self, call: _Call, limits: list[tuple[str, Limit]] | None, limit_wait: float | None
+    ) -> tuple[Fields, Envelope]:
+        method, shown, starts_operation = call.method, call.shown, call.starts_operation
+        policy = self._retry
         renewed = False
         attempt = 0
+        retries = 0  # after transport failures and 5xx
+        throttles = 0
         throttled_for = 0.0
+        #: Seconds this call has taken: requests and waits (measured as asked,
+        #: so an injected sleep counts the same as a real one).
+        spent = 0.0
         reached_server = True  # whether the previous attempt may count against LCS's limits
         while True:
             attempt += 1
             if limits and reached_server:
-                await self._wait_for_limiter(method, shown, limits, limit_wait)
+                spent += await self._wait_for_limiter(method, shown, limits, limit_wait)
             reached_server = True
             try:
                 token = await self._token_source(force_refresh=renewed)
@@ -344,55 +426,90 @@ class LcsClient:
                 "Content-Type": "application/json",
                 "Accept": "application/json",
             }
+            request = self._http.build_request(
+                method, call.url, params=call.params, headers=headers
+            )
             started = self._clock()
+            call.sent = True  # from here on the request may reach LCS
             try:
-                response = await self._http.request(method, url, params=params, headers=headers)
-            except httpx.HTTPError as exc:
-                duration = self._clock() - started
-                not_sent = isinstance(
-                    exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+                answer = await exchange(
+                    self._http, request, deadline=self._deadline, limit=self._max_answer
                 )
-                reached_server = not not_sent
+            except AnswerTooLarge as exc:
                 self._emit(
                     RequestEvent(
                         "request",
                         method,
                         shown,
-                        None,
-                        duration,
+                        200,
+                        self._clock() - started,
                         None,
                         attempt,
-                        note=_describe_transport_error(exc),
+                        note=str(exc),
+                    )
+                )
+                if starts_operation:
+                    raise OutcomeUnknown(
+                        f"LCS's answer to a request that starts an operation could not be "
+                        f"read ({exc}); the operation may have started",
+                        hint="check the environment's history before trying again",
+                    ) from None
+                raise malformed(str(exc), None) from None
+            except (httpx.HTTPError, DeadlinePassed) as exc:
+                duration = self._clock() - started
+                spent += duration
+                not_sent = isinstance(
+                    exc, (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+                )
+                reached_server = not not_sent
+                described = describe_transport_error(exc)
+                self._emit(
+                    RequestEvent(
+                        "request", method, shown, None, duration, None, attempt, note=described
                     )
                 )
                 if starts_operation:
                     if not_sent:
                         raise LcsConnectionError(
-                            f"could not reach LCS: {_describe_transport_error(exc)}",
+                            f"could not reach LCS: {described}",
                             hint="nothing was sent; check the network and try again",
                         ) from None
                     raise OutcomeUnknown(
                         f"the connection failed after the request was sent "
-                        f"({_describe_transport_error(exc)}); LCS may have started the operation",
+                        f"({described}); LCS may have started the operation",
                         hint="check the environment's history before trying again",
                     ) from None
-                if method == "GET" and attempt <= self._retry.get_retries:
-                    await self._backoff(attempt)
-                    continue
+                # A deadline that passed is not tried again: the next attempt
+                # would most likely be as slow, and the user waited long enough.
+                if method == "GET" and not isinstance(exc, DeadlinePassed):
+                    delay = self._backoff_delay(retries + 1)
+                    if retries < policy.get_retries and self._may_wait(attempt, spent, delay):
+                        retries += 1
+                        await self._sleep(delay)
+                        spent += delay
+                        continue
                 raise LcsConnectionError(
-                    f"could not reach LCS at {self.api_host}: {_describe_transport_error(exc)}",
+                    f"could not reach LCS at {self.api_host}: {described}",
                     hint="check the network, proxy and CA settings; the app retries by itself",
                 ) from None
 
             duration = self._clock() - started
-            self._note_server_date(response.headers.get("date"))
-            status = response.status_code
-            activity = _activity_from_body(response) if status == 200 else None
+            spent += duration
+            self._note_server_date(answer.headers.get("date"))
+            status = answer.status
+            data: Any = None
+            unreadable: ShapeError | None = None
+            if status == 200:
+                try:
+                    data = load_json(answer.body)
+                except ShapeError as exc:
+                    unreadable = exc
+            activity = activity_of(data)
             self._emit(RequestEvent("request", method, shown, status, duration, activity, attempt))
 
             if status == 401:
                 # A 401 means LCS did not act, so one retry is safe for any method.
-                if not renewed:
+                if not renewed and attempt < policy.max_attempts:
                     renewed = True
                     continue
                 raise LcsAuthError(
@@ -405,16 +522,19 @@ class LcsClient:
                 )
             if status == 429:
                 # LCS refused the call without acting on it; waiting and retrying is safe.
-                delay = _retry_after(response)
+                throttles += 1
+                wait = retry_after(
+                    answer.headers.get("retry-after"), now=http_date(answer.headers.get("date"))
+                )
+                delay = wait.seconds
                 if (
-                    delay > self._retry.max_retry_after
-                    or throttled_for + delay > self._retry.max_throttle_total
+                    wait.beyond_ceiling
+                    or delay > policy.max_retry_after
+                    or throttles > policy.max_throttle_retries
+                    or throttled_for + delay > policy.max_throttle_total
+                    or not self._may_wait(attempt, spent, delay)
                 ):
-                    raise LcsThrottled(
-                        f"LCS is throttling requests for another {delay:.0f} s",
-                        retry_at=_utcnow() + timedelta(seconds=delay),
-                        hint="wait and try again; the limits are a few calls per minute",
-                    )
+                    raise throttled(wait, throttles)
                 self._emit(
                     RequestEvent(
                         "wait",
@@ -427,9 +547,9 @@ class LcsClient:
                 )
                 await self._sleep(delay)
                 throttled_for += delay
+                spent += delay
                 continue
             if status != 200:
-                body = redact_text(response.text[:200]) if response.content else ""
                 if starts_operation:
                     if status >= 500:
                         raise OutcomeUnknown(
@@ -438,27 +558,34 @@ class LcsClient:
                             hint="check the environment's history before trying again",
                         )
                     raise LcsHttpError(f"LCS answered HTTP {status}", status=status)
-                if status in _RETRYABLE_STATUS and attempt <= self._retry.get_retries:
-                    await self._backoff(attempt)
-                    continue
+                if status in _RETRYABLE_STATUS:
+                    delay = self._backoff_delay(retries + 1)
+                    if retries < policy.get_retries and self._may_wait(attempt, spent, delay):
+                        retries += 1
+                        await self._sleep(delay)
+                        spent += delay
+                        continue
+                body = quoted_body(answer.body, answer.headers)
                 raise LcsHttpError(
                     f"LCS answered HTTP {status} for {method} {shown}"
-                    + (f": {body}" if body and "<" not in body[:1] else ""),
+                    + (f": {body}" if body else ""),
                     status=status,
                     hint="the service may be having trouble; try again in a few minutes",
                 )
 
             try:
-                fields = Fields(_json(response), "answer")
+                if unreadable is not None:
+                    raise unreadable
+                fields = Fields(data, "answer")
                 envelope = Envelope.parse(fields)
-            except (ShapeError, ValueError) as exc:
+            except ShapeError as exc:
                 if starts_operation:
                     raise OutcomeUnknown(
                         "LCS's answer to a request that starts an operation was unreadable; "
                         "the operation may have started",
                         hint="check the environment's history before trying again",
                     ) from None
-                raise _malformed(str(exc), activity) from None
+                raise malformed(str(exc), activity) from None
             if envelope.retirement_date and self.retirement_date is None:
                 self.retirement_date = envelope.retirement_date
                 self._emit(
@@ -474,12 +601,16 @@ class LcsClient:
                     )
                 )
             if not envelope.is_success:
-                raise _rejection(envelope)
+                raise rejection(envelope)
             return fields, envelope
+
+    def _may_wait(self, attempt: int, spent: float, delay: float) -> bool:
+        """Whether one more attempt after `delay` stays within the call's bounds."""
+        return attempt < self._retry.max_attempts and spent + delay <= self._retry.max_call_time
 
     async def _wait_for_limiter(
         self, method: str, shown: str, limits: list[tuple[str, Limit]], limit_wait: float | None
-    ) -> None:
+    ) -> float:
         def report(delay: float) -> None:
             self._emit(
                 RequestEvent(
@@ -493,115 +624,35 @@ class LcsClient:
             )
 
         try:
-            await self._limiter.acquire(limits, on_wait=report, max_wait=limit_wait)
+            return await self._limiter.acquire(limits, on_wait=report, max_wait=limit_wait)
         except LimitWouldWait as exc:
             raise LcsThrottled(
                 f"LCS allows this only once per few minutes; try again in {exc.delay:.0f} s",
-                retry_at=_utcnow() + timedelta(seconds=exc.delay),
+                retry_at=utcnow() + timedelta(seconds=exc.delay),
             ) from None
 
-    async def _backoff(self, attempt: int) -> None:
-        ceiling = min(self._retry.backoff_max, self._retry.backoff_base * 2 ** (attempt - 1))
-        await self._sleep(random.uniform(ceiling / 2, ceiling))
+    def _backoff_delay(self, retry: int) -> float:
+        ceiling = min(self._retry.backoff_max, self._retry.backoff_base * 2 ** min(retry - 1, 30))
+        return random.uniform(ceiling / 2, ceiling)
 
 
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+@dataclass(slots=True)
+class _Call:
+    """One call's request, and whether any attempt of it may have reached LCS."""
+
+    method: str
+    url: str
+    params: dict[str, str | int] | None
+    starts_operation: bool
+    shown: str = ""
+    sent: bool = False
 
 
-def _seg(value: str) -> str:
-    """Percent-encode one path segment (ids are opaque: never reformatted)."""
-    return quote(value, safe="")
-
-
-def _json(response: httpx.Response) -> Any:
-    if not response.content:
-        raise ShapeError("the answer was empty")
-    try:
-        return json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        kind = "an HTML page" if response.content.lstrip()[:1] == b"<" else "not JSON"
-        raise ShapeError(f"the answer was {kind}") from None
-
-
-def _activity_from_body(response: httpx.Response) -> str | None:
-    try:
-        data = json.loads(response.content)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if str(key).lower() == "operationactivityid" and isinstance(value, str):
-                return value
-    return None
-
-
-def _retry_after(response: httpx.Response) -> float:
-    raw = response.headers.get("Retry-After", "")
-    try:
-        return max(0.0, float(raw))
-    except ValueError:
-        return 60.0  # LCS's windows are a minute; an unreadable value means "wait one"
-
-
-def _malformed(detail: str, activity_id: str | None) -> LcsMalformedResponse:
-    return LcsMalformedResponse(
-        f"LCS sent an answer the app cannot read ({detail})",
-        hint="this is usually temporary; if it persists, quote the OperationActivityId to support",
-        activity_id=activity_id,
-    )
-
-
-def _rejection(envelope: Envelope) -> LcsRejected:
-    message = envelope.error_message or "no reason given"
-    quota = _QUOTA.search(message)
-    if quota:
-        return QuotaExceeded(
-            message,
-            activity_id=envelope.activity_id,
-            limit=int(quota.group(1)),
-            frees_at=parse_datetime(quota.group(2).rstrip(".")),
-        )
-    return LcsRejected(message, activity_id=envelope.activity_id)
-
-
-def _describe_transport_error(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        text = str(exc)
-        if "CERTIFICATE" in text.upper() or "SSL" in text.upper():
-            return "TLS certificate not trusted (set the profile's CA bundle)"
-        return "connection failed"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "the server closed the connection"
-    return type(exc).__name__
-
-
-def _parse_items(
-    raw_items: list[Any], parse: Callable[[Fields], Any], where: str
-) -> tuple[list[Any], int]:
-    items: list[Any] = []
-    skipped = 0
-    for index, raw in enumerate(raw_items):
-        try:
-            items.append(parse(Fields(raw, f"{where}[{index}]")))
-        except ShapeError:
-            skipped += 1
-    return items, skipped
-
-
-def _parse_page(f: Fields, parse: Callable[[Fields], Any], env: Envelope) -> Page[Any]:
-    try:
-        items, skipped = _parse_items(f.opt_list("Data") or [], parse, "Data")
-        return Page(
-            items=items,
-            page=f.opt_int("ResultPageCurrent") or 1,
-            has_more=bool(f.opt_bool("ResultHasMorePages")),
-            skipped=skipped,
-        )
-    except ShapeError as exc:
-        raise _malformed(str(exc), env.activity_id) from None
-
-
-__all__ = ["LcsClient", "LcsError", "RequestEvent", "RetryPolicy", "TokenSource"]
+__all__ = [
+    "MAX_LIST_PAGES",
+    "LcsClient",
+    "LcsError",
+    "RequestEvent",
+    "RetryPolicy",
+    "TokenSource",
+]

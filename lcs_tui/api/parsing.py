@@ -5,15 +5,23 @@ LCS's field casing differs between endpoints (`StartDateTimeUtc` vs
 out, and its date-times may carry seven fractional digits, which
 `datetime.fromisoformat` rejects before Python 3.11. Everything here accepts
 those and reports a wrong *type* as `ShapeError`, which the client turns into
-a typed `LcsMalformedResponse`.
+a typed `LcsMalformedResponse` (or, inside a list, a skipped item).
+
+A date-time is never an item's identity: one that cannot be read (garbage,
+an offset of 25 hours, year 1 shifted before year 1) is kept as unknown
+(None) instead of costing the item, and nothing here raises anything but
+`ShapeError`.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
+
+#: An integer sent as text: ASCII digits, few enough for int() to take.
+_INTEGER = re.compile(r"^-?[0-9]{1,18}$")
 
 
 class ShapeError(ValueError):
@@ -56,7 +64,9 @@ class Fields:
             raise ShapeError(f"{self._where}: {key} should be a number")
         if isinstance(value, int):
             return value
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        # ASCII digits, and few enough of them: `isdigit` also takes "²",
+        # and int() refuses more than 4300 digits with a ValueError.
+        if isinstance(value, str) and _INTEGER.match(value.strip()):
             return int(value)
         raise ShapeError(f"{self._where}: {key} should be a number")
 
@@ -71,15 +81,11 @@ class Fields:
         raise ShapeError(f"{self._where}: {key} should be true or false")
 
     def opt_datetime(self, key: str) -> datetime | None:
+        """The date-time, or None when it is missing or cannot be read (shown as unknown)."""
         value = self.raw(key)
-        if value is None or value == "":
+        if not isinstance(value, str) or value == "":
             return None
-        if not isinstance(value, str):
-            raise ShapeError(f"{self._where}: {key} should be a date-time")
-        parsed = parse_datetime(value)
-        if parsed is None:
-            raise ShapeError(f"{self._where}: {key} is not a date-time: {value[:40]!r}")
-        return parsed
+        return parse_datetime(value)
 
     def opt_list(self, key: str) -> list[Any] | None:
         value = self.raw(key)
@@ -90,18 +96,27 @@ class Fields:
         return value
 
 
+# ASCII digits only: `\d` would also take other scripts' digits. The
+# fraction is bounded so a megabyte of digits is not even looked at.
 _ISO = re.compile(
-    r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?"
-    r"(Z|[+-]\d{2}:?\d{2})?$"
+    r"^([0-9]{4})-([0-9]{2})-([0-9]{2})[T ]([0-9]{2}):([0-9]{2})"
+    r"(?::([0-9]{2})(?:\.([0-9]{1,30}))?)?"
+    r"(Z|[+-][0-9]{2}:?[0-9]{2})?$"
 )
+#: A zone offset beyond this is not a real zone (Python refuses 24 h and more).
+_MAX_OFFSET = timedelta(hours=18)
 
 
 def parse_datetime(text: str) -> datetime | None:
     """Parse an LCS ISO date-time into a naive UTC datetime.
 
-    Accepts any number of fractional digits (truncated to microseconds) and an
-    optional zone, which is converted to UTC. Returns None for anything else.
+    Accepts up to 30 fractional digits (truncated to microseconds) and an
+    optional zone, which is converted to UTC. Returns None for anything else,
+    including a zone beyond ±18 h and a time the shift to UTC would move out
+    of years 1-9999; never raises.
     """
+    if not isinstance(text, str) or len(text) > 64:
+        return None
     m = _ISO.match(text.strip())
     if not m:
         return None
@@ -116,9 +131,15 @@ def parse_datetime(text: str) -> datetime | None:
     if zone and zone != "Z":
         sign = 1 if zone[0] == "+" else -1
         digits = zone[1:].replace(":", "")
-        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        value = (value.replace(tzinfo=timezone(sign * offset))).astimezone(timezone.utc)
-        value = value.replace(tzinfo=None)
+        hours, minutes = int(digits[:2]), int(digits[2:])
+        offset = timedelta(hours=hours, minutes=minutes)
+        if minutes >= 60 or offset > _MAX_OFFSET:
+            return None
+        try:
+            # Near year 1 or 9999 the shift to UTC leaves the calendar.
+            value = value - sign * offset
+        except OverflowError:
+            return None
     return value
 
 
@@ -127,12 +148,12 @@ _DISPLAY_FORMATS = ("%m/%d/%Y %I:%M %p", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %H:%M
 
 def parse_display_datetime(text: str | None) -> datetime | None:
     """Parse `DeployedOnUTC`, a US-style display string like `8/5/2021 11:00 PM`."""
-    if not text:
+    if not text or len(text) > 64:
         return None
     text = text.strip()
     for fmt in _DISPLAY_FORMATS:
         try:
             return datetime.strptime(text, fmt)
-        except ValueError:
+        except (ValueError, OverflowError):
             continue
     return parse_datetime(text)

@@ -33,6 +33,11 @@ START_STOP_PER_ENVIRONMENT = Limit(1, 300.0)
 START_STOP_PER_USER = Limit(30, 1800.0)
 
 
+#: Waits one call may make: far more than contention between the app's own
+#: tasks needs, few enough to end at once when the clock does not move.
+_MAX_ROUNDS = 50
+
+
 class RateLimiter:
     def __init__(
         self,
@@ -72,8 +77,15 @@ class RateLimiter:
         """
         waited = 0.0
         # Checking and recording happen with no await in between, so two
-        # tasks of one event loop can never both take the last slot.
-        while (delay := self.delay(keys)) > 0:
+        # tasks of one event loop can never both take the last slot. Each
+        # round sleeps until a window has room (another task may take it
+        # first); the bound keeps a clock that does not move (an injected
+        # sleep that does not advance it) from looping for ever — the call
+        # then goes out, and LCS's 429 handling, bounded too, takes over.
+        for _ in range(_MAX_ROUNDS):
+            delay = self.delay(keys)
+            if delay <= 0:
+                break
             if max_wait is not None and delay > max_wait:
                 raise LimitWouldWait(delay)
             if on_wait is not None:

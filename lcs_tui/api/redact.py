@@ -31,7 +31,9 @@ def redact_url(url: str) -> str:
 
 
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+")
-_SIG = re.compile(r"(?i)([?&](?:sig|signature)=)[^&\s\"']+")
+# A signature is a credential wherever it appears: in a URL (`?sig=`,
+# `&sig=`) or quoted loose in an error text (`sig=...`, `signature=...`).
+_SIG = re.compile(r"(?i)(\b(?:sig|signature)=)[^&\s\"']+")
 
 
 def redact_text(text: str) -> str:

@@ -167,3 +167,36 @@ def failure_from(exc: BaseException, profile: Profile | None = None) -> Failure 
             "(LCS_TUI_CONFIG_DIR, LCS_TUI_STATE_DIR)",
         )
     return None
+
+
+#: Commands that may have sent a request that starts something in LCS.
+STARTING_COMMANDS = frozenset({"refresh", "export", "start", "stop"})
+
+
+def unexpected_failure(exc: BaseException, command: str) -> Failure:
+    """A failure for an exception no layer explained: still an exit code, never a traceback.
+
+    For a command that starts something, the request may already have gone
+    out, so it is "outcome unknown" (8) — a pipeline must not retry it
+    blindly. Any other command read something it could not handle: LCS is
+    not usable right now (10), as for an unreadable answer.
+    """
+    from lcs_tui.api.redact import redact_text
+    from lcs_tui.untrusted import inert
+
+    detail = inert(redact_text(str(exc)), limit=200)
+    what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    report = "if it happens again, please report it with the command that was run"
+    if command in STARTING_COMMANDS:
+        return Failure(
+            exit_codes.OUTCOME_UNKNOWN,
+            f"lcs-tui stopped on an unexpected error ({what}); whether LCS started "
+            "the operation is unknown",
+            "do NOT simply run the command again: check the environment's history "
+            f"(lcs-tui history ENV) or the LCS portal first; {report}",
+        )
+    return Failure(
+        exit_codes.UNAVAILABLE,
+        f"lcs-tui stopped on an unexpected error ({what}); nothing was changed in LCS",
+        f"try again later; {report}",
+    )

@@ -18,15 +18,22 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
-from lcs_tui.commands.failures import CommandFailure, Failure, failure_from, usage
+from lcs_tui.commands.failures import (
+    CommandFailure,
+    Failure,
+    failure_from,
+    unexpected_failure,
+    usage,
+)
 from lcs_tui.commands.output import emit_json, err, prompt, schema_id
+from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
-    from lcs_tui.api import Environment
+    from lcs_tui.api import Environment, RequestEvent
     from lcs_tui.service.project import ProjectService
     from lcs_tui.workspace import Workspace
 
@@ -189,6 +196,7 @@ def run_command(args: argparse.Namespace, command: str, body: Body) -> int:
     try:
         workspace = runtime.open_workspace(args)
         profile = workspace.profile
+        workspace.client.add_observer(report_wait)
         notice = workspace.service.journal_notice
         if notice:
             err(f"warning: {notice}")
@@ -207,9 +215,9 @@ def run_command(args: argparse.Namespace, command: str, body: Body) -> int:
         err("\ninterrupted; anything already started continues in LCS")
         return exit_codes.INTERRUPTED
     except Exception as exc:
-        failure = failure_from(exc, profile)
-        if failure is None:
-            raise
+        # Never a traceback: what no layer explained is still an exit code
+        # and words (and, for a command that starts something, "unknown").
+        failure = failure_from(exc, profile) or unexpected_failure(exc, command)
         report_failure(args, command, failure)
         return failure.code
 
@@ -227,6 +235,26 @@ async def _run(ctx: Context, body: Body) -> int:
         return await body(ctx)
     finally:
         await ctx.workspace.aclose()
+
+
+def report_wait(event: RequestEvent) -> None:
+    """The client's observer in a command: one line on stderr per wait, and
+    the warnings a user must see (a list LCS kept paging).
+
+    Without it a command sits silent for a minute while LCS throttles it.
+    """
+    if event.kind == "wait":
+        seconds = max(0.0, min(event.waited, 86400.0))
+        until = datetime.now(timezone.utc) + timedelta(seconds=seconds)
+        why = (
+            "throttled by LCS" if event.status == 429 else "pacing to stay under LCS's rate limits"
+        )
+        err(
+            f"waiting until {until:%H:%M:%S} UTC ({seconds:.0f} s): {why} "
+            f"({event.method} {inert(event.path, limit=200)})"
+        )
+    elif event.warning and event.note:
+        err(f"warning: {inert(event.note, limit=400)}")
 
 
 def report_failure(args: argparse.Namespace, command: str, failure: Failure) -> None:

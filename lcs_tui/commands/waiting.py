@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from lcs_tui.api import (
     LcsConnectionError,
@@ -75,13 +75,20 @@ class Watch:
         if not poll_first:
             await self._pause(deadline)
         while True:
+            #: LCS asked not to be asked again before this many seconds.
+            hold_off = 0.0
             try:
                 word, completed = await self.poll()
             except (*TRANSIENT, TokenUnavailable) as exc:
                 if isinstance(exc, TokenUnavailable) and not _unreachable(exc):
                     raise  # only signing in again can fix it
                 unreachable_since = unreachable_since if unreachable_since is not None else mono()
-                err(f"{self._stamp()}  {self.label}: status check failed ({exc.message}); retrying")
+                when = "retrying"
+                if isinstance(exc, LcsThrottled):
+                    hold_off = _seconds_until(exc.retry_at)
+                    if hold_off > self.interval:
+                        when = f"retrying after {exc.retry_at:%H:%M:%S} UTC"
+                err(f"{self._stamp()}  {self.label}: status check failed ({exc.message}); {when}")
                 if mono() - unreachable_since >= UNREACHABLE_LIMIT:
                     watched.failure = Failure(
                         exit_codes.UNAVAILABLE,
@@ -105,10 +112,12 @@ class Watch:
                     f"check later: {self.resume_hint}",
                 )
                 return watched
-            await self._pause(deadline)
+            await self._pause(deadline, at_least=hold_off)
 
-    async def _pause(self, deadline: float | None) -> None:
-        delay = self.interval
+    async def _pause(self, deadline: float | None, *, at_least: float = 0.0) -> None:
+        # A throttled poll waits as long as LCS asked (the client bounds
+        # that to an hour); the next poll would only be refused again.
+        delay = max(self.interval, at_least)
         if deadline is not None:
             # Wake up at the deadline for one last look instead of oversleeping it.
             delay = max(0.0, min(delay, deadline - self.runtime.monotonic()))
@@ -123,6 +132,12 @@ class Watch:
 
     def _stamp(self, at: datetime | None = None) -> str:
         return f"{at or self.now():%Y-%m-%d %H:%M:%S}Z"
+
+
+def _seconds_until(moment: datetime) -> float:
+    """Seconds from now until a naive-UTC `moment` (0 when it has passed)."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return max(0.0, (moment - now).total_seconds())
 
 
 def _unreachable(exc: TokenUnavailable) -> bool:

@@ -151,6 +151,14 @@ def load_config(path: Path | None = None) -> Config:
     except tomllib.TOMLDecodeError as exc:
         line = _line_of_decode_error(exc)
         raise ConfigError(f"not valid TOML: {exc}", path=path, line=line) from None
+    except RecursionError:
+        # tomllib recurses per nested array or inline table; no profile needs that.
+        raise ConfigError(
+            "not a profiles file: its arrays or tables are nested too deeply",
+            path=path,
+            hint="fix the file in an editor, or move it away and add the profiles again "
+            "with: lcs-tui profile add",
+        ) from None
     return _parse(data, text, path)
 
 

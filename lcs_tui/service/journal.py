@@ -213,7 +213,11 @@ class Journal:
         except OSError as exc:
             raise JournalError(f"cannot read the journal {self.path}: {exc}") from exc
         try:
-            data = json.loads(raw)
+            try:
+                data = json.loads(raw)
+            except RecursionError:
+                # Hand-made or hostile: not something this code ever writes.
+                raise ValueError("its JSON is nested too deeply") from None
             if not isinstance(data, dict):
                 raise ValueError("not a JSON object")
             schema = data.get("schema")
@@ -237,7 +241,8 @@ class Journal:
                 if not isinstance(entry, dict):
                     raise ValueError("not an object")
                 op = TrackedOperation.from_json(entry)
-            except (ValueError, TypeError, KeyError, AttributeError):
+                _check_loaded(op)
+            except (ValueError, TypeError, KeyError, AttributeError, OverflowError):
                 unreadable.append(entry)
                 continue
             if op.key in seen:
@@ -313,6 +318,17 @@ class Journal:
                 raise JournalError(f"cannot write the journal {self.path}: {exc}") from exc
             raise
         _fsync_directory(directory)
+
+
+def _check_loaded(op: TrackedOperation) -> None:
+    """What `from_json` lets through but the service could not use.
+
+    Times are naive UTC everywhere in the app; one with a zone (a hand
+    edit) would fail every comparison later, on every command.
+    """
+    for moment in (op.requested_at, op.started_at, op.finished_at):
+        if moment is not None and moment.tzinfo is not None:
+            raise ValueError("a time with a zone")
 
 
 def _expired(

@@ -19,13 +19,16 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-MalformedKind = Literal["truncated-json", "html", "empty", "not-an-object", "wrong-types"]
+MalformedKind = Literal[
+    "truncated-json", "html", "empty", "not-an-object", "wrong-types", "deep-json"
+]
 MALFORMED_KINDS: tuple[MalformedKind, ...] = (
     "truncated-json",
     "html",
     "empty",
     "not-an-object",
     "wrong-types",
+    "deep-json",
 )
 
 #: Path prefixes of the LCS API: the default target of request faults.
@@ -45,6 +48,7 @@ class _Armed:
     seconds: float = 0.0
     nbytes: int = 0
     gate: threading.Event | None = None
+    text: str = ""
 
 
 def _matches(path: str, path_prefix: str | None, default: tuple[str, ...]) -> bool:
@@ -107,17 +111,20 @@ class Faults:
         "truncated-json" (the JSON cut in half), "html" (an HTML page, status 200),
         "empty" (200, no body), "not-an-object" (valid JSON, a list holding the
         answer), "wrong-types" (valid JSON, but booleans are strings, lists are
-        numbers and integers are strings: `IsSuccess: "True"`, `DatabaseAssets: 3`)."""
+        numbers and integers are strings: `IsSuccess: "True"`, `DatabaseAssets: 3`),
+        "deep-json" (valid JSON: the answer inside 100,000 nested arrays)."""
         if kind not in MALFORMED_KINDS:
             raise ValueError(f"kind must be one of {MALFORMED_KINDS}")
         with self._lock:
             self._malformed.append(_Armed(n, path_prefix, kind=kind))
 
-    def throttle(self, n: int = 1, retry_after: int = 30) -> None:
+    def throttle(self, n: int = 1, retry_after: int | str = 30) -> None:
         """The next `n` environment-API calls (detail, history, start, stop)
-        answer 429 with `Retry-After: retry_after`, whatever the real limits say."""
+        answer 429 with `Retry-After: retry_after`, whatever the real limits say.
+        A string is sent as it is: "0", "-1", "nan", "inf", "1e9", an HTTP-date
+        or garbage, as a broken or hostile server might."""
         with self._lock:
-            self._throttle.append(_Armed(n, None, seconds=float(retry_after)))
+            self._throttle.append(_Armed(n, None, text=str(retry_after)))
 
     def slow(self, seconds: float, n: int | None = None, path_prefix: str | None = None) -> None:
         """Delay answers by `seconds` (real time): the next `n` requests, or all
@@ -199,9 +206,10 @@ class Faults:
         armed = self._take(self._malformed, path, LCS_API_PREFIXES)
         return None if armed is None else armed.kind
 
-    def take_throttle(self, path: str) -> int | None:
+    def take_throttle(self, path: str) -> str | None:
+        """The `Retry-After` value of an armed throttle fault, as it is to be sent."""
         armed = self._take(self._throttle, path, ENVIRONMENT_API_PREFIXES)
-        return None if armed is None else int(armed.seconds)
+        return None if armed is None else armed.text
 
     def take_delay(self, path: str) -> float:
         armed = self._take(self._slow, path, LCS_API_PREFIXES)

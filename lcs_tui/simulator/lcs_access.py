@@ -50,9 +50,9 @@ def unauthorized() -> Reply:
     )
 
 
-def too_many_requests(retry_after: int) -> Reply:
+def too_many_requests(retry_after: int | str) -> Reply:
     # The body is not documented; this is the shape Azure API Management
-    # gives its rate-limit answers.
+    # gives its rate-limit answers. A string (a `throttle` fault) is sent as it is.
     return json_reply(
         {
             "statusCode": 429,

@@ -9,6 +9,9 @@ from typing import Any
 from lcs_tui.simulator.exchange import JSON_CONTENT_TYPE, Reply, text_reply
 from lcs_tui.simulator.faults import MalformedKind
 
+#: How deep the "deep-json" kind nests the answer.
+DEEP_JSON_DEPTH = 100_000
+
 
 def gateway_error(status: int) -> Reply:
     """A 5xx with the HTML body a gateway in front of a sick backend sends."""
@@ -39,6 +42,10 @@ def mangle(reply: Reply, kind: MalformedKind) -> Reply:
         )
     elif kind == "truncated-json":
         body = reply.body[: max(1, len(reply.body) // 2)]
+        mangled = Reply(status=reply.status, headers=_json_headers(body), body=body)
+    elif kind == "deep-json":
+        # Valid JSON that a recursive parser cannot read (Python's stops near 1,000).
+        body = b"[" * DEEP_JSON_DEPTH + reply.body + b"]" * DEEP_JSON_DEPTH
         mangled = Reply(status=reply.status, headers=_json_headers(body), body=body)
     else:
         try:

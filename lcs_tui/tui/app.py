@@ -9,11 +9,12 @@ previous one is still running, so a slow LCS never piles up requests.
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
-from collections.abc import Awaitable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
 
 from rich.text import Text
 from textual import events, on, work
@@ -93,6 +94,21 @@ RELOAD_RETRY_FIRST = 5.0
 RELOAD_RETRY_MAX = 120.0
 
 
+MessageHandler = TypeVar("MessageHandler", bound=Callable[..., None])
+
+
+def while_running(handler: MessageHandler) -> MessageHandler:
+    """A message posted just before the app closes may arrive while Textual
+    removes the widgets (`is_running` turns False first): then it is moot."""
+
+    @functools.wraps(handler)
+    def guarded(self: App[None], *args: Any) -> None:
+        if self.is_running:
+            handler(self, *args)
+
+    return guarded  # type: ignore[return-value]
+
+
 class LcsApp(App[None]):
     # Absolute, so subclasses in other packages (tests, benchmarks) find it too.
     CSS_PATH = Path(__file__).parent / "app.tcss"
@@ -144,6 +160,7 @@ class LcsApp(App[None]):
         self.load_generation = 0
         self._journal_notice_shown: str | None = None
         self._poll_errors_shown: set[tuple[str, str]] = set()
+        self._warnings_shown: set[str] = set()
         self._panes_shown = False
         #: Operations not finished when the app closed (set on unmount).
         self.still_running: list[TrackedOperation] = []
@@ -317,6 +334,7 @@ class LcsApp(App[None]):
             self.post_message(SignInFailed(exc.message, exc.hint))
 
     @on(SignInOffline)
+    @while_running
     def _sign_in_offline(self, message: SignInOffline) -> None:
         # Nothing the user can do but wait: try again by itself, backing off.
         self._show_panes()
@@ -326,6 +344,7 @@ class LcsApp(App[None]):
         self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
 
     @on(SignInNeeded)
+    @while_running
     def _sign_in_needed(self, message: SignInNeeded) -> None:
         from lcs_tui.tui.screens.signin import PasswordDialog
 
@@ -372,6 +391,7 @@ class LcsApp(App[None]):
         )
 
     @on(DeviceFlowStarted)
+    @while_running
     def _device_flow_started(self, message: DeviceFlowStarted) -> None:
         from lcs_tui.tui.screens.signin import DeviceCodeDialog
 
@@ -413,6 +433,7 @@ class LcsApp(App[None]):
             dialog.finish(signed_in)
 
     @on(SignedIn)
+    @while_running
     def _signed_in(self, message: SignedIn) -> None:
         self._close_device_dialog(True)
         self.username = message.username
@@ -427,6 +448,7 @@ class LcsApp(App[None]):
         self._tick()
 
     @on(SignInFailed)
+    @while_running
     def _sign_in_failed(self, message: SignInFailed) -> None:
         from lcs_tui.tui.screens.signin import ErrorDialog
 
@@ -505,6 +527,7 @@ class LcsApp(App[None]):
             self._load_failed(exc)
 
     @on(Worker.StateChanged)
+    @while_running
     def _worker_failed(self, event: Worker.StateChanged) -> None:
         """The one place for what no worker expected: say it, never hang.
 
@@ -529,9 +552,7 @@ class LcsApp(App[None]):
             return
         if group == "load":
             self._show_panes()
-            self.query_one(StatusBar).connection = (
-                f"error — retrying in {self._reload_delay:.0f} s"
-            )
+            self.query_one(StatusBar).connection = f"error — retrying in {self._reload_delay:.0f} s"
             self.set_timer(self._reload_delay, self.reload)
             self._reload_delay = min(RELOAD_RETRY_MAX, self._reload_delay * 2)
             what = "Could not load the project"
@@ -778,6 +799,7 @@ class LcsApp(App[None]):
     # -- request log and connection state -------------------------------------------------
 
     @on(RequestLogged)
+    @while_running
     def _request_logged(self, message: RequestLogged) -> None:
         event = message.event
         try:
@@ -785,6 +807,11 @@ class LcsApp(App[None]):
         except NoMatches:
             return  # a call finishing while the app shuts down
         log.record(event, datetime.now())
+        if event.warning and event.note and event.note not in self._warnings_shown:
+            # Something the client had to cut short (a list that never ended):
+            # once per wording, the request log keeps every occurrence.
+            self._warnings_shown.add(event.note)
+            self.notify(event.note, title="LCS", severity="warning", timeout=20)
         if event.kind == "wait" and event.status == 429:
             until = datetime.now(timezone.utc) + timedelta(seconds=event.waited)
             bar.connection = f"throttled until {until:%H:%M:%S} UTC"

@@ -291,9 +291,7 @@ async def test_offline_is_shown_and_the_app_recovers_by_itself() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         app._reload_delay = 0.2
         bar = app.query_one("#status")
-        await wait_until(
-            pilot, lambda: "offline" in bar.connection, what="offline state"
-        )
+        await wait_until(pilot, lambda: "offline" in bar.connection, what="offline state")
         await pilot.press("down", "question_mark")  # still responsive
         await pilot.press("escape")
         sim.faults.offline = False

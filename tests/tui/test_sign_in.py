@@ -69,9 +69,7 @@ async def test_device_code_can_be_cancelled() -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_until(pilot, lambda: isinstance(app.screen, DeviceCodeDialog), what="code")
         await pilot.press("escape")
-        await wait_until(
-            pilot, lambda: isinstance(app.screen, ErrorDialog), what="cancelled"
-        )
+        await wait_until(pilot, lambda: isinstance(app.screen, ErrorDialog), what="cancelled")
         await wait_until(pilot, lambda: "cancelled" in screen_text(app).lower(), what="the message")
         assert app.load_generation == 0
 

@@ -241,3 +241,17 @@ async def test_the_demo_says_its_clock_runs_fast() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         await wait_until(pilot, lambda: "demo clock ×120" in screen_text(app), what="the clock")
+
+
+async def test_notifications_do_not_cover_the_operations_pane() -> None:
+    from textual.widgets._toast import Toast
+
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(100, 30), notifications=True) as pilot:
+        await loaded(pilot)
+        app.notify("A long message about an operation that finished a moment ago. " * 3)
+        await wait_until(pilot, lambda: bool(app.screen.query(Toast)), what="the toast")
+        await pilot.pause()
+        operations = app.query_one(OperationsTable).region
+        for toast in app.screen.query(Toast):
+            assert not toast.region.overlaps(operations), (toast.region, operations)

@@ -78,3 +78,42 @@ async def test_an_unexpected_failure_while_polling_is_said_and_polling_goes_on()
             pilot, lambda: any("Unexpected error" in n for n in notices(app)), what="the notice"
         )
         await wait_until(pilot, lambda: calls >= 3, what="the next polls")
+
+
+async def test_a_list_the_client_cut_short_is_said_on_screen() -> None:
+    import json
+
+    import httpx
+
+    from lcs_tui.workspace import open_demo
+    from tests.tui.support import BellCountingApp
+
+    sim = demo_simulator()
+    inner = sim.async_transport()
+
+    class EndlessPages(httpx.AsyncBaseTransport):
+        """LCS says "more pages follow" on every page of environments."""
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            response = await inner.handle_async_request(request)
+            if "/environmentinfo/v1/detail/" not in request.url.path:
+                return response
+            body = json.loads(await response.aread())
+            body["ResultHasMorePages"] = True
+            return httpx.Response(200, content=json.dumps(body).encode())
+
+    class Wrapped:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(sim, name)
+
+        def async_transport(self) -> httpx.AsyncBaseTransport:
+            return EndlessPages()
+
+    app = BellCountingApp(open_demo(simulator=Wrapped()))  # type: ignore[arg-type]
+    async with app.run_test(size=(160, 48)) as pilot:
+        await loaded(pilot)
+        await wait_until(
+            pilot,
+            lambda: any("more environments" in n for n in notices(app)),
+            what="the warning",
+        )

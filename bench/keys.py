@@ -212,7 +212,7 @@ async def run_scenario(name: str, presses: int, result: ScenarioResult) -> None:
             await pilot.pause()  # the previous press, its frame and any timer work are done
             scroll_before = backups_table.scroll_y
             # Private flag: a status poll of the 20 operations is in flight.
-            polling_before = app._polling
+            polling_before = app.current.watcher.polling
             handled.clear()
             handled_event.clear()
             if rows:
@@ -233,7 +233,7 @@ async def run_scenario(name: str, presses: int, result: ScenarioResult) -> None:
                 Sample(
                     seconds=end - start,
                     scrolled=backups_table.scroll_y != scroll_before,
-                    polling=polling_before or app._polling,
+                    polling=polling_before or app.current.watcher.polling,
                 )
             )
 

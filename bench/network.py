@@ -50,7 +50,7 @@ LCS_PREFIXES = ("/databasemovement/", "/environmentinfo/", "/environment/")
 
 
 class SimulatedHourApp(LcsApp):
-    """The real app; each poll its timer starts first moves the simulated clock one interval."""
+    """The real app; each poll its watcher starts first moves the simulated clock one interval."""
 
     def __init__(
         self, workspace: Workspace, clock: ManualClock, step: timedelta, intervals: int
@@ -63,22 +63,31 @@ class SimulatedHourApp(LcsApp):
         #: len(sim.request_log) as each poll of the hour started.
         self.boundaries: list[int] = []
         self.skipped = 0
+        # The watcher's tick (controllers/watcher.py), wrapped: the runtime's
+        # poll loop calls it every interval.
+        watcher = self.current.watcher
+        tick = watcher.tick
 
-    def _tick(self) -> None:
-        if not self.running:
-            # Before the hour (the poll right after the load) the app is itself.
-            super()._tick()
-            return
-        if len(self.boundaries) >= self.intervals:
-            return  # the hour is over: no more polls to count
-        if self._polling:
-            self.skipped += 1  # the app skips this tick; so does the simulated clock
-            return
-        sim = self.workspace.simulator
-        assert sim is not None
-        self.clock.advance(self.step)
-        self.boundaries.append(len(sim.request_log))
-        super()._tick()
+        def hour_tick() -> None:
+            if not self.running:
+                tick()  # before the hour (the poll right after the load) it is itself
+                return
+            if len(self.boundaries) >= self.intervals:
+                return  # the hour is over: no more polls to count
+            if watcher.polling:
+                self.skipped += 1  # the app skips this tick; so does the simulated clock
+                return
+            sim = self.workspace.simulator
+            assert sim is not None
+            self.clock.advance(self.step)
+            self.boundaries.append(len(sim.request_log))
+            tick()
+
+        watcher.tick = hour_tick  # type: ignore[method-assign]
+
+    @property
+    def polling(self) -> bool:
+        return self.current.watcher.polling
 
 
 @dataclass
@@ -162,13 +171,13 @@ async def simulated_hour(operations: int, intervals: int, interval: float) -> Ho
         watched = app.service.active_operations
         await wait_for(pilot, lambda: len(watched()) >= operations, f"{operations} operations")
         # The poll right after the load belongs to start-up, not to the hour.
-        await wait_for(pilot, lambda: not app._polling, "the first poll")
+        await wait_for(pilot, lambda: not app.polling, "the first poll")
         first = len(sim.request_log)
         started = perf_counter()
         app.running = True
         await wait_for(
             pilot,
-            lambda: len(app.boundaries) >= intervals and not app._polling,
+            lambda: len(app.boundaries) >= intervals and not app.polling,
             "the simulated hour",
             timeout=60 + intervals * 2,
         )

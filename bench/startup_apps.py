@@ -86,9 +86,7 @@ def run_lcs() -> None:
 
 
 def _swap_in_exit_after_first_load(app_module: Any) -> None:
-    from textual import on
-
-    from lcs_tui.tui.messages import SignedIn
+    from lcs_tui.tui.controllers.events import SignedIn
 
     STAMPS.mark("app_imported")
 
@@ -99,12 +97,14 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
             STAMPS.mark("workspace_ready")  # the app object is being created
             super().__init__(*args, **kwargs)
 
+            def signed_in(event: Any) -> None:
+                if isinstance(event, SignedIn):
+                    STAMPS.mark("signed_in")
+
+            self.current.subscribe(signed_in)
+
         def on_mount(self) -> None:
             STAMPS.mark("mounted")
-
-        @on(SignedIn)
-        def _bench_signed_in(self) -> None:
-            STAMPS.mark("signed_in")
 
         # Private Textual API (8.2.8): `_display` is where a composed frame is
         # handed to the driver. It is the one place that sees every frame.

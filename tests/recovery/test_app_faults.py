@@ -51,7 +51,7 @@ async def test_a_corrupt_journal_is_reported_to_the_user(tmp_path: Path) -> None
 async def test_started_offline_the_app_loads_by_itself_when_the_network_returns(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("lcs_tui.tui.app.RELOAD_RETRY_FIRST", 0.1)
+    monkeypatch.setattr("lcs_tui.tui.controllers.loader.RELOAD_RETRY_FIRST", 0.1)
     sim = demo_sim()
     sim.faults.offline = True  # the laptop woke up on a train
     app = make_app(sim, tmp_path / "journal-demo.json")

@@ -114,10 +114,14 @@ async def test_closed_while_the_refresh_request_was_on_its_way(tmp_path: Path) -
     first = make_app(sim, journal)
     async with first.run_test(size=SIZE) as pilot:
         await loaded(pilot, first)
-        # LCS acts at once but its answer takes long: the user quits meanwhile.
+        # LCS acts at once but its answer takes long: the user quits meanwhile
+        # (and the history, which would tell, does not answer before that).
         sim.faults.slow(30.0, n=1, path_prefix=REFRESH_PATH)
-        first.start_refresh(PROD, TEST)
+        history = sim.faults.hold(n=None, path_prefix="/environmentinfo/v1/history/")
+        first.view.start_refresh(PROD, TEST)
         await wait_until(pilot, lambda: len(api_refreshes(sim)) == 1, "LCS to start it")
+    history.set()
+    sim.faults.clear()
     (stored,) = mine(journal)
     assert stored.activity_id is None and stored.status in (STARTING, OUTCOME_UNKNOWN)
     (activity,) = api_refreshes(sim)
@@ -141,7 +145,7 @@ async def test_a_lost_answer_in_the_running_app_is_told_then_found(tmp_path: Pat
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot, app)
         sim.faults.drop_after_action(1, path_prefix=REFRESH_PATH)
-        app.start_refresh(PROD, TEST)
+        app.view.start_refresh(PROD, TEST)
         # The user is told, in a dialog that says what to check.
         await wait_until(pilot, lambda: isinstance(app.screen, ErrorDialog), "the dialog")
         dialog = app.screen

@@ -192,7 +192,7 @@ async def test_failed_operation_notifies_with_its_activity_id() -> None:
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         op = await app.service.start_export(demo.TEST_ENVIRONMENT_ID, "will-fail")
-        app._show_operations()
+        app.view.show_operations()
         assert isinstance(sim.clock, ManualClock)
         sim.clock.advance(timedelta(hours=3))
         await wait_until(
@@ -289,7 +289,7 @@ async def test_offline_is_shown_and_the_app_recovers_by_itself() -> None:
     app.workspace.session.sign_in_with_password(demo.PASSWORD)
     sim.faults.offline = True
     async with app.run_test(size=(160, 48)) as pilot:
-        app._reload_delay = 0.2
+        app.current.loader.retry_delay = 0.2
         bar = app.query_one("#status")
         await wait_until(pilot, lambda: "offline" in bar.connection, what="offline state")
         await pilot.press("down", "question_mark")  # still responsive
@@ -324,8 +324,8 @@ async def test_a_mistyped_activity_id_is_marked_not_found_and_blocks_nothing() -
         envs = app.query_one(EnvironmentsTable)
         quota_before = cell_text(envs, demo.UAT_ENVIRONMENT_ID, "quota")
         op = app.service.watch("11111111-2222-3333-4444-555555555555", demo.UAT_ENVIRONMENT_ID)
-        app._show_operations()
-        app._tick()
+        app.view.show_operations()
+        app.current.watcher.tick()
         ops = app.query_one(OperationsTable)
         await wait_until(
             pilot,
@@ -338,7 +338,7 @@ async def test_a_mistyped_activity_id_is_marked_not_found_and_blocks_nothing() -
         said = notifications(app)
         assert any(n.startswith("Not found: LCS knows no such operation") for n in said)
         assert not any("Operation failed" in n for n in said)
-        app._show_environments()
+        app.view.show_environments()
         assert cell_text(envs, demo.UAT_ENVIRONMENT_ID, "quota") == quota_before
         assert not app.service.refresh_problems(demo.PROD_ENVIRONMENT_ID, demo.UAT_ENVIRONMENT_ID)
         # x in the Operations pane forgets it.

@@ -64,7 +64,7 @@ async def test_a_slow_first_load_shows_a_loading_line_then_the_panes_as_they_fil
         assert "Loading project 1234567" in screen_text(app)
         await pilot.press("slash")  # nothing to filter yet: no invisible filter box
         assert not app.query_one(BackupsPane).has_class("filtering")
-        app.paint_patience = 0.3  # the moment the first load waits to draw at once
+        app.view.paint_patience = 0.3  # the moment the first load waits to draw at once
         environments.set()
         # After a moment the panes show what has arrived: the environments.
         await wait_until(pilot, lambda: bool(top.display), what="the panes")

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from lcs_tui.simulator import demo
-from tests.tui.support import BellCountingApp, demo_simulator, loaded, screen_text
+from tests.tui.support import BellCountingApp, demo_simulator, loaded, screen_text, wait_until
 from tests.tui.support import make_app as make_live_app
 
 
@@ -37,7 +37,10 @@ async def _ready(pilot: Pilot[None]) -> None:
     await loaded(pilot)
     # The first status poll starts with the load; let it finish so that ids
     # drawn from the simulator come in the same order on every run.
-    await pilot.app.workers.wait_for_complete()
+    app = pilot.app
+    assert isinstance(app, BellCountingApp)
+    await wait_until(pilot, lambda: app.current.idle, what="the first poll")
+    await app.workers.wait_for_complete()
     pilot.app.clear_notifications()
     await _settle(pilot)
 
@@ -93,8 +96,8 @@ def test_refresh_running_in_the_operations_pane(snap_compare: Any) -> None:
         )
         # Both panes drawn now, not at the next per-second tick: otherwise the
         # picture showed TEST's quota before or after the refresh by chance.
-        app._show_operations()  # type: ignore[attr-defined]
-        app._show_environments()  # type: ignore[attr-defined]
+        app.view.show_operations()  # type: ignore[attr-defined]
+        app.view.show_environments()  # type: ignore[attr-defined]
         await _settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

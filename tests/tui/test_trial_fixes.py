@@ -42,7 +42,7 @@ async def test_production_being_copied_from_is_not_shown_busy_and_can_be_copied_
     async with app.run_test(size=(160, 48)) as pilot:
         await loaded(pilot)
         await app.service.start_refresh(demo.PROD_ENVIRONMENT_ID, demo.TEST_ENVIRONMENT_ID)
-        app._show_environments()
+        app.view.show_environments()
         await pilot.pause()
         envs = app.query_one(EnvironmentsTable)
         assert cell_text(envs, demo.TEST_ENVIRONMENT_ID, "state") == "busy"

@@ -26,7 +26,7 @@ async def test_an_unexpected_failure_while_loading_is_said_and_retried() -> None
         return await real()
 
     app.service.load_environments = broken  # type: ignore[method-assign]
-    app._reload_delay = 0.01  # the retry follows at once (normally after 5 s)
+    app.current.loader.retry_delay = 0.01  # the retry follows at once (normally after 5 s)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(
             pilot,

@@ -78,7 +78,7 @@ class TextPage(Dialog):
 
     DEFAULT_CSS = """
     TextPage > Vertical { width: 96; }
-    TextPage VerticalScroll { height: auto; max-height: 40; }
+    TextPage VerticalScroll { height: auto; max-height: 70vh; }
     /* Below 32 rows (the app's "-short" breakpoint) the text scrolls in a
        smaller box, so the title and the Close button stay on screen. */
     TextPage.-short VerticalScroll { max-height: 12; }

@@ -2,42 +2,40 @@
 
 from __future__ import annotations
 
-HELP = """\
-Move between panes with Tab / Shift+Tab, within a pane with the arrow keys
-or j / k; g / G or Home / End go to the first / last row, ←/→ scroll a wide
-table sideways, and z gives the focused pane the whole screen (z or Esc
-gives it back).
+from typing import TYPE_CHECKING
 
-Environments pane
-  Enter      details and history of the highlighted environment
-  t          start or stop it (customer-managed environments only)
+from lcs_tui.tui.keymap import key_display
 
-Database backups pane
-  Enter      details of the highlighted backup
-  d          download it in the background (resumable); in the Downloads
-             pane, x cancels one and c clears the finished ones
-  /          filter as you type (↓ or Enter to the matches, Esc closes it)
-  s / S      sort by the next column / reverse the order
+if TYPE_CHECKING:
+    from lcs_tui.tui.keymap import Keymap
 
-Everywhere
-  r          refresh a sandbox from another environment (checked first,
-             then confirmed by typing the target's name)
-  e          export a sandbox to a backup
-  w          watch an operation by its activity id (started in the portal)
-  i          how to import a backup (LCS has no API for it)
-  l          show or hide the request log (every call, with its activity id)
-  Ctrl+R     reload environments, backups and history
-  Ctrl+P     command palette: every action by name, and themes
-  ?          this help;  q  quit
 
-Operations pane
-  Enter      details, with the full activity id (c copies it)
-  x          stop watching the highlighted operation (it goes on in LCS)
+def help_page(keys: Keymap) -> str:
+    """The help page: how to move, then every action's keys (from the one list
+    of actions and the user's key map), then what each pane shows."""
+    down, up, zoom = keys.shown("cursor_down"), keys.shown("cursor_up"), keys.shown("zoom")
+    ends = " or ".join(
+        f"{key_display(first)} / {key_display(last)}"
+        for first, last in zip(keys.keys("first_row"), keys.keys("last_row"), strict=False)
+    )
+    intro = (
+        "Move between panes with Tab / Shift+Tab, within a pane with the arrow keys\n"
+        f"or {down} / {up}; {ends} go to the first / last row, ←/→\n"
+        f"scroll a wide table sideways, and {zoom} gives the focused pane the whole\n"
+        "screen (again, or Esc, gives it back). Enter opens the details of the\n"
+        "highlighted row: an environment with its whole history, a backup, or an\n"
+        "operation with its full activity id (c copies it). In the Downloads pane,\n"
+        "x cancels a download and c clears the finished ones.\n\n"
+    )
+    return intro + keys.help_text() + "\n" + NOTES
 
-  Every operation started here or found running in the history, polled in the
-  background within LCS's limits. A notification and a bell tell you when one
-  finishes. Each environment allows 3 operations per rolling 24 hours; the
-  "Ops today" column shows what is left.
+
+NOTES = """\
+Every operation started here or found running in the history is polled in the
+background within LCS's limits, in every open project, shown or not. A
+notification and a bell tell you when one finishes. Each environment allows 3
+operations per rolling 24 hours; the "Ops today" column shows what is left.
+Keys can be changed in the config file's [keys] table (docs/configuration.md).
 
 Quote the activity id from the request log or the Operations pane when you
 contact Microsoft support.

@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 
 from lcs_tui.api import DatabaseBackup
 from lcs_tui.tui.format import safe, safe_block, when
+from lcs_tui.tui.keymap import bindings
 from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
 
 SORTS: dict[str, tuple[str, Callable[[DatabaseBackup], object]]] = {
@@ -55,10 +56,7 @@ def matches(backup: DatabaseBackup, words: list[str]) -> bool:
 
 
 class BackupsTable(PaneTable):
-    BINDINGS = [
-        Binding("s", "app.sort_backups", "Sort"),
-        Binding("S", "app.sort_backups(True)", "Reverse", show=False),
-    ]
+    BINDINGS = bindings("backups")
 
 
 class BackupsPane(Vertical):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from rich.text import Text
-from textual.binding import Binding
 
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui.format import duration, plain, safe, short_id, status_text
+from lcs_tui.tui.keymap import bindings
 from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
 
 # The operation's name and its note take the width they need (a project has
@@ -40,7 +40,7 @@ def note(op: TrackedOperation) -> Text:
 
 
 class OperationsTable(PaneTable):
-    BINDINGS = [Binding("x", "app.forget_operation", "Stop watching")]
+    BINDINGS = bindings("operations")
 
     def on_mount(self) -> None:
         self.cursor_type = "row"

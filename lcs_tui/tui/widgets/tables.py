@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellDoesNotExist
+
+from lcs_tui.tui.keymap import bindings
 
 
 def highlighted_key(table: DataTable[Any]) -> str | None:
@@ -30,12 +32,8 @@ class PaneTable(DataTable[Any]):
     highlighted row stays in view.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
-        Binding("g,home", "scroll_top", "First row", show=False),
-        Binding("G,end", "scroll_bottom", "Last row", show=False),
-    ]
+    # From the one list of actions (actions.py), so a remapped key works here too.
+    BINDINGS: ClassVar[list[BindingType]] = bindings("tables")
 
     def on_resize(self, event: events.Resize) -> None:
         if self.row_count:

@@ -1,0 +1,173 @@
+"""Every open project on one screen: what runs, what needs you, every quota.
+
+Most urgent first: failed or unknown outcomes, then workspaces waiting for
+the user (sign-in), then running operations, then every environment with its
+quota and busy state. Enter shows that workspace at that row. It redraws
+from what the workspaces already know (no calls of its own).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Static
+
+from lcs_tui.api import Outcome
+from lcs_tui.service.ordering import display_order
+from lcs_tui.tui.format import safe, status_text
+from lcs_tui.tui.widgets.environments import quota_text
+from lcs_tui.tui.widgets.operations import elapsed
+from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
+
+if TYPE_CHECKING:
+    from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
+
+#: Urgency, most urgent first.
+FAILED, NEEDS_YOU, RUNNING, IDLE = range(4)
+URGENCY_WORDS = {FAILED: "failed", NEEDS_YOU: "needs you", RUNNING: "running", IDLE: "idle"}
+URGENCY_STYLES = {FAILED: "bold red", NEEDS_YOU: "bold magenta", RUNNING: "yellow", IDLE: "dim"}
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    urgency: int
+    workspace: str
+    #: The row key in that workspace's screen (an operation's key or an environment's id).
+    target: str | None
+    what: Text
+    state: Text
+    detail: Text
+
+    @property
+    def key(self) -> str:
+        return f"{self.workspace}\x1f{self.target or ''}"
+
+
+def overview_rows(runtimes: Mapping[str, WorkspaceRuntime]) -> list[Row]:
+    rows: list[Row] = []
+    for name, runtime in runtimes.items():
+        service = runtime.service
+        now = service.now()
+        if runtime.needs_user is not None:
+            rows.append(
+                Row(
+                    NEEDS_YOU,
+                    name,
+                    None,
+                    Text("sign in"),
+                    safe(runtime.state(), "bold"),
+                    Text("show the project to sign in", style="dim"),
+                )
+            )
+        for op in service.operations.values():
+            if op.finished and op.outcome is Outcome.SUCCEEDED:
+                continue
+            urgency = (
+                FAILED
+                if op.outcome in (Outcome.FAILED, Outcome.UNKNOWN)
+                and (op.finished or op.activity_id is None)
+                else RUNNING
+            )
+            rows.append(
+                Row(
+                    urgency,
+                    name,
+                    op.key,
+                    safe(op.title()),
+                    status_text(op.status),
+                    safe(elapsed(op, now)),
+                )
+            )
+        busy = service.busy_environments()
+        for env in display_order(service.environments.values()):
+            reason = busy.get(env.id)
+            rows.append(
+                Row(
+                    IDLE,
+                    name,
+                    env.id,
+                    safe(env.name),
+                    Text("busy", style="bold yellow") if reason else safe(env.type or "—"),
+                    safe(reason.reason) if reason else quota_text(service.quota(env.id), env),
+                )
+            )
+    rows.sort(key=lambda r: r.urgency)  # stable: each workspace's own order within
+    return rows
+
+
+class OverviewScreen(Screen[None]):
+    BINDINGS = [
+        Binding("escape,o", "app.pop_screen", "Back"),
+    ]
+    DEFAULT_CSS = """
+    OverviewScreen #overview-title { height: 1; background: $panel; padding: 0 1; }
+    OverviewScreen DataTable { height: 1fr; }
+    """
+
+    def __init__(
+        self,
+        runtimes: Mapping[str, WorkspaceRuntime],
+        show: Callable[..., None],
+    ) -> None:
+        super().__init__()
+        self._runtimes = runtimes
+        self._show = show
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="overview-title")
+        yield PaneTable(id="overview", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        table = self.query_one(PaneTable)
+        for key, label in (
+            ("urgency", ""),
+            ("project", "Project"),
+            ("what", "What"),
+            ("state", "State"),
+            ("detail", "Ops today / elapsed / why"),
+        ):
+            table.add_column(label, key=key)
+        self.redraw()
+        self.set_interval(1.0, self.redraw)
+        table.focus()
+
+    def redraw(self) -> None:
+        table = self.query_one(PaneTable)
+        rows = overview_rows(self._runtimes)
+        current = highlighted_key(table)
+        table.clear()
+        for row in rows:
+            table.add_row(
+                Text(URGENCY_WORDS[row.urgency], style=URGENCY_STYLES[row.urgency]),
+                safe(row.workspace, "bold"),
+                row.what,
+                row.state,
+                row.detail,
+                key=row.key,
+            )
+        if current is not None and current in table.rows:
+            table.move_cursor(row=table.get_row_index(current), scroll=False)
+        running = sum(r.urgency == RUNNING for r in rows)
+        attention = sum(r.urgency in (FAILED, NEEDS_YOU) for r in rows)
+        self.query_one("#overview-title", Static).update(
+            Text.assemble(
+                ("Overview", "bold"),
+                f" · {len(self._runtimes)} projects · {running} running",
+                (f" · {attention} need attention" if attention else "", "bold red"),
+                ("  (Enter shows the row's project, Esc goes back)", "dim"),
+            )
+        )
+
+    @on(DataTable.RowSelected)
+    def _chosen(self, event: DataTable.RowSelected) -> None:
+        workspace, _, target = str(event.row_key.value).partition("\x1f")
+        self.app.pop_screen()
+        self._show(workspace, row=target or None)

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "lcs_tui.commands.login",
     "lcs_tui.commands.reading",
     "lcs_tui.commands.operations",
+    "lcs_tui.commands.status",
     "lcs_tui.commands.power",
 )
 

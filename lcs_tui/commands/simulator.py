@@ -158,8 +158,6 @@ def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
             "--ca-bundle", ca_file, "--method", "password", *default,
         )  # fmt: skip
         out(f"  {profile_add}")
-    both = ",".join(PROFILE_NAMES)
-    out(f"  (then both at once: {command_line('lcs-tui', 'envs', '--profile', both)})")
     # No --secret-store: the product's default, said out loud rather than
     # picked silently (it used to be the unencrypted file).
     out(
@@ -167,6 +165,8 @@ def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
         "session, signing in at every start, or an UNENCRYPTED file. "
         "Add --secret-store session to keep nothing at all.)"
     )
+    both = ",".join(PROFILE_NAMES)
+    out(f"  (then both projects at once: {command_line('lcs-tui', 'envs', '--profile', both)})")
     if args.cert_dir is None:
         out("  (the CA file is new on every run; --cert-dir DIR keeps it)")
     out(

@@ -298,3 +298,43 @@ def test_the_list_may_come_before_the_command(harness: Harness) -> None:
     result = harness.run("--profile", "contoso,fabrikam", "envs", "--json")
     assert result.code == exit_codes.OK, result.err
     assert result.json["schema"] == "lcs-tui/envs-profiles/v1"
+
+
+def test_all_profiles_may_come_before_the_command_too(harness: Harness) -> None:
+    configure(harness)
+    result = harness.run("--all-profiles", "history", FAB_UAT, "--json")
+    assert result.code == exit_codes.OK, result.err
+    assert result.json["schema"] == "lcs-tui/history-profiles/v1"
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ("--all-profiles", "backups"),
+        ("backups", "--profile", "contoso,fabrikam"),
+        ("--all-profiles", "refresh", "--source", "CONTOSO-PROD", "--target", UAT, "--yes"),
+    ],
+)
+def test_commands_of_one_profile_refuse_several(harness: Harness, argv: tuple[str, ...]) -> None:
+    configure(harness)
+    result = harness.run(*argv)
+    assert result.code == exit_codes.USAGE
+    assert "one profile at a time" in result.err and "envs, history, status" in result.err
+    assert harness.opened == [] and harness.sim.request_log == []
+
+
+def test_the_app_opens_every_profile_as_a_list(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[str | None] = []
+
+    def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
+        opened.append(profile)
+        return 0
+
+    monkeypatch.setattr("lcs_tui.tui.launch.run_tui", run_tui)
+    nothing = harness.run("--all-profiles")
+    assert nothing.code == exit_codes.CONFIG and "lcs-tui profile add" in nothing.err
+    configure(harness)
+    assert harness.run("--all-profiles").code == 0
+    assert opened == ["contoso,fabrikam"]  # the app takes a list, as --profile a,b

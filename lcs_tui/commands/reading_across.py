@@ -10,9 +10,8 @@ and the rows, each naming its profile and project.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lcs_tui.commands import exit_codes
 from lcs_tui.commands.across import ProfileRun, report_failed_profiles, worst
 from lcs_tui.commands.failures import Failure
 from lcs_tui.commands.output import emit_json, err, print_table, schema_id, speaking_for
@@ -26,10 +25,7 @@ from lcs_tui.commands.reading import (
     more_history_hint,
 )
 from lcs_tui.commands.runtime import environment_json
-from lcs_tui.commands.suggest import close_names
-
-if TYPE_CHECKING:
-    from lcs_tui.api import Environment
+from lcs_tui.commands.suggest import unknown_in_profiles
 
 
 def report_envs(args: argparse.Namespace, runs: list[ProfileRun[EnvsRead]]) -> int:
@@ -115,22 +111,5 @@ def _reach(found: HistoryRead | None) -> dict[str, Any]:
 
 def _nowhere(wanted: str, runs: list[ProfileRun[HistoryRead]]) -> Failure:
     """ENV is in none of the profiles read: a usage error, with the closest names."""
-    read = [(run.name, run.result) for run in runs if run.result is not None]
-    owners: dict[str, str] = {}
-    for name, found in read:
-        for env in found.environments:
-            owners.setdefault(env.name, name)
-    suggestions = close_names(wanted, list(owners))
-    message = f"no environment {wanted!r} in profiles " + ", ".join(name for name, _ in read)
-    if suggestions:
-        message += "; did you mean " + " or ".join(f"{s} ({owners[s]})" for s in suggestions) + "?"
-    known = "; ".join(f"{name}: {_names(found.environments)}" for name, found in read)
-    unread = [run.name for run in runs if run.result is None]
-    hint = f"use a name or an id; the environments — {known}"
-    if unread:
-        hint += f" (not searched, as they could not be read: {', '.join(unread)})"
-    return Failure(exit_codes.USAGE, message, hint)
-
-
-def _names(envs: list[Environment]) -> str:
-    return ", ".join(e.name for e in envs) or "none"
+    read = [(run.name, run.result.environments) for run in runs if run.result is not None]
+    return unknown_in_profiles(wanted, read, [run.name for run in runs if run.result is None])

@@ -43,6 +43,7 @@ from lcs_tui.commands.runtime import (
     find_environment,
     lookup_environment,
 )
+from lcs_tui.commands.suggest import unknown_in_profiles
 
 if TYPE_CHECKING:
     from lcs_tui.api import Environment, HistoryEntry
@@ -94,6 +95,10 @@ class StatusRead:
     """One of several profiles: whether the operation is there, and what it is."""
 
     found: bool
+    #: The project's environments (to suggest names when --env is in none).
+    environments: list[Environment]
+    #: --env names an environment of this project.
+    has_env: bool = True
     view: OperationView | None = None
     failure: Failure | None = None
 
@@ -104,14 +109,17 @@ class StatusRead:
 
 async def read_status(ctx: Context) -> StatusRead:
     subject = await _subject(ctx, strict=False)
+    envs = list(ctx.service.environments.values())
     if subject is None:
+        if ctx.args.env is not None:
+            return StatusRead(False, envs, has_env=False)
         err(f"note: no operation {ctx.args.activity_id} in project {ctx.service.project_id}")
-        return StatusRead(found=False)
+        return StatusRead(False, envs)
     view, failure, unknown = await _status_of(ctx, *subject)
     if unknown:  # LCS knows no such operation on that environment: not in this project
         err(f"note: LCS knows no operation {ctx.args.activity_id} on {view.environment.name}")
-        return StatusRead(found=False)
-    return StatusRead(True, view, settle(view, failure))
+        return StatusRead(False, envs)
+    return StatusRead(True, envs, view=view, failure=settle(view, failure))
 
 
 async def _subject(ctx: Context, *, strict: bool) -> Subject | None:
@@ -223,14 +231,20 @@ async def _status_of(
 
 def report_status(args: argparse.Namespace, runs: list[ProfileRun[StatusRead]]) -> int:
     found = [(run.name, read) for run in runs if (read := run.result) is not None and read.found]
-    searched = [run.name for run in runs if run.result is not None]
+    searched = [(run.name, read) for run in runs if (read := run.result) is not None]
     nowhere = None
-    if searched and not found:
+    if searched and not any(read.has_env for _, read in searched):
+        nowhere = unknown_in_profiles(
+            args.env,
+            [(name, read.environments) for name, read in searched],
+            [run.name for run in runs if run.result is None],
+        )
+    elif searched and not found:
         on = f" on {args.env}" if args.env else ""
         nowhere = Failure(
             exit_codes.REJECTED,
             f"not found: no operation with activity id {args.activity_id}{on} in profiles "
-            + ", ".join(searched),
+            + ", ".join(name for name, _ in searched),
             "check the id"
             + ("" if args.env else "; --env ENV asks LCS directly, also about older operations"),
         )

@@ -245,6 +245,18 @@ def test_status_of_an_id_no_profile_has_is_5(harness: Harness) -> None:
     assert "in profiles contoso, fabrikam" in result.err
 
 
+def test_status_with_an_env_no_profile_has_is_a_usage_error(harness: Harness) -> None:
+    configure(harness)
+    result = harness.run("status", "abc", "--env", "FAB-UTA", "--all-profiles", "--json")
+    assert result.code == exit_codes.USAGE
+    assert_valid(result.json, "lcs-tui/status-profiles/v1")
+    assert "did you mean FAB-UAT (fabrikam)?" in result.json["error"]["message"]
+    # Nothing asked of LCS but the environments: no status, no history.
+    lcs = ("/environmentinfo/", "/databasemovement/")
+    calls = [e.path for e in harness.sim.request_log if e.path.startswith(lcs)]
+    assert calls and all(path.startswith(DETAIL) for path in calls)
+
+
 def test_status_without_env_looks_in_the_sandboxes_history(
     harness: Harness, sim: Simulator
 ) -> None:
@@ -338,3 +350,15 @@ def test_the_app_opens_every_profile_as_a_list(
     configure(harness)
     assert harness.run("--all-profiles").code == 0
     assert opened == ["contoso,fabrikam"]  # the app takes a list, as --profile a,b
+
+
+def test_server_text_of_any_profile_is_printed_inert(harness: Harness, sim: Simulator) -> None:
+    configure(harness)
+    hostile = "FAB-\x1b]52;c;b3duZWQ=\x07\u202eTAU"
+    sim.add_environment(hostile, project_id=FAB)
+    for argv in (("envs", "--all-profiles"), ("envs", "--all-profiles", "--json")):
+        result = harness.run(*argv)
+        assert result.code == exit_codes.OK, result.err
+        shown = result.out + result.err
+        assert "\x1b" not in shown and "\x07" not in shown and "\u202e" not in shown
+    assert "FAB-\\x1b]52;c;b3duZWQ=\\x07\\u202eTAU" in harness.run("envs", "--all-profiles").out

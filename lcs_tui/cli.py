@@ -22,8 +22,11 @@ COMMAND_MODULES = (
     "lcs_tui.commands.login",
     "lcs_tui.commands.reading",
     "lcs_tui.commands.operations",
+    "lcs_tui.commands.status",
     "lcs_tui.commands.power",
 )
+#: The commands that read several profiles at once (--profile a,b, --all-profiles).
+SEVERAL_PROFILES = ("envs", "history", "status")
 
 
 def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
@@ -37,7 +40,14 @@ def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lcs-tui {__version__}")
     parser.add_argument(
-        "--profile", metavar="NAME", help="profile to use (default: the default profile)"
+        "--profile",
+        metavar="NAME",
+        help="profile to use (default: the default profile); several: NAME,NAME,...",
+    )
+    parser.add_argument(
+        "--all-profiles",
+        action="store_true",
+        help="every profile of the profiles file (the app, envs, history, status)",
     )
     parser.add_argument(
         "--demo",
@@ -72,11 +82,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = known if known is not None and not rest else build_parser().parse_args(words)
     func = getattr(args, "func", None)
     if func is not None:
+        several = args.all_profiles or "," in (args.profile or "")
+        if several and args.command not in SEVERAL_PROFILES:
+            from lcs_tui.commands.output import err
+
+            err(
+                f"lcs-tui {args.command}: one profile at a time (--profile NAME); "
+                f"several profiles at once: lcs-tui {', '.join(SEVERAL_PROFILES)}"
+            )
+            return 2
         result: int = func(args)
         return result
+    profile = args.profile
+    if args.all_profiles:
+        names = _every_profile(profile)
+        if isinstance(names, int):
+            return names
+        profile = ",".join(names)  # the app takes a list as --profile NAME,NAME
     from lcs_tui.tui.launch import run_tui
 
-    return run_tui(profile=args.profile, demo=args.demo, read_only=args.read_only)
+    return run_tui(profile=profile, demo=args.demo, read_only=args.read_only)
+
+
+def _every_profile(given: str | None) -> tuple[str, ...] | int:
+    """The profiles --all-profiles opens in the app, or the exit code of why not."""
+    from lcs_tui.commands.output import err
+    from lcs_tui.config import ConfigError, load_config
+    from lcs_tui.config.selection import SelectionError, select_profiles
+
+    try:
+        names = select_profiles(load_config(), given, every=True)
+    except SelectionError as exc:
+        err(f"lcs-tui: {exc.message}" + (f"; {exc.hint}" if exc.hint else ""))
+        return 2
+    except ConfigError as exc:
+        err(f"lcs-tui: {exc}" + (f"; {exc.hint}" if exc.hint else ""))
+        return 4
+    assert names is not None
+    return names
 
 
 def _asks_for_help(words: list[str]) -> bool:

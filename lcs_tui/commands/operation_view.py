@@ -2,7 +2,8 @@
 
 One `OperationView` per run becomes the JSON document (docs/scripting.md,
 `lcs-tui/refresh|export|status/v1`) or the `key  value` lines on stdout;
-failures go to stderr. Everything is printed through output.py.
+failures go to stderr. Everything is printed through output.py. `--wait`
+(watch_operation) is shared by the three.
 """
 
 from __future__ import annotations
@@ -12,13 +13,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
-from lcs_tui.commands.failures import Failure
+from lcs_tui.commands.failures import CommandFailure, Failure
 from lcs_tui.commands.output import command_line, emit_json, err, iso, print_fields, schema_id
 from lcs_tui.commands.runtime import Context, environment_json
 
 if TYPE_CHECKING:
     from lcs_tui.api import Environment, LcsRejected
-    from lcs_tui.commands.waiting import StatusSeen
+    from lcs_tui.commands.waiting import Poll, StatusSeen
 
 
 @dataclass
@@ -27,6 +28,8 @@ class OperationView:
 
     command: str
     kind: str | None
+    #: The profile it was read with ("demo" for --demo).
+    profile: str
     project_id: int
     environment: Environment
     source: Environment | None = None
@@ -71,6 +74,7 @@ class OperationView:
             "schema": schema_id(self.command),
             "exit_code": code,
             "error": failure.to_json() if failure else None,
+            "profile": self.profile,
             "project_id": self.project_id,
             "kind": self.kind,
             "activity_id": self.activity_id,
@@ -87,8 +91,11 @@ class OperationView:
         }
 
 
-def finish(ctx: Context, view: OperationView, failure: Failure | None) -> int:
-    """Print the result (stdout) and any failure (stderr); return the exit code."""
+def settle(view: OperationView, failure: Failure | None) -> Failure | None:
+    """The run's failure: the one given, or the operation's own when it ended badly.
+
+    Says it on stderr, with an operation that ended well.
+    """
     if failure is None and view.finished and view.outcome(None) != "succeeded":
         failure = Failure(
             exit_codes.OPERATION_FAILED,
@@ -96,25 +103,38 @@ def finish(ctx: Context, view: OperationView, failure: Failure | None) -> int:
             "see the environment's history in the LCS portal for the reason",
             view.activity_id,
         )
-    code = failure.code if failure else exit_codes.OK
     if failure is not None:
         failure.print()
     elif view.finished:
         err(f"{view.label}: {view.status}")
+    return failure
+
+
+def finish(ctx: Context, view: OperationView, failure: Failure | None) -> int:
+    """Print the result (stdout) and any failure (stderr); return the exit code."""
+    failure = settle(view, failure)
+    code = failure.code if failure else exit_codes.OK
     if ctx.json:
         emit_json(view.to_json(code, failure))
-    elif view.status is not None or (view.command != "status" and view.activity_id is not None):
-        # Only what LCS confirmed goes to stdout; a refusal, or an activity id
-        # LCS does not know, is all on stderr.
+    elif confirmed(view):
         print_human(view)
     return code
 
 
-def print_human(view: OperationView) -> None:
+def confirmed(view: OperationView) -> bool:
+    """Whether LCS confirmed something to print on stdout.
+
+    A refusal, or an activity id LCS does not know, is all on stderr.
+    """
+    return view.status is not None or (view.command != "status" and view.activity_id is not None)
+
+
+def print_human(view: OperationView, *, profile: str | None = None) -> None:
     where = view.environment.name
     if view.kind == "refresh" and view.source is not None:
         where = f"{view.source.name} → {view.environment.name}"
-    fields: list[tuple[str, str | None]] = [
+    fields: list[tuple[str, str | None]] = [("profile", profile)] if profile else []
+    fields += [
         (view.kind or "operation", where),
         ("activity", view.activity_id),
         ("status", view.status or ("not started" if view.activity_id is None else None)),
@@ -140,3 +160,49 @@ def not_found(view: OperationView, said: str | None, exc: LcsRejected | None = N
         f"environment; {command_line('lcs-tui', 'history', env)} lists its operations",
         exc.activity_id if exc is not None else None,
     )
+
+
+def resume_command(view: OperationView) -> str:
+    """The command that picks the wait up again (the id and name came from LCS:
+    inert and quoted for a shell)."""
+    return command_line(
+        "lcs-tui", "status", view.activity_id or "", "--env", view.environment.name, "--wait"
+    )
+
+
+async def watch_operation(
+    ctx: Context, view: OperationView, poll: Poll, *, poll_first: bool
+) -> Failure | None:
+    """--wait: follow the operation until a final status; fills `view`, returns the failure."""
+    from lcs_tui.commands.waiting import Watch, Watched
+
+    view.waited = True
+    given = ctx.args.interval
+    if given is not None and given < ctx.interval:
+        err(f"note: polling every {ctx.interval:g} s, the shortest interval used against LCS")
+    watch = Watch(
+        label=view.label,
+        poll=poll,
+        now=ctx.now,
+        runtime=ctx.runtime,
+        interval=ctx.interval,
+        timeout=ctx.args.timeout,
+        resume_hint=resume_command(view),
+    )
+    watched = Watched(view.status)
+    try:
+        await watch.run(watched, poll_first=poll_first)
+    except CommandFailure as exc:
+        failure: Failure | None = exc.failure  # already says what to do (e.g. not found)
+    except Exception as exc:
+        found = ctx.failure(exc)
+        if found is None:
+            raise
+        failure = found.with_hint(
+            f"the operation continues in LCS; check later: {resume_command(view)}"
+        )
+    else:
+        failure = watched.failure
+    view.status, view.changes = watched.status, watched.changes
+    view.completed_at = watched.completed_at
+    return failure

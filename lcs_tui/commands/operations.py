@@ -1,4 +1,4 @@
-"""`lcs-tui refresh`, `lcs-tui export`, `lcs-tui status`: database operations.
+"""`lcs-tui refresh`, `lcs-tui export`: starting database operations (status.py: `status`).
 
 Starting goes through the project service, exactly as in the app: the
 environments and the recent history of every environment involved are loaded
@@ -16,20 +16,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
-from lcs_tui.commands.failures import CommandFailure, Failure, usage
+from lcs_tui.commands.failures import Failure, usage
 from lcs_tui.commands.history_lookup import (
     LOOK_FOR_LOST_LIMIT,
-    history_entry,
-    kind_of,
     look_for_lost,
 )
-from lcs_tui.commands.operation_view import OperationView, finish, not_found
+from lcs_tui.commands.operation_view import (
+    OperationView,
+    finish,
+    resume_command,
+    watch_operation,
+)
 from lcs_tui.commands.output import command_line, err
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
     add_start_options,
-    add_wait_options,
     check_may_change,
     confirm_by_typing,
     confirm_yes_no,
@@ -39,7 +41,6 @@ from lcs_tui.commands.runtime import (
 )
 
 if TYPE_CHECKING:
-    from lcs_tui.commands.waiting import Poll
     from lcs_tui.service.checks import Problem
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.service.quota import Quota
@@ -74,19 +75,6 @@ def register(subparsers: Any) -> None:
     add_common_options(export)
     add_start_options(export, can_wait=True)
     export.set_defaults(func=_starting("export", "export a database", _export))
-
-    status = subparsers.add_parser(
-        "status",
-        help="show (or --wait for) an operation's status by its activity id",
-        description="Show the status of a refresh or export, also one started in the portal "
-        "or by another tool. ENV is the refresh's target or the export's environment.",
-    )
-    status.add_argument("activity_id", metavar="ACTIVITY_ID", help="the operation's activity id")
-    status.add_argument("--env", required=True, metavar="ENV", help="environment name or id")
-    add_common_options(status)
-    status.add_argument("--wait", action="store_true", help="wait until a final status")
-    add_wait_options(status, optional_wait=False)
-    status.set_defaults(func=lambda args: run_command(args, "status", _status))
 
 
 def _starting(
@@ -153,7 +141,9 @@ async def _refresh(ctx: Context) -> int:
     await service.load_environments()
     source = find_environment(service, ctx.args.source)
     target = find_environment(service, ctx.args.target)
-    view = OperationView("refresh", "refresh", service.project_id, target, source=source)
+    view = OperationView(
+        "refresh", "refresh", ctx.profile_name, service.project_id, target, source=source
+    )
     known: set[str] = set()
     try:
         await _prepare_checks(ctx, [target.id, source.id])
@@ -189,7 +179,9 @@ async def _export(ctx: Context) -> int:
     service = ctx.service
     await service.load_environments()
     env = find_environment(service, ctx.args.env)
-    view = OperationView("export", "export", service.project_id, env, backup_name=ctx.args.name)
+    view = OperationView(
+        "export", "export", ctx.profile_name, service.project_id, env, backup_name=ctx.args.name
+    )
     known: set[str] = set()
     try:
         await service.load_backups()  # the name must not be taken
@@ -271,106 +263,6 @@ async def _follow(ctx: Context, view: OperationView, op: TrackedOperation) -> in
         return latest.status, latest.finished_at
 
     if not ctx.args.wait:
-        err(f"follow it with: {_resume(view)}")
+        err(f"follow it with: {resume_command(view)}")
         return finish(ctx, view, None)
-    return await _wait(ctx, view, poll, poll_first=False)
-
-
-def _resume(view: OperationView) -> str:
-    # The id and the name came from LCS: inert and quoted for a shell.
-    return command_line(
-        "lcs-tui", "status", view.activity_id or "", "--env", view.environment.name, "--wait"
-    )
-
-
-async def _wait(ctx: Context, view: OperationView, poll: Poll, *, poll_first: bool) -> int:
-    from lcs_tui.commands.waiting import Watch, Watched
-
-    view.waited = True
-    given = ctx.args.interval
-    if given is not None and given < ctx.interval:
-        err(f"note: polling every {ctx.interval:g} s, the shortest interval used against LCS")
-    watch = Watch(
-        label=view.label,
-        poll=poll,
-        now=ctx.now,
-        runtime=ctx.runtime,
-        interval=ctx.interval,
-        timeout=ctx.args.timeout,
-        resume_hint=_resume(view),
-    )
-    watched = Watched(view.status)
-    try:
-        await watch.run(watched, poll_first=poll_first)
-    except CommandFailure as exc:
-        failure: Failure | None = exc.failure  # already says what to do (e.g. not found)
-    except Exception as exc:
-        found = ctx.failure(exc)
-        if found is None:
-            raise
-        failure = found.with_hint(f"the operation continues in LCS; check later: {_resume(view)}")
-    else:
-        failure = watched.failure
-    view.status, view.changes = watched.status, watched.changes
-    view.completed_at = watched.completed_at
-    return finish(ctx, view, failure)
-
-
-# ------------------------------------------------------------ status
-
-
-async def _status(ctx: Context) -> int:
-    from lcs_tui.api import LcsRejected
-    from lcs_tui.service.operations import NOT_FOUND
-
-    service = ctx.service
-    await service.load_environments()
-    env = find_environment(service, ctx.args.env)
-    activity: str = ctx.args.activity_id
-    tracked = next(
-        (
-            op
-            for op in service.operations.values()
-            if op.activity_id
-            and op.activity_id.lower() == activity.lower()
-            and op.poll_environment_id == env.id
-        ),
-        None,
-    )
-    view = OperationView("status", None, service.project_id, env, activity_id=activity)
-    if tracked is not None:
-        view.kind, view.backup_name = tracked.kind, tracked.backup_name
-        view.source = service.environments.get(tracked.source_environment_id or "")
-        view.started_at = tracked.started_at
-    if tracked is None or tracked.started_at is None:
-        # Started in the portal or by another tool: the history knows what and when.
-        entry = await history_entry(ctx, env, activity)
-        if entry is not None:
-            view.kind = view.kind or kind_of(entry)
-            view.started_at = view.started_at or entry.started
-
-    async def poll() -> tuple[str, datetime | None]:
-        try:
-            if tracked is not None:
-                # Known to the journal (started here): keep its entry current too.
-                current = service.operations[tracked.key]
-                await service.poll(current)
-                latest = service.operations[tracked.key]
-                if latest.status == NOT_FOUND:
-                    raise CommandFailure(not_found(view, latest.message))
-                return latest.status, latest.finished_at
-            report = await service.client.operation_status(service.project_id, env.id, activity)
-        except LcsRejected as exc:
-            raise CommandFailure(not_found(view, exc.message, exc)) from exc
-        return report.status.word, report.completion_date
-
-    if ctx.args.wait:
-        return await _wait(ctx, view, poll, poll_first=True)
-    try:
-        view.status, view.completed_at = await poll()
-    except Exception as exc:
-        found = ctx.failure(exc)
-        if found is None:
-            raise
-        return finish(ctx, view, found)
-    return finish(ctx, view, None)
+    return finish(ctx, view, await watch_operation(ctx, view, poll, poll_first=False))

@@ -19,7 +19,9 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any
 
@@ -30,6 +32,9 @@ SCHEMA_PREFIX = "lcs-tui"
 #: names and ids are far shorter; a 10 kB "name" must not make every row of
 #: a table 10 kB wide. --json always carries the whole text.
 CELL_LIMIT = 200
+#: The profile a message on stderr is about, when a command reads several at
+#: once (each in its own task, so the prefix follows the task).
+_SPEAKER: ContextVar[str | None] = ContextVar("lcs_tui_speaker", default=None)
 
 
 def schema_id(command: str) -> str:
@@ -61,9 +66,23 @@ def err(text: str) -> None:
     """A message for the person (or the pipeline log), on stderr.
 
     Line breaks pass (some messages span lines on purpose); every other
-    control becomes a visible escape.
+    control becomes a visible escape. Within `speaking_for(NAME)` each line
+    starts with `NAME: `, so the lines of profiles read at once stay apart.
     """
+    speaker = _SPEAKER.get()
+    if speaker is not None:
+        text = "\n".join(f"{speaker}: {line}" for line in text.split("\n"))
     print(inert(text, newlines=True), file=sys.stderr, flush=True)
+
+
+@contextmanager
+def speaking_for(profile: str) -> Iterator[None]:
+    """Messages on stderr in this block (and the tasks and threads it starts) name `profile`."""
+    token = _SPEAKER.set(profile)
+    try:
+        yield
+    finally:
+        _SPEAKER.reset(token)
 
 
 def prompt(text: str) -> None:

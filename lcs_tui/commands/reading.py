@@ -1,23 +1,28 @@
 """`lcs-tui envs`, `lcs-tui backups [--latest]`, `lcs-tui history ENV`.
 
 Read-only views of the project. Tables by default; --json prints the
-documents described in docs/scripting.md.
+documents described in docs/scripting.md. `envs` and `history` also read
+several profiles at once (`--profile a,b`, `--all-profiles`): each reads
+its profile into a result here, and reading_across.py prints them together.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from lcs_tui.commands import exit_codes
+from lcs_tui.commands.across import add_profiles_option, run_for_profiles
 from lcs_tui.commands.output import emit_json, err, iso, print_table, schema_id, shown
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
     environment_json,
     find_environment,
+    lookup_environment,
     run_command,
 )
 from lcs_tui.service.ordering import display_order
@@ -42,12 +47,13 @@ def register(subparsers: Any) -> None:
         "it is busy (one history call per sandbox; LCS allows 6 per minute).",
     )
     add_common_options(envs)
+    add_profiles_option(envs)
     envs.add_argument(
         "--quota",
         action="store_true",
         help="also show each sandbox's operations left (3 per 24 h) and whether it is busy",
     )
-    envs.set_defaults(func=lambda args: run_command(args, "envs", _envs))
+    envs.set_defaults(func=_run_envs)
 
     backups = subparsers.add_parser(
         "backups",
@@ -68,6 +74,7 @@ def register(subparsers: Any) -> None:
     )
     history.add_argument("env", metavar="ENV", help="environment name or id")
     add_common_options(history)
+    add_profiles_option(history)
     history.add_argument(
         "--pages",
         type=_pages,
@@ -75,7 +82,21 @@ def register(subparsers: Any) -> None:
         metavar="N",
         help=f"read up to N pages (1-{MAX_HISTORY_PAGES}; default 1)",
     )
-    history.set_defaults(func=lambda args: run_command(args, "history", _history))
+    history.set_defaults(func=_run_history)
+
+
+def _run_envs(args: argparse.Namespace) -> int:
+    from lcs_tui.commands.reading_across import report_envs
+
+    return run_for_profiles(args, "envs", single=_envs, read=read_envs, report=report_envs)
+
+
+def _run_history(args: argparse.Namespace) -> int:
+    from lcs_tui.commands.reading_across import report_history
+
+    return run_for_profiles(
+        args, "history", single=_history, read=read_history_if_there, report=report_history
+    )
 
 
 def _add_download(backups: argparse.ArgumentParser) -> None:
@@ -99,7 +120,42 @@ def _pages(text: str) -> int:
 # ------------------------------------------------------------------- envs
 
 
-async def _envs(ctx: Context) -> int:
+@dataclass
+class EnvsRead:
+    """One profile's environments, with --quota their quota and busy state."""
+
+    profile: str
+    project_id: int
+    environments: list[Environment]
+    with_quota: bool
+    quotas: dict[str, Quota | None]
+    busy: set[str]
+
+    def row_json(self, env: Environment) -> dict[str, Any]:
+        busy = env.id in self.busy if self.with_quota else None
+        return _env_json(env, self.quotas.get(env.id), busy)
+
+    def row(self, env: Environment) -> list[str | None]:
+        row = [
+            env.name,
+            env.type,
+            env.deployment_status or env.deployment_state,
+            env.infrastructure,
+            env.app_release,
+            env.id,
+        ]
+        if self.with_quota:
+            quota = self.quotas.get(env.id)
+            row += [quota.describe() if quota else None, "busy" if env.id in self.busy else None]
+        return row
+
+
+def envs_headers(with_quota: bool) -> list[str]:
+    headers = ["NAME", "TYPE", "STATE", "INFRASTRUCTURE", "RELEASE", "ID"]
+    return [*headers, "QUOTA", "BUSY"] if with_quota else headers
+
+
+async def read_envs(ctx: Context) -> EnvsRead:
     service = ctx.service
     # The app's order (as LCS lists them), so the two never disagree.
     envs = display_order(await service.load_environments())
@@ -109,41 +165,33 @@ async def _envs(ctx: Context) -> int:
         for env in envs:
             if env.is_sandbox:
                 await service.load_recent_history(env.id)
-    busy = service.busy_environment_ids()
+    return EnvsRead(
+        profile=ctx.workspace.profile.name,
+        project_id=service.project_id,
+        environments=envs,
+        with_quota=bool(ctx.args.quota),
+        quotas={e.id: service.quota(e.id) for e in envs},
+        busy=service.busy_environment_ids(),
+    )
+
+
+async def _envs(ctx: Context) -> int:
+    found = await read_envs(ctx)
     if ctx.json:
         emit_json(
             {
                 "schema": schema_id("envs"),
                 "exit_code": exit_codes.OK,
                 "error": None,
-                "project_id": service.project_id,
-                "environments": [
-                    _env_json(e, service.quota(e.id), e.id in busy if ctx.args.quota else None)
-                    for e in envs
-                ],
+                "profile": found.profile,
+                "project_id": found.project_id,
+                "environments": [found.row_json(e) for e in found.environments],
             }
         )
         return exit_codes.OK
-    headers = ["NAME", "TYPE", "STATE", "INFRASTRUCTURE", "RELEASE", "ID"]
-    if ctx.args.quota:
-        headers += ["QUOTA", "BUSY"]
-    rows = []
-    for e in envs:
-        row = [
-            e.name,
-            e.type,
-            e.deployment_status or e.deployment_state,
-            e.infrastructure,
-            e.app_release,
-            e.id,
-        ]
-        if ctx.args.quota:
-            quota = service.quota(e.id)
-            row += [quota.describe() if quota else None, "busy" if e.id in busy else None]
-        rows.append(row)
-    print_table(headers, rows)
-    if not envs:
-        err(f"project {service.project_id} has no environments")
+    print_table(envs_headers(found.with_quota), [found.row(e) for e in found.environments])
+    if not found.environments:
+        err(f"project {found.project_id} has no environments")
     return exit_codes.OK
 
 
@@ -232,10 +280,37 @@ def _backup_json(backup: DatabaseBackup) -> dict[str, Any]:
 # ---------------------------------------------------------------- history
 
 
-async def _history(ctx: Context) -> int:
+@dataclass
+class HistoryRead:
+    """One profile's history of ENV; `environment` None: the project has no ENV."""
+
+    profile: str
+    project_id: int
+    environments: list[Environment]
+    environment: Environment | None = None
+    entries: list[HistoryEntry] | None = None
+    pages_read: int = 0
+    has_more: bool = False
+
+
+async def read_history_if_there(ctx: Context) -> HistoryRead:
+    """ENV's history in this profile, if its project has such an environment.
+
+    With several profiles ENV is looked for in each; a project without it is
+    no failure (it usually belongs to one). Several environments matching
+    ENV still is one (a usage error for that profile).
+    """
     service = ctx.service
-    await service.load_environments()
-    env = find_environment(service, ctx.args.env)
+    envs = display_order(await service.load_environments())
+    found = HistoryRead(ctx.workspace.profile.name, service.project_id, envs)
+    env = lookup_environment(service, ctx.args.env)
+    if env is not None:
+        await _read_pages(ctx, env, found)
+    return found
+
+
+async def _read_pages(ctx: Context, env: Environment, found: HistoryRead) -> None:
+    service = ctx.service
     entries: list[HistoryEntry] = []
     has_more = True
     pages = 0
@@ -244,40 +319,58 @@ async def _history(ctx: Context) -> int:
         page = await service.client.history_page(service.project_id, env.id, pages)
         entries.extend(page.items)
         has_more = page.has_more and bool(page.items)
+    found.environment, found.entries = env, entries
+    found.pages_read, found.has_more = pages, has_more
+
+
+def history_headers() -> list[str]:
+    return ["STARTED (UTC)", "ENDED (UTC)", "STATUS", "TYPE", "NAME", "ACTIVITY"]
+
+
+def history_row(entry: HistoryEntry) -> list[str | None]:
+    return [
+        shown(entry.started),
+        shown(entry.ended),
+        entry.status.word,
+        entry.type_display or entry.type,
+        entry.name,
+        entry.activity_id,
+    ]
+
+
+def more_history_hint(pages: int) -> str:
+    return f"(more history: --pages {min(pages + 1, MAX_HISTORY_PAGES)})"
+
+
+async def _history(ctx: Context) -> int:
+    service = ctx.service
+    await service.load_environments()
+    env = find_environment(service, ctx.args.env)
+    found = HistoryRead(ctx.workspace.profile.name, service.project_id, [])
+    await _read_pages(ctx, env, found)
+    entries = found.entries or []
     if ctx.json:
         emit_json(
             {
                 "schema": schema_id("history"),
                 "exit_code": exit_codes.OK,
                 "error": None,
-                "project_id": service.project_id,
+                "profile": found.profile,
+                "project_id": found.project_id,
                 "environment": environment_json(env),
-                "pages_read": pages,
-                "has_more": has_more,
-                "entries": [_history_json(h) for h in entries],
+                "pages_read": found.pages_read,
+                "has_more": found.has_more,
+                "entries": [history_json(h) for h in entries],
             }
         )
     else:
-        print_table(
-            ["STARTED (UTC)", "ENDED (UTC)", "STATUS", "TYPE", "NAME", "ACTIVITY"],
-            [
-                [
-                    shown(h.started),
-                    shown(h.ended),
-                    h.status.word,
-                    h.type_display or h.type,
-                    h.name,
-                    h.activity_id,
-                ]
-                for h in entries
-            ],
-        )
-        if has_more:
-            err(f"(more history: --pages {min(pages + 1, MAX_HISTORY_PAGES)})")
+        print_table(history_headers(), [history_row(h) for h in entries])
+        if found.has_more:
+            err(more_history_hint(found.pages_read))
     return exit_codes.OK
 
 
-def _history_json(entry: HistoryEntry) -> dict[str, Any]:
+def history_json(entry: HistoryEntry) -> dict[str, Any]:
     return {
         "name": entry.name,
         "type": entry.type,

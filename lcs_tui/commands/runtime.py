@@ -87,6 +87,10 @@ class Context:
     def json(self) -> bool:
         return bool(self.args.json)
 
+    @property
+    def profile_name(self) -> str:
+        return self.workspace.profile.name
+
     def now(self) -> datetime:
         return self.workspace.now()
 
@@ -302,6 +306,20 @@ def sign_in(workspace: Workspace) -> None:
 
 def find_environment(service: ProjectService, wanted: str) -> Environment:
     """ENV on the command line: an id (with or without dashes) or a name (any case)."""
+    env = lookup_environment(service, wanted)
+    if env is None:
+        from lcs_tui.commands.suggest import unknown_environment
+
+        raise unknown_environment(wanted, list(service.environments.values()), service.project_id)
+    return env
+
+
+def lookup_environment(service: ProjectService, wanted: str) -> Environment | None:
+    """`find_environment`, but None when the project has no such environment.
+
+    Still a usage error when the name fits several: which one was meant
+    only the user can say.
+    """
     envs = list(service.environments.values())
     exact = [e for e in envs if e.id == wanted or e.name == wanted]
     if len(exact) == 1:
@@ -317,11 +335,7 @@ def find_environment(service: ProjectService, wanted: str) -> Environment:
         return by_name[0]
     undashed = wanted.replace("-", "").lower()
     by_id = [e for e in envs if e.id.replace("-", "").lower() == undashed]
-    if by_id:
-        return by_id[0]
-    from lcs_tui.commands.suggest import unknown_environment
-
-    raise unknown_environment(wanted, envs, service.project_id)
+    return by_id[0] if by_id else None
 
 
 def environment_json(env: Environment | None) -> dict[str, Any] | None:

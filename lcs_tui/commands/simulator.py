@@ -18,14 +18,18 @@ from lcs_tui.commands.output import command_line, err, out
 
 EXIT_OK = 0
 EXIT_USAGE = 2
+#: The profiles the banner suggests, one per simulated project. The first
+#: keeps the name it always had, so existing set-ups and docs stay right.
+PROFILE_NAMES = ("simulator", "simulator-fabrikam")
 
 
 def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "simulator",
         help="run a simulated LCS (and Entra ID sign-in) on a local HTTPS port",
-        description="Serve a seeded demo LCS project, Entra ID sign-in and blob downloads over "
-        "HTTPS on a loopback address until Ctrl-C. Prints what to put in a profile.",
+        description="Serve two seeded demo LCS projects (Contoso and Fabrikam, one tenant), "
+        "Entra ID sign-in and blob downloads over HTTPS on a loopback address until Ctrl-C. "
+        "Prints what to put in a profile for each.",
     )
     parser.add_argument(
         "--host", default="127.0.0.1", help="loopback address to listen on (default 127.0.0.1)"
@@ -85,6 +89,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         seed=args.seed,
         failure_rate=args.failure_rate,
         device_code_auto_approve_after=args.auto_approve,
+        fabrikam=True,
     )
     log = out if args.verbose else None
     try:
@@ -130,7 +135,8 @@ def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
         ("Username", demo.USERNAME),
         ("Password", demo.PASSWORD),
         ("MFA user", f"{demo.MFA_USERNAME} / {demo.MFA_PASSWORD} (device code only)"),
-        ("Project id", str(demo.PROJECT_ID)),
+        ("Projects", f"{demo.PROJECT_ID} ({demo.PROJECT_NAME})"),
+        ("", f"{demo.FABRIKAM_PROJECT_ID} ({demo.FABRIKAM_PROJECT_NAME})"),
         ("Device login", f"{base}/devicelogin"),
         ("Time", f"1 real second = {args.time_scale:g} simulated seconds; seed {args.seed}"),
     ]
@@ -140,15 +146,18 @@ def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
     for label, value in rows:
         out(f"  {label:<{width}}  {value}")
     out()
-    out("A profile for it (profile add then says how to sign in):")
-    profile_add = command_line(
-        "lcs-tui", "profile", "add", "simulator",
-        "--tenant", demo.TENANT_ID, "--client-id", demo.CLIENT_ID,
-        "--username", demo.USERNAME, "--project-id", str(demo.PROJECT_ID),
-        "--geography", "custom", "--api-host", base, "--authority", authority,
-        "--ca-bundle", ca_file, "--method", "password", "--default",
-    )  # fmt: skip
-    out(f"  {profile_add}")
+    out("A profile for each project (profile add then says how to sign in):")
+    projects = (demo.PROJECT_ID, demo.FABRIKAM_PROJECT_ID)
+    for name, project_id in zip(PROFILE_NAMES, projects, strict=True):
+        default = ("--default",) if name == PROFILE_NAMES[0] else ()
+        profile_add = command_line(
+            "lcs-tui", "profile", "add", name,
+            "--tenant", demo.TENANT_ID, "--client-id", demo.CLIENT_ID,
+            "--username", demo.USERNAME, "--project-id", str(project_id),
+            "--geography", "custom", "--api-host", base, "--authority", authority,
+            "--ca-bundle", ca_file, "--method", "password", *default,
+        )  # fmt: skip
+        out(f"  {profile_add}")
     # No --secret-store: the product's default, said out loud rather than
     # picked silently (it used to be the unencrypted file).
     out(
@@ -156,6 +165,8 @@ def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
         "session, signing in at every start, or an UNENCRYPTED file. "
         "Add --secret-store session to keep nothing at all.)"
     )
+    both = ",".join(PROFILE_NAMES)
+    out(f"  (then both projects at once: {command_line('lcs-tui', 'envs', '--profile', both)})")
     if args.cert_dir is None:
         out("  (the CA file is new on every run; --cert-dir DIR keeps it)")
     out(

@@ -10,7 +10,8 @@ import difflib
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from lcs_tui.commands.failures import CommandFailure, usage
+from lcs_tui.commands import exit_codes
+from lcs_tui.commands.failures import CommandFailure, Failure, usage
 from lcs_tui.service.ordering import display_order
 
 if TYPE_CHECKING:
@@ -62,3 +63,29 @@ def unknown_environment(
         message += "; did you mean " + " or ".join(suggestions) + "?"
     known = ", ".join(names) or "none"
     return usage(message, f"use a name or an id; the project's environments: {known}")
+
+
+def unknown_in_profiles(
+    wanted: str, read: Sequence[tuple[str, Sequence[Environment]]], unread: Sequence[str]
+) -> Failure:
+    """The usage failure for an ENV that is in none of several profiles.
+
+    `read`: each profile read, with its environments; `unread`: the profiles
+    that could not be read (so were not searched).
+    """
+    owners: dict[str, str] = {}
+    for profile, envs in read:
+        for env in display_order(envs):
+            owners.setdefault(env.name, profile)
+    message = f"no environment {wanted!r} in profiles " + ", ".join(name for name, _ in read)
+    suggestions = close_names(wanted, list(owners))
+    if suggestions:
+        message += "; did you mean " + " or ".join(f"{s} ({owners[s]})" for s in suggestions) + "?"
+    known = "; ".join(
+        f"{profile}: {', '.join(e.name for e in display_order(envs)) or 'none'}"
+        for profile, envs in read
+    )
+    hint = f"use a name or an id; the environments — {known}"
+    if unread:
+        hint += f" (not searched, as they could not be read: {', '.join(unread)})"
+    return Failure(exit_codes.USAGE, message, hint)

@@ -1,10 +1,13 @@
 """Profiles: which LCS project, geography, tenant, app and sign-in method.
 
 Stored as TOML in the platform config directory (override with the
-LCS_TUI_CONFIG_DIR environment variable). Never holds a secret.
+LCS_TUI_CONFIG_DIR environment variable), with the user's `[keys]`. Never
+holds a secret. What the app remembers between launches (open workspaces,
+theme) is in session_state.py, in the state directory.
 """
 
 from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES, Geography, geography_for_host
+from lcs_tui.config.keymap import Keymap
 from lcs_tui.config.profile import (
     PASSWORD_METHODS,
     SECRET_STORES,
@@ -12,6 +15,12 @@ from lcs_tui.config.profile import (
     Profile,
     ProfileError,
     make_profile,
+)
+from lcs_tui.config.session_state import (
+    SessionState,
+    SessionStateError,
+    load_session_state,
+    save_session_state,
 )
 from lcs_tui.config.store import (
     CONFIG_DIR_ENV,
@@ -33,12 +42,17 @@ __all__ = [
     "Config",
     "ConfigError",
     "Geography",
+    "Keymap",
     "Profile",
     "ProfileError",
+    "SessionState",
+    "SessionStateError",
     "config_dir",
     "config_path",
     "geography_for_host",
     "load_config",
+    "load_session_state",
     "make_profile",
     "save_config",
+    "save_session_state",
 ]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
+from lcs_tui.config.keymap import Keymap, parse_keys, render_keys
 from lcs_tui.config.profile import Profile, ProfileError, default_authority
 
 if sys.version_info >= (3, 11):
@@ -89,11 +90,13 @@ def config_path() -> Path:
 
 @dataclass(frozen=True)
 class Config:
-    """All profiles and the default. Immutable: edits return a new Config."""
+    """All profiles, the default, and the user's keys. Immutable: edits return a new Config."""
 
     path: Path
     profiles: Mapping[str, Profile] = field(default_factory=dict)
     default: str | None = None
+    #: The `[keys]` table: action name → keys (see keymap.py, docs/configuration.md).
+    keys: Keymap = field(default_factory=Keymap)
 
     def get(self, name: str | None = None) -> Profile:
         """The named profile, or the default one; ConfigError when there is none."""
@@ -172,7 +175,7 @@ def _parse(data: dict[str, Any], text: str, path: Path) -> Config:
         return ConfigError(message, path=path, line=_locate(text, table, key), key=key)
 
     for key in data:
-        if key not in ("version", "default", "profiles"):
+        if key not in ("version", "default", "profiles", "keys"):
             raise fail(f"unknown setting {key!r}", None, key)
     version = data.get("version", FORMAT_VERSION)
     if version != FORMAT_VERSION:
@@ -194,7 +197,10 @@ def _parse(data: dict[str, Any], text: str, path: Path) -> Config:
     default = data.get("default")
     if default is not None and (not isinstance(default, str) or default not in profiles):
         raise fail(f"default {default!r} is not one of the profiles", None, "default")
-    return Config(path=path, profiles=profiles, default=default)
+    keys = Keymap(path=path)
+    if "keys" in data:
+        keys = parse_keys(data["keys"], path, fail, lambda action: _locate(text, "keys", action))
+    return Config(path=path, profiles=profiles, default=default, keys=keys)
 
 
 _Fail = Callable[[str, "str | None", "str | None"], ConfigError]
@@ -289,6 +295,8 @@ def _render(config: Config) -> str:
         if p.download_hosts:
             listed = ", ".join(_toml_string(h) for h in p.download_hosts)
             lines.append(f"download_hosts = [{listed}]")
+    # Written by hand, kept by every `lcs-tui profile` change.
+    lines += render_keys(config.keys, _toml_string)
     return "\n".join(lines) + "\n"
 
 

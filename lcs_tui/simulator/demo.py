@@ -7,6 +7,7 @@ Every value here is fake and made to look fake (GUIDs full of zeros and
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Final
 
 # --- Entra ID (the sign-in side) ---------------------------------------------
@@ -74,3 +75,37 @@ TRAIN_ENVIRONMENT_NAME: Final = "CONTOSO-TRAIN"
 PERF_ENVIRONMENT_NAME: Final = "CONTOSO-PERF"
 DEV_ENVIRONMENT_NAME: Final = "CONTOSO-DEV01"
 BUILD_ENVIRONMENT_NAME: Final = "CONTOSO-BUILD"
+
+# --- The second demo project (Simulator.demo(fabrikam=True)) -------------------
+# Same tenant, same users (both demo users are members of both projects).
+
+FABRIKAM_PROJECT_ID: Final = 2345678
+FABRIKAM_PROJECT_NAME: Final = "Fabrikam Retail Operations (demo)"
+
+FAB_PROD_ENVIRONMENT_ID: Final = "fab0a0000000400080000000000000a1"
+FAB_UAT_ENVIRONMENT_ID: Final = "00000000-fab0-4000-8000-0000000000b2"
+FAB_TEST_ENVIRONMENT_ID: Final = "fab0b0000000400080000000000000b3"
+FAB_TRAIN_ENVIRONMENT_ID: Final = "00000000-fab0-4000-8000-0000000000b4"
+FAB_STAGE_ENVIRONMENT_ID: Final = "fab0b0000000400080000000000000b5"
+
+FAB_PROD_ENVIRONMENT_NAME: Final = "FAB-PROD"
+FAB_UAT_ENVIRONMENT_NAME: Final = "FAB-UAT"
+FAB_TEST_ENVIRONMENT_NAME: Final = "FAB-TEST"
+FAB_TRAIN_ENVIRONMENT_NAME: Final = "FAB-TRAIN"
+FAB_STAGE_ENVIRONMENT_NAME: Final = "FAB-STAGE"
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    """One seeded demo project, as a demo workspace (or a profile) names it."""
+
+    #: The profile name a demo workspace for it goes by.
+    profile: str
+    project_id: int
+    name: str
+
+
+CONTOSO: Final = DemoProject("contoso", PROJECT_ID, PROJECT_NAME)
+FABRIKAM: Final = DemoProject("fabrikam", FABRIKAM_PROJECT_ID, FABRIKAM_PROJECT_NAME)
+#: Every project of `Simulator.demo(fabrikam=True)`, in the order a demo opens them.
+DEMO_PROJECTS: Final = (CONTOSO, FABRIKAM)

@@ -118,13 +118,16 @@ class Faults:
         with self._lock:
             self._malformed.append(_Armed(n, path_prefix, kind=kind))
 
-    def throttle(self, n: int = 1, retry_after: int | str = 30) -> None:
+    def throttle(
+        self, n: int = 1, retry_after: int | str = 30, path_prefix: str | None = None
+    ) -> None:
         """The next `n` environment-API calls (detail, history, start, stop)
         answer 429 with `Retry-After: retry_after`, whatever the real limits say.
         A string is sent as it is: "0", "-1", "nan", "inf", "1e9", an HTTP-date
-        or garbage, as a broken or hostile server might."""
+        or garbage, as a broken or hostile server might. `path_prefix` limits
+        it to some calls (e.g. one project's: `/environmentinfo/v1/detail/project/ID`)."""
         with self._lock:
-            self._throttle.append(_Armed(n, None, text=str(retry_after)))
+            self._throttle.append(_Armed(n, path_prefix, text=str(retry_after)))
 
     def slow(self, seconds: float, n: int | None = None, path_prefix: str | None = None) -> None:
         """Delay answers by `seconds` (real time): the next `n` requests, or all

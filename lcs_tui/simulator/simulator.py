@@ -118,18 +118,25 @@ class Simulator:
         *,
         start: datetime | None = None,
         failure_rate: float = 0.1,
+        fabrikam: bool = False,
         **kwargs: Any,
     ) -> Simulator:
         """A seeded, realistic project on a `ScaledClock` (1 real s = `time_scale` sim s).
 
-        `start` (naive UTC) defaults to now. Other keyword arguments go to
+        `start` (naive UTC) defaults to now. With `fabrikam`, a second
+        project (`constants.FABRIKAM_PROJECT_ID`) in the same tenant, the
+        demo users members of both; Contoso's data and every later draw
+        stay exactly as without it. Other keyword arguments go to
         `Simulator(...)`, e.g. `device_code_auto_approve_after=5`.
         """
         from lcs_tui.simulator.seed import seed_demo_project
+        from lcs_tui.simulator.seed_fabrikam import seed_fabrikam_project
 
         clock = kwargs.pop("clock", None) or ScaledClock(time_scale, start or utc_now())
         sim = cls(clock=clock, seed=seed, failure_rate=failure_rate, **kwargs)
         seed_demo_project(sim, seed)
+        if fabrikam:
+            seed_fabrikam_project(sim, seed)
         return sim
 
     # --- time, faults, logs ---------------------------------------------------------
@@ -185,11 +192,16 @@ class Simulator:
 
     # --- inspection -------------------------------------------------------------------
 
-    def operations(self) -> list[OperationInfo]:
-        """Every operation ever started (API and seeded portal ones), status as of now."""
+    def operations(self, project_id: int | None = None) -> list[OperationInfo]:
+        """Every operation ever started (API and seeded portal ones), status as of now;
+        with `project_id`, only that project's."""
         with self._world.lock:
             now = self._world.now()
-            return [OperationInfo.of(op, now) for op in self._world.operations]
+            return [
+                OperationInfo.of(op, now)
+                for op in self._world.operations
+                if project_id is None or op.project_id == project_id
+            ]
 
     def operation(self, activity_id: str) -> OperationInfo:
         for info in self.operations():
@@ -197,16 +209,24 @@ class Simulator:
                 return info
         raise KeyError(activity_id)
 
-    def environments(self) -> list[Environment]:
-        """The environments of every project (records: treat as read-only)."""
+    def environments(self, project_id: int | None = None) -> list[Environment]:
+        """The environments of every project, or of `project_id` (records: treat as
+        read-only)."""
         with self._world.lock:
-            return list(self._world.environments)
+            return [
+                env
+                for env in self._world.environments
+                if project_id is None or env.project_id == project_id
+            ]
 
-    def backups(self) -> list[Backup]:
-        """Every backup in every project's asset library, finished exports included."""
+    def backups(self, project_id: int | None = None) -> list[Backup]:
+        """Every backup in every project's asset library (or in `project_id`'s),
+        finished exports included."""
         with self._world.lock:
             self._world.settle_exports()
-            return list(self._world.backups)
+            return [
+                b for b in self._world.backups if project_id is None or b.project_id == project_id
+            ]
 
     # --- building the world ---------------------------------------------------------------
 
@@ -299,6 +319,7 @@ class Simulator:
         duration: timedelta | None = None,
         created_by: str = "Ana Admin (demo)",
         project_id: int = constants.PROJECT_ID,
+        activity_id: str | None = None,
     ) -> OperationInfo:
         """Record an operation as if started in the LCS portal at `started_at`.
 
@@ -306,7 +327,8 @@ class Simulator:
         is required; for an export it is the exported sandbox. It shows in
         history and counts against the quota like an API-started one.
         `outcome` ("success", "failure", "rollback") and `duration` (total,
-        queue included) override the seeded draw.
+        queue included) override the seeded draw. `activity_id` (default: from
+        the seeded id generator) lets a seed keep its own ids.
         """
         if kind == "refresh":
             if source_environment_id is None:
@@ -324,6 +346,7 @@ class Simulator:
                 started_at=started_at,
                 created_by=created_by,
                 origin="portal",
+                activity_id=activity_id,
                 outcome=outcome,
                 duration=duration,
             )
@@ -340,9 +363,11 @@ class Simulator:
         ended_at: datetime | None,
         status: str,
         project_id: int = constants.PROJECT_ID,
+        activity_id: str | None = None,
     ) -> HistoryEntry:
         """Add a fixed history line that is not a database operation (servicing,
-        package deployment...). It does not count against the quota."""
+        package deployment...). It does not count against the quota.
+        `activity_id` defaults to one from the seeded id generator."""
         with self._world.lock:
             entry = HistoryEntry(
                 name=name,
@@ -351,7 +376,7 @@ class Simulator:
                 started_at=started_at,
                 ended_at=ended_at,
                 status=status,
-                activity_id=self._world.new_guid(),
+                activity_id=activity_id or self._world.new_guid(),
                 environment_id=environment_id,
                 project_id=project_id,
             )
@@ -379,14 +404,20 @@ class Simulator:
                     project.members.add(username.lower())
 
     def add_project(
-        self, project_id: int, name: str, members: tuple[str, ...] = (constants.USERNAME,)
+        self,
+        project_id: int,
+        name: str,
+        members: tuple[str, ...] = (constants.USERNAME,),
+        *,
+        organization_id: str | None = None,
     ) -> None:
-        """Add another (empty) project the given users belong to."""
+        """Add another (empty) project the given users belong to.
+        `organization_id` defaults to one from the seeded id generator."""
         with self._world.lock:
             self._world.projects[project_id] = Project(
                 project_id=project_id,
                 name=name,
-                organization_id=self._world.new_guid(),
+                organization_id=organization_id or self._world.new_guid(),
                 members={m.lower() for m in members},
             )
 

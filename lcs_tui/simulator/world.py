@@ -147,12 +147,16 @@ class World:
         outcome: Outcome | None = None,
         duration: timedelta | None = None,
     ) -> Operation:
-        sequence = len(self.operations)
+        # Numbered within its project: operations of one project never shift
+        # the draws of another's (the demo's second project leaves the first
+        # exactly as it was).
+        sequence = sum(1 for op in self.operations if op.project_id == project_id)
         if outcome is None and origin == "api":
             outcome = self.faults.take_forced_failure()
         # Each operation draws from its own stream: its fate does not depend
         # on how many requests came before it.
-        rng = random.Random(f"{self.settings.seed}/operation/{sequence}")
+        stream = "" if project_id == demo.PROJECT_ID else f"project/{project_id}/"
+        rng = random.Random(f"{self.settings.seed}/{stream}operation/{sequence}")
         plan = draw_plan(kind, rng, self.settings.failure_rate, outcome, duration)
         op = Operation(
             sequence=sequence,

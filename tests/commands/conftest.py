@@ -28,7 +28,7 @@ from lcs_tui.api import LcsClient
 from lcs_tui.auth import Session, async_token_source
 from lcs_tui.cli import main
 from lcs_tui.commands import runtime
-from lcs_tui.config import Profile, make_profile
+from lcs_tui.config import Profile, load_config, make_profile
 from lcs_tui.http import HttpSettings
 from lcs_tui.secrets import open_secret_store
 from lcs_tui.service.project import ProjectService
@@ -104,6 +104,9 @@ class Harness:
     #: Wraps the simulator's LCS transport (tests that play a hostile or
     #: lossy network between the client and the simulator).
     wrap_transport: Callable[[httpx.AsyncBaseTransport], httpx.AsyncBaseTransport] | None = None
+    #: Open the profile the command names, from the profiles file (the tests
+    #: of several profiles), instead of `profile`.
+    from_config: bool = False
 
     def install(self) -> None:
         self.monkeypatch.setattr(runtime.RUNTIME, "open_workspace", self.open_workspace)
@@ -120,6 +123,8 @@ class Harness:
     def open_workspace(self, args: argparse.Namespace) -> Workspace:
         """What `open_profile` builds, on the simulator's transports."""
         profile = self.profile
+        if self.from_config:
+            profile = load_config().get(getattr(args, "profile", None))
         transport = self.sim.async_transport()
         if self.wrap_transport is not None:
             transport = self.wrap_transport(transport)

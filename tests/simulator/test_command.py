@@ -66,3 +66,27 @@ def test_it_serves_until_interrupted_and_prints_what_a_profile_needs(tmp_path: P
     assert "stopped." in out
     # The certificates stay in --cert-dir for the next run.
     assert (tmp_path / "ca.pem").exists()
+
+
+def test_the_banner_offers_a_profile_for_each_simulated_project(capsys) -> None:  # type: ignore[no-untyped-def]
+    import shlex
+    import threading
+
+    from lcs_tui.cli import build_parser
+    from lcs_tui.commands import simulator
+
+    args = build_parser().parse_args(["simulator", "--port", "0"])
+    stop = threading.Event()
+    stop.set()  # print the banner, then stop at once
+    assert simulator.run(args, stop) == 0
+    banner = capsys.readouterr().out
+    lines = [shlex.split(x) for x in banner.splitlines() if "lcs-tui profile add" in x]
+    projects = {words[3]: words[words.index("--project-id") + 1] for words in lines}
+    assert projects == {
+        "simulator": str(demo.PROJECT_ID),
+        "simulator-fabrikam": str(demo.FABRIKAM_PROJECT_ID),
+    }
+    defaults = [words[3] for words in lines if "--default" in words]
+    assert defaults == ["simulator"]  # the name it always had stays the default
+    assert demo.FABRIKAM_PROJECT_NAME in banner
+    assert "lcs-tui envs --profile simulator,simulator-fabrikam" in banner

@@ -7,7 +7,6 @@ client and service code — only the network is simulated.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,9 +20,11 @@ from lcs_tui.service.journal import Journal
 from lcs_tui.service.project import ProjectService
 
 if TYPE_CHECKING:
+    from lcs_tui.api.ratelimit import RateLimiter
     from lcs_tui.auth import Session
     from lcs_tui.config import Profile
     from lcs_tui.simulator import Simulator
+    from lcs_tui.simulator.demo import DemoProject
 
 #: Seconds between status polls of running operations against real LCS. The
 #: Database Movement API documents no limit; twice a minute is plenty for
@@ -82,12 +83,9 @@ class Workspace:
 
 
 def state_dir() -> Path:
-    override = os.environ.get("LCS_TUI_STATE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_state_dir
+    from lcs_tui.config.session_state import state_dir as platform_state_dir
 
-    return Path(user_state_dir("lcs-tui", appauthor=False))
+    return platform_state_dir()
 
 
 def journal_for(profile_name: str) -> Journal:
@@ -103,10 +101,14 @@ def open_profile(
     journal: Journal | None = None,
     now: Callable[[], datetime] | None = None,
     poll_interval: float = DEFAULT_POLL_INTERVAL,
+    limiter: RateLimiter | None = None,
 ) -> Workspace:
     """Build the workspace of a configured profile. No network until used.
 
     `now` defaults to LCS's clock as its answers tell it (`server_now`).
+    `limiter`: one pacing for every workspace of the process — LCS's limits
+    are per project *and per user*, so two projects of one user share the
+    per-user one (the limiter's keys name project and user).
     """
     from lcs_tui.auth import Session, async_token_source
     from lcs_tui.secrets import open_secret_store
@@ -118,6 +120,7 @@ def open_profile(
         token_source=async_token_source(session),
         http=settings,
         user_key=profile.username or profile.name,
+        limiter=limiter,
     )
     service = ProjectService(
         client,
@@ -139,12 +142,15 @@ def open_demo(
     journal: Journal | None = None,
     sign_in_method: str = "password",
     sign_in_automatically: bool = True,
+    project: DemoProject | None = None,
 ) -> Workspace:
     """The demo: a seeded simulated project, signed in through the real MSAL code.
 
     By default the demo signs in with its own password; with
     `sign_in_automatically=False` the app asks, as it would for a real
-    profile (used to show and test the sign-in screens).
+    profile (used to show and test the sign-in screens). `project`: which of
+    the simulator's demo projects (demo.DEMO_PROJECTS), named after it; by
+    default Contoso, as a profile called "demo".
     """
     from lcs_tui.auth import Session, async_token_source
     from lcs_tui.config import make_profile
@@ -157,11 +163,11 @@ def open_demo(
         time_scale=time_scale, token_lifetime=timedelta(hours=max(1.0, time_scale))
     )
     profile = make_profile(
-        name="demo",
+        name=project.profile if project is not None else "demo",
         tenant=demo.TENANT_DOMAIN,
         client_id=demo.CLIENT_ID,
         username=demo.USERNAME,
-        project_id=demo.PROJECT_ID,
+        project_id=project.project_id if project is not None else demo.PROJECT_ID,
         geography="global",
         sign_in_method=sign_in_method,
         secret_store="session",
@@ -177,7 +183,7 @@ def open_demo(
         user_key=demo.USERNAME,
     )
     service = ProjectService(
-        client, profile.project_id, profile="demo", journal=journal, now=sim.clock.now
+        client, profile.project_id, profile=profile.name, journal=journal, now=sim.clock.now
     )
     return Workspace(
         profile,

@@ -65,6 +65,9 @@ class LcsApp(App[None]):
         keys: Keymap | None = None,
         profiles: Sequence[str] = (),
         open_profile: ProfileOpener | None = None,
+        shown: str | None = None,
+        theme: str | None = None,
+        notices: Sequence[str] = (),
     ) -> None:
         super().__init__()
         opened = [workspaces] if not isinstance(workspaces, Sequence) else list(workspaces)
@@ -79,7 +82,9 @@ class LcsApp(App[None]):
         #: PAINT_PATIENCE; tests that look at the start-up screen make it long.
         self.paint_patience = PAINT_PATIENCE
         #: The workspace shown (its mode's name).
-        self.shown = next(iter(self.runtimes))
+        self.shown = shown if shown in self.runtimes else next(iter(self.runtimes))
+        self._theme = theme
+        self._notices = list(notices)
         #: Operations not finished when the app closed (set on unmount).
         self.still_running: list[TrackedOperation] = []
         #: Downloads stopped by quitting, by profile (the downloads panels fill it in).
@@ -134,6 +139,10 @@ class LcsApp(App[None]):
 
     async def on_mount(self) -> None:
         self.set_keymap(self.keys.textual())
+        if self._theme and self._theme in self.available_themes:
+            self.theme = self._theme  # as the last session left it
+        for notice in self._notices:
+            self.notify(notice, title="lcs-tui", severity="warning", timeout=20)
         for runtime in self.runtimes.values():
             self._add(runtime)
         # The shown workspace's screen first: what a runtime reports from

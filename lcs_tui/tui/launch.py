@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -9,44 +10,84 @@ from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.service.operations import TrackedOperation
+    from lcs_tui.startup import StartUp
 
 
 def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
+    """Open the app. `profile`: one name, a comma-separated list, or None
+    (the workspaces of the last session, else the default profile)."""
     from lcs_tui.tui import collector
 
     # Before the heavy imports; the app resumes it once its first full screen
     # is shown (collector.py).
     collector.pause_for_start_up()
-    from lcs_tui.workspace import open_demo
-
-    if demo:
-        workspace = open_demo(read_only=read_only)
-    else:
-        from lcs_tui.tui.first_run import choose_workspace
-
-        chosen = choose_workspace(profile, read_only=read_only)
-        if chosen is None:
-            return 0
-        workspace = chosen
+    start = _start(profile, demo=demo, read_only=read_only)
+    if start is None:
+        return 0
     # Sign in while Textual starts: the first full screen waits for both.
     # MSAL is imported here, not in the thread: two threads importing at once
     # only take turns on the interpreter lock, which made both slower.
     import msal  # noqa: F401
 
-    workspace.start_sign_in_early()
+    first = next(
+        (ws for ws in start.workspaces if ws.profile.name == start.shown), start.workspaces[0]
+    )
+    first.start_sign_in_early()
     from lcs_tui.tui.app import LcsApp
+    from lcs_tui.tui.keymap import Keymap
 
-    app = LcsApp(workspace)
+    app = LcsApp(
+        start.workspaces,
+        keys=Keymap(start.keys),
+        profiles=start.profiles,
+        open_profile=start.open_profile,
+        shown=first.profile.name,
+        theme=start.theme,
+        notices=[*start.key_problems, *([start.notice] if start.notice else [])],
+    )
     app.run()
-    note = farewell(app.still_running, demo=workspace.demo)
+    if start.remember:
+        from lcs_tui.startup import remember
+
+        problem = remember(app.shown, list(app.runtimes), app.theme)
+        if problem:
+            print(inert(f"lcs-tui: {problem}"), file=sys.stderr)
+    note = farewell(app.still_running, demo=demo)
     if note:
         print(note)
-    if app.interrupted_downloads:
+    if app.interrupted:
         from lcs_tui.tui.widgets.downloads import farewell_downloads
 
-        profile = workspace.profile.name
-        print(farewell_downloads(app.interrupted_downloads, profile=profile, demo=workspace.demo))
+        for name, items in app.interrupted.items():
+            print(farewell_downloads(items, profile=name, demo=demo))
     return 0
+
+
+def _start(profile: str | None, *, demo: bool, read_only: bool) -> StartUp | None:
+    from lcs_tui.startup import StartUp, demo_start, profiles_start, remembered_start
+
+    if demo:
+        return demo_start(read_only=read_only)
+    from lcs_tui.config import ConfigError, load_config
+
+    try:
+        config = load_config()
+    except ConfigError as exc:
+        print(inert(f"lcs-tui: {exc}", newlines=True), file=sys.stderr)
+        return None
+    try:
+        if not config.profiles:
+            from lcs_tui.tui.first_run import choose_workspace
+
+            chosen = choose_workspace(profile, read_only=read_only)
+            return None if chosen is None else StartUp([chosen], [chosen.profile.name])
+        if profile is None:
+            return remembered_start(config, read_only=read_only)
+        names = [name.strip() for name in profile.split(",") if name.strip()]
+        return profiles_start(config, names, read_only=read_only)
+    except ConfigError as exc:
+        print(inert(f"lcs-tui: {exc}", newlines=True), file=sys.stderr)
+        return None
 
 
 def farewell(running: Sequence[TrackedOperation], *, demo: bool) -> str | None:

@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 #: Seconds after mount at most before the start-up pause of the garbage
 #: collector ends even without a full screen (collector.py).
 COLLECTOR_PAUSE_LIMIT = 5.0
+#: Seconds the other workspaces wait at most for the shown one's first screen.
+BACKGROUND_START_LIMIT = 2.0
 #: Opens a configured profile that is not open yet (the project switcher).
 ProfileOpener = Callable[[str], "Workspace"]
 
@@ -89,6 +91,7 @@ class LcsApp(App[None]):
         self.still_running: list[TrackedOperation] = []
         #: Downloads stopped by quitting, by profile (the downloads panels fill it in).
         self.interrupted: dict[str, list[InterruptedDownload]] = {}
+        self._background_started = False
         #: Each workspace's screen, once its mode has made it.
         self._screens: dict[str, WorkspaceScreen] = {}
 
@@ -148,8 +151,11 @@ class LcsApp(App[None]):
         # The shown workspace's screen first: what a runtime reports from
         # then on has a screen to be drawn on.
         await self.switch_mode(self.shown)
-        for runtime in self.runtimes.values():
-            self._start(runtime)
+        self._start(self.current)
+        # The others start once the shown one has its first screen full (or
+        # after BACKGROUND_START_LIMIT, whatever it is doing): their sign-ins
+        # and loads would only slow the first screen the user waits for.
+        self.set_timer(BACKGROUND_START_LIMIT, self._start_background)
         self.set_interval(1.0, self._every_second)
         # Normally resumed right after the first full screen; this bounds the
         # pause when LCS is slow or down.
@@ -166,6 +172,14 @@ class LcsApp(App[None]):
     def _start(self, runtime: WorkspaceRuntime) -> None:
         runtime.subscribe(lambda event: self._workspace_event(runtime, event))
         runtime.start()
+
+    def _start_background(self) -> None:
+        if self._background_started or not self.is_running:
+            return
+        self._background_started = True
+        for runtime in self.runtimes.values():
+            if not runtime.started:
+                self._start(runtime)
 
     async def on_unmount(self) -> None:
         # For the line `lcs-tui` prints once the terminal is back (launch.py).
@@ -202,6 +216,10 @@ class LcsApp(App[None]):
         if not self.is_running:
             return
         where = f"{runtime.name}: " if len(self.runtimes) > 1 else ""
+        if runtime is self.current and isinstance(
+            event, (ev.Loaded, ev.LoadFailed, ev.SignInNeeded, ev.SignInFailed)
+        ):
+            self.call_later(self._start_background)
         if isinstance(event, ev.OperationFinished):
             self._finished(where, event.operation)
         elif isinstance(event, ev.Notice):
@@ -335,6 +353,7 @@ class LcsApp(App[None]):
 
     def show_workspace(self, name: str, *, row: str | None = None) -> None:
         """Show a workspace, opening its profile first when it is not open yet."""
+        self._start_background()  # a user switching does not wait for the timer
         if name not in self.runtimes:
             if self._open_profile is None:
                 return

@@ -60,6 +60,7 @@ class WorkspaceRuntime:
         self._offline_delay = loading.RELOAD_RETRY_FIRST
         self._journal_notice_shown: str | None = None
         self._warnings_shown: set[str] = set()
+        self._started = False
         self.sign_in = SignIn(workspace, self.emit, offline=self._sign_in_offline)
         self.loader = Loader(self.service, self.emit, needs_sign_in=self.needs_sign_in)
         self.watcher = Watcher(
@@ -145,8 +146,15 @@ class WorkspaceRuntime:
 
     # -- running ----------------------------------------------------------------------
 
+    @property
+    def started(self) -> bool:
+        return self._started
+
     def start(self) -> None:
         """Begin: the journal's writer thread, the request log, sign-in, the poll loop."""
+        if self._started:
+            return
+        self._started = True
         # The event loop never writes the journal itself (fsync, another
         # copy's lock): a writer thread does, in order.
         self.service.write_journal_in_background()

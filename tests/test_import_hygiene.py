@@ -30,6 +30,10 @@ def loaded_modules(statement: str) -> set[str]:
         "import lcs_tui.auth",
         "import lcs_tui.config",
         "import lcs_tui.workspace",
+        "import lcs_tui.startup",
+        # A workspace's controllers are the app's logic without its widgets.
+        "import lcs_tui.tui.controllers.runtime",
+        "import lcs_tui.tui.actions",
     ],
 )
 def test_headless_layers_do_not_import_textual_or_the_simulator(statement: str) -> None:

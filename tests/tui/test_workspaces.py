@@ -194,3 +194,12 @@ async def test_a_profile_not_open_yet_opens_from_the_switcher() -> None:
         await wait_until(pilot, lambda: app.load_generation >= 1, what="Fabrikam")
         assert opened == ["fabrikam"]
         assert list(app.runtimes) == ["contoso", "fabrikam"]
+
+
+async def test_the_theme_and_the_workspace_shown_come_back_as_they_were() -> None:
+    _sim, workspaces = two_projects()
+    app = QuietApp(workspaces, shown="fabrikam", theme="nord")
+    async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(pilot, lambda: app.load_generation >= 1, what="Fabrikam")
+        assert app.shown == "fabrikam" and app.theme == "nord"
+        assert "fabrikam (demo)" in str(app.query_one(StatusBar).profile)

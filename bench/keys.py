@@ -23,7 +23,15 @@ Scenarios, interleaved in rounds so that machine noise hits all of them:
   first screenful every press also scrolls the table;
 - `37`: the demo's 37 backups, the cursor bouncing between the ends;
 - `empty`: no backups. The arrow key changes nothing on screen, so the sample
-  ends when the table's cursor action returns (no frame follows).
+  ends when the table's cursor action returns (no frame follows);
+- `ws1` and `ws10` (issue 14): one workspace, and ten on one simulator, each
+  in Contoso's shape (7 environments, 37 backups, 20 watched operations;
+  bench/projects.py), all polled every --ws-interval seconds (default the
+  demo's 2 s: ten workspaces then ask 100 statuses a second, far more
+  background work than against real LCS, every 30 s). Contoso is shown in
+  both, the cursor bouncing in its 37 backups as in `37`, so both make the
+  same presses in the same order and their medians compare directly. The
+  measurement starts once every workspace has loaded and watches its 20.
 
 Each press is also classed by what it shows: "in view" (the cursor moves to a
 row already on screen) or "scrolling" (the table scrolls by a row).
@@ -36,6 +44,9 @@ millisecond), so no press on it is the same press. The like-for-like figure
 is the same kind of press, with the same visible change, on the demo's 37
 backups: "in view" against "in view" and "scrolling" against "scrolling".
 The empty table's figure is reported for reference.
+
+Targets (issue 14): with ten workspaces, median < 30 ms and at most 1.1×
+one workspace's median (the same presses).
 """
 
 from __future__ import annotations
@@ -56,19 +67,22 @@ from textual._compositor import CompositorUpdate
 from textual.pilot import Pilot
 from textual.widgets import Static
 
+from bench import projects
 from bench.common import Summary, Target, arguments, table, write_result
 from bench.scenario import START, add_portal_exports
 from lcs_tui.simulator import ManualClock, Simulator
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.tui.widgets.backups import BackupsPane, BackupsTable
-from lcs_tui.workspace import DEMO_POLL_INTERVAL, open_demo
+from lcs_tui.workspace import DEMO_POLL_INTERVAL, Workspace, open_demo
 
 SIZE = (160, 48)
 WATCHED = 20
 MANY = 5000
-SCENARIOS = ("5000", "37", "empty")
+WORKSPACES = 10
+SCENARIOS = ("5000", "37", "empty", "ws1", "ws10")
 TARGET_MEDIAN_MS = 30.0
 TARGET_RATIO = 1.2
+TARGET_WORKSPACES_RATIO = 1.1
 FRAME_TIMEOUT = 10.0
 
 
@@ -124,8 +138,11 @@ class Sample:
 @dataclass
 class ScenarioResult:
     samples: list[Sample] = field(default_factory=list)
+    #: Per round: operations the shown workspace watched, its backup rows,
+    #: and how many workspaces had loaded and watched WATCHED each.
     watched: list[int] = field(default_factory=list)
     backups: list[int] = field(default_factory=list)
+    workspaces: list[int] = field(default_factory=list)
 
     def summary(self, which: str = "all") -> Summary | None:
         chosen = [
@@ -162,15 +179,41 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], bool], what: str)
         await pilot.pause(0.02)
 
 
-async def run_scenario(name: str, presses: int, result: ScenarioResult) -> None:
-    sim = simulator(MANY if name == "5000" else 0)
-    app = FrameTimedApp(open_demo(simulator=sim), bell=False)
+def workspaces_for(name: str, count: int, interval: float) -> list[Workspace]:
+    """The workspaces a scenario opens: Contoso alone, or `count` in its shape."""
+    if not name.startswith("ws"):
+        return [open_demo(simulator=simulator(MANY if name == "5000" else 0))]
+    sim, opened = projects.simulator(
+        1 if name == "ws1" else count, clock=ManualClock(START), failure_rate=0.0
+    )
+    for project in opened:
+        # Contoso's own running refresh and these make WATCHED in each.
+        projects.add_watched(sim, project, WATCHED - 1, start=START)
+    workspaces = [open_demo(simulator=sim, project=p.demo) for p in opened]
+    for workspace in workspaces:
+        workspace.poll_interval = interval
+    return workspaces
+
+
+async def run_scenario(
+    name: str, presses: int, result: ScenarioResult, *, count: int, interval: float
+) -> None:
+    app = FrameTimedApp(workspaces_for(name, count, interval), bell=False)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_for(pilot, lambda: app.load_generation >= 1, "the project to load")
+        runtimes = list(app.runtimes.values())
+
+        def ready() -> int:
+            return sum(
+                1
+                for rt in runtimes
+                if rt.load_generation >= 1 and len(rt.service.active_operations()) >= WATCHED
+            )
+
+        await wait_for(pilot, lambda: ready() == len(runtimes), "every workspace to load")
+        # The start-up polls done: what follows is the steady state.
+        await wait_for(pilot, lambda: all(rt.idle for rt in runtimes), "the first polls")
+        result.workspaces.append(ready())
         service = app.service
-        await wait_for(
-            pilot, lambda: len(service.active_operations()) >= WATCHED, "watched operations"
-        )
         pane = app.query_one(BackupsPane)
         if name == "empty":
             pane.set_backups([])
@@ -211,8 +254,8 @@ async def run_scenario(name: str, presses: int, result: ScenarioResult) -> None:
             expected = row + direction
             await pilot.pause()  # the previous press, its frame and any timer work are done
             scroll_before = backups_table.scroll_y
-            # Private flag: a status poll of the 20 operations is in flight.
-            polling_before = app.current.watcher.polling
+            # A status poll of some workspace's 20 operations is in flight.
+            polling_before = any(rt.watcher.polling for rt in runtimes)
             handled.clear()
             handled_event.clear()
             if rows:
@@ -233,19 +276,21 @@ async def run_scenario(name: str, presses: int, result: ScenarioResult) -> None:
                 Sample(
                     seconds=end - start,
                     scrolled=backups_table.scroll_y != scroll_before,
-                    polling=polling_before or app.current.watcher.polling,
+                    polling=polling_before or any(rt.watcher.polling for rt in runtimes),
                 )
             )
 
 
-async def measure(presses: int, rounds: int) -> dict[str, ScenarioResult]:
+async def measure(
+    presses: int, rounds: int, *, count: int, interval: float
+) -> dict[str, ScenarioResult]:
     results = {name: ScenarioResult() for name in SCENARIOS}
     per_round = max(1, presses // rounds)
     for r in range(rounds):
         # Rotate the order: no scenario always runs first (cold) or last.
         order = SCENARIOS[r % len(SCENARIOS) :] + SCENARIOS[: r % len(SCENARIOS)]
         for name in order:
-            await run_scenario(name, per_round, results[name])
+            await run_scenario(name, per_round, results[name], count=count, interval=interval)
             print(
                 f"  round {r + 1}/{rounds} {name}: {len(results[name].samples)} samples",
                 file=sys.stderr,
@@ -257,10 +302,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = arguments("key response benchmark")
     parser.add_argument("--presses", type=int, default=None, help="presses per scenario")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds")
+    parser.add_argument(
+        "--workspaces",
+        type=int,
+        default=WORKSPACES,
+        help=f"workspaces of the ws10 scenario (default {WORKSPACES})",
+    )
+    parser.add_argument(
+        "--ws-interval",
+        type=float,
+        default=DEMO_POLL_INTERVAL,
+        help="seconds between status polls in the ws1/ws10 scenarios "
+        f"(default the demo's {DEMO_POLL_INTERVAL:g}; 30 is real LCS's)",
+    )
     args = parser.parse_args(argv)
     presses = args.presses or (12 if args.quick else 200)
     rounds = args.rounds or (1 if args.quick else 4)
-    results = asyncio.run(measure(presses, rounds))
+    count = args.workspaces
+    results = asyncio.run(measure(presses, rounds, count=count, interval=args.ws_interval))
 
     views = ("all", "in view", "scrolling", "no poll running")
     summaries: dict[str, dict[str, dict[str, float | int] | None]] = {}
@@ -296,6 +355,27 @@ def main(argv: list[str] | None = None) -> int:
         Target(f"same press ({kind}), 5,000 / 37 backups (median)", ratio, TARGET_RATIO, "×")
         for kind, ratio in same_press.items()
     ]
+    one, several = results["ws1"].summary(), results["ws10"].summary()
+    assert one is not None and several is not None
+    workspaces_ratio = round(several.median_ms / one.median_ms, 3)
+    targets += [
+        Target(f"median, {count} workspaces", several.median_ms, TARGET_MEDIAN_MS, "ms"),
+        Target(
+            f"{count} workspaces / 1 workspace, the same presses (median)",
+            workspaces_ratio,
+            TARGET_WORKSPACES_RATIO,
+            "×",
+        ),
+    ]
+    # For reference, press kind by press kind and with no poll running anywhere.
+    workspaces_by_kind: dict[str, float | None] = {}
+    for kind in ("in view", "scrolling", "no poll running"):
+        a, b = results["ws10"].summary(kind), results["ws1"].summary(kind)
+        workspaces_by_kind[kind] = round(a.median_ms / b.median_ms, 3) if a and b else None
+    print(
+        f"\n{count} workspaces / 1, by kind of press (median): "
+        + ", ".join(f"{k} {v}×" for k, v in workspaces_by_kind.items())
+    )
     ratio_small = round(many.median_ms / small.median_ms, 3)
     ratio_empty = round(many.median_ms / empty.median_ms, 3)
     print(
@@ -318,13 +398,18 @@ def main(argv: list[str] | None = None) -> int:
             "size": f"{SIZE[0]}x{SIZE[1]}",
             "watched_operations": WATCHED,
             "poll_interval_s": DEMO_POLL_INTERVAL,
+            "workspaces": count,
+            "ws_poll_interval_s": args.ws_interval,
         },
         results={
             "summaries": summaries,
             "ratio_5000_to_37": ratio_small,
             "ratio_5000_to_empty": ratio_empty,
             "same_press_ratio_5000_to_37": same_press,
+            "workspaces_ratio": workspaces_ratio,
+            "workspaces_ratio_by_kind": workspaces_by_kind,
             "watched_seen": {n: results[n].watched for n in SCENARIOS},
+            "workspaces_seen": {n: results[n].workspaces for n in SCENARIOS},
             "rows_seen": {n: results[n].backups for n in SCENARIOS},
             "median_by_round_ms": {
                 n: [

@@ -1,26 +1,35 @@
-"""Network: watching N operations for a simulated hour — which calls, how many, any 429.
+"""Network: watching operations for a simulated hour — which calls, how many, any 429.
 
-    .venv/bin/python -m bench.network [--quick] [--ops 1,5,20] [--interval 30]
+    .venv/bin/python -m bench.network [--quick] [--ops 1,5,20] [--projects 10x20] [--interval 30]
 
 The real LcsApp runs headless against the in-process simulator on a
-ManualClock. N operations are running (the demo's refresh of CONTOSO-PERF
-plus N-1 exports "started in the portal", each lasting hours), so the app
-finds them in the history and watches them. The app's own timer drives its
-own `_tick`; this benchmark only moves the simulated clock: each tick that
-starts a poll first advances the clock by one interval (30 s, the interval
-against real LCS), so a simulated hour is 120 polls, run in a few real
-seconds. Every request the simulator saw (`sim.request_log`) is then sorted
-by path, per interval and per operation.
+ManualClock. `--ops N`: one workspace (Contoso) with N operations running
+(the demo's refresh of CONTOSO-PERF plus N-1 exports "started in the
+portal", each lasting hours), so the app finds them in the history and
+watches them. `--projects PxN` (issue 14): P workspaces on one simulator,
+Contoso and P-1 projects in its shape (bench/projects.py), each watching N
+operations the same way.
+
+Each workspace's own poll loop calls its watcher's `tick`; this benchmark
+wraps that tick and only moves the simulated clock: an interval (30 s, the
+interval against real LCS) begins when every workspace has finished its
+poll of the previous one, with the clock moved one interval, and in it each
+workspace's next tick starts that workspace's poll. So a simulated hour is
+120 polls of every workspace, run in seconds. Every request the simulator
+saw (`sim.request_log`) is then sorted by path, per interval and per
+operation.
 
 Two liberties, both so that compressed time does not invent calls real time
-would not make: the timer fires every 0.1 real seconds, and a tick that finds
-the previous poll still running is skipped by the app as designed (counted
-here, the clock does not move); the simulator's tokens last 2 hours of
-simulated time, because MSAL judges expiry by real seconds and would not
-renew a token the simulated hour had expired (renewal is tested elsewhere).
+would not make: the poll loops tick every 0.1 real seconds, and a tick that
+finds its workspace's previous poll still running is skipped by the app as
+designed (counted here, the clock does not move); the simulator's tokens
+last 2 hours of simulated time, because MSAL judges expiry by real seconds
+and would not renew a token the simulated hour had expired (renewal is
+tested elsewhere).
 
-Target (issue 3): one status call per operation per interval, nothing else,
-zero 429s.
+Targets (issues 3 and 14): one status call per watched operation per
+interval, nothing else, zero 429s during the hour — and none while the
+workspaces loaded either.
 """
 
 from __future__ import annotations
@@ -36,10 +45,12 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from bench import projects
 from bench.common import Target, arguments, table, write_result
-from bench.scenario import START, add_portal_exports
+from bench.scenario import START
 from lcs_tui.simulator import ManualClock, Simulator
 from lcs_tui.tui.app import LcsApp
+from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 from lcs_tui.workspace import DEFAULT_POLL_INTERVAL, Workspace, open_demo
 
 REAL_TICK = 0.1
@@ -50,48 +61,74 @@ LCS_PREFIXES = ("/databasemovement/", "/environmentinfo/", "/environment/")
 
 
 class SimulatedHourApp(LcsApp):
-    """The real app; each poll its watcher starts first moves the simulated clock one interval."""
+    """The real app; the simulated clock moves one interval when every workspace has polled."""
 
     def __init__(
-        self, workspace: Workspace, clock: ManualClock, step: timedelta, intervals: int
+        self,
+        workspaces: list[Workspace],
+        sim: Simulator,
+        clock: ManualClock,
+        step: timedelta,
+        intervals: int,
     ) -> None:
-        super().__init__(workspace, bell=False)
+        super().__init__(workspaces, bell=False)
+        self.sim = sim
         self.clock = clock
         self.step = step
         self.intervals = intervals
         self.running = False
-        #: len(sim.request_log) as each poll of the hour started.
+        #: len(sim.request_log) as each interval of the hour began.
         self.boundaries: list[int] = []
+        #: The workspaces whose poll of the current interval has started.
+        self.polled: set[str] = set()
         self.skipped = 0
-        # The watcher's tick (controllers/watcher.py), wrapped: the runtime's
-        # poll loop calls it every interval.
-        watcher = self.current.watcher
+        for runtime in self.runtimes.values():
+            self._wrap(runtime)
+
+    def _wrap(self, runtime: WorkspaceRuntime) -> None:
+        # The watcher's tick (controllers/watcher.py), wrapped on the
+        # instance: the runtime's poll loop calls it every interval.
+        watcher = runtime.watcher
         tick = watcher.tick
 
         def hour_tick() -> None:
             if not self.running:
-                tick()  # before the hour (the poll right after the load) it is itself
+                tick()  # before the hour (the polls right after the loads) it is itself
                 return
-            if len(self.boundaries) >= self.intervals:
-                return  # the hour is over: no more polls to count
             if watcher.polling:
                 self.skipped += 1  # the app skips this tick; so does the simulated clock
                 return
-            sim = self.workspace.simulator
-            assert sim is not None
-            self.clock.advance(self.step)
-            self.boundaries.append(len(sim.request_log))
+            if runtime.name in self.polled:
+                if len(self.polled) < len(self.runtimes) or self.polling:
+                    return  # the others have not finished this interval yet
+                self.polled.clear()
+            if not self.polled:
+                if len(self.boundaries) >= self.intervals:
+                    return  # the hour is over: no more polls to count
+                self.clock.advance(self.step)
+                self.boundaries.append(len(self.sim.request_log))
+            self.polled.add(runtime.name)
             tick()
 
         watcher.tick = hour_tick  # type: ignore[method-assign]
 
     @property
     def polling(self) -> bool:
-        return self.current.watcher.polling
+        return any(rt.watcher.polling for rt in self.runtimes.values())
+
+    @property
+    def hour_over(self) -> bool:
+        return (
+            len(self.boundaries) >= self.intervals
+            and len(self.polled) == len(self.runtimes)
+            and not self.polling
+        )
 
 
 @dataclass
 class HourResult:
+    #: Workspaces (projects), and operations watched in all of them.
+    projects: int
     operations: int
     intervals: int
     status_calls: int
@@ -102,6 +139,8 @@ class HourResult:
     irregular_intervals: list[int]
     skipped_ticks: int
     real_seconds: float
+    #: 429 answers while the workspaces signed in and loaded, before the hour.
+    throttled_at_start: int
     other_paths: list[str] = field(default_factory=list)
 
     @property
@@ -118,6 +157,7 @@ class HourResult:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "projects": self.projects,
             "operations": self.operations,
             "intervals": self.intervals,
             "status_calls": self.status_calls,
@@ -126,6 +166,7 @@ class HourResult:
             "calls_by_kind": self.calls_by_kind,
             "statuses": self.statuses,
             "throttled_429": self.throttled,
+            "throttled_429_at_start": self.throttled_at_start,
             "per_operation_min": min(self.per_operation.values(), default=0),
             "per_operation_max": max(self.per_operation.values(), default=0),
             "irregular_intervals": self.irregular_intervals,
@@ -135,13 +176,20 @@ class HourResult:
         }
 
 
-def simulator(operations: int) -> Simulator:
-    clock = ManualClock(START)
-    sim = Simulator.demo(clock=clock, failure_rate=0.0, token_lifetime=timedelta(hours=2))
-    # The demo's own refresh of CONTOSO-PERF runs for about two simulated
-    # hours from START; these add the rest, all running past the hour.
-    add_portal_exports(sim, operations - 1, prefix="bench-watch")
-    return sim
+def simulator(count: int, operations: int) -> tuple[Simulator, list[Workspace]]:
+    """`count` projects (Contoso first) watching `operations` each, one workspace each."""
+    sim, opened = projects.simulator(
+        count,
+        clock=ManualClock(START),
+        failure_rate=0.0,
+        token_lifetime=timedelta(hours=2),
+    )
+    for project in opened:
+        # Each project's own refresh (CONTOSO-PERF's runs for about two
+        # simulated hours from START) and these make `operations`, all
+        # running past the hour.
+        projects.add_watched(sim, project, operations - 1, start=START)
+    return sim, [open_demo(simulator=sim, project=p.demo) for p in opened]
 
 
 def classify(path: str) -> str:
@@ -160,31 +208,43 @@ async def wait_for(pilot: Pilot[None], condition: Any, what: str, timeout: float
         await pilot.pause(0.02)
 
 
-async def simulated_hour(operations: int, intervals: int, interval: float) -> HourResult:
-    sim = simulator(operations)
+async def simulated_hour(
+    count: int, operations: int, intervals: int, interval: float
+) -> HourResult:
+    sim, workspaces = simulator(count, operations)
     assert isinstance(sim.clock, ManualClock)
-    workspace = open_demo(simulator=sim)
-    workspace.poll_interval = REAL_TICK
-    app = SimulatedHourApp(workspace, sim.clock, timedelta(seconds=interval), intervals)
+    for workspace in workspaces:
+        workspace.poll_interval = REAL_TICK
+    app = SimulatedHourApp(workspaces, sim, sim.clock, timedelta(seconds=interval), intervals)
     async with app.run_test(size=(160, 48)) as pilot:
-        await wait_for(pilot, lambda: app.load_generation >= 1, "the project to load")
-        watched = app.service.active_operations
-        await wait_for(pilot, lambda: len(watched()) >= operations, f"{operations} operations")
-        # The poll right after the load belongs to start-up, not to the hour.
-        await wait_for(pilot, lambda: not app.polling, "the first poll")
+        runtimes = list(app.runtimes.values())
+
+        def ready() -> bool:
+            return all(
+                rt.load_generation >= 1 and len(rt.service.active_operations()) >= operations
+                for rt in runtimes
+            )
+
+        await wait_for(pilot, ready, f"{count} workspaces watching {operations} each")
+        # The polls right after the loads belong to start-up, not to the hour.
+        await wait_for(pilot, lambda: all(rt.idle for rt in runtimes), "the first polls")
         first = len(sim.request_log)
         started = perf_counter()
         app.running = True
         await wait_for(
             pilot,
-            lambda: len(app.boundaries) >= intervals and not app.polling,
+            lambda: app.hour_over,
             "the simulated hour",
-            timeout=60 + intervals * 2,
+            timeout=60 + intervals * 2 * count,
         )
         real_seconds = perf_counter() - started
         await pilot.pause()
-        log = list(sim.request_log)[first:]
-        watched_ids = {op.activity_id for op in watched() if op.activity_id}
+        everything = list(sim.request_log)
+        watched_ids = {
+            op.activity_id for rt in runtimes for op in rt.service.active_operations()
+        }
+        watched_ids.discard(None)
+    start_up, log = everything[:first], everything[first:]
 
     kinds = Counter(classify(entry.path) for entry in log)
     statuses = Counter(str(entry.status) for entry in log)
@@ -201,6 +261,7 @@ async def simulated_hour(operations: int, intervals: int, interval: float) -> Ho
         if set(in_interval) != watched_ids or any(n != 1 for n in in_interval.values()):
             irregular.append(i)
     return HourResult(
+        projects=len(runtimes),
         operations=len(watched_ids),
         intervals=len(app.boundaries),
         status_calls=kinds.get("status", 0),
@@ -210,6 +271,7 @@ async def simulated_hour(operations: int, intervals: int, interval: float) -> Ho
         irregular_intervals=irregular,
         skipped_ticks=app.skipped,
         real_seconds=real_seconds,
+        throttled_at_start=sum(1 for entry in start_up if entry.status == 429),
         other_paths=sorted({e.path for e in log if classify(e.path) != "status"})[:20],
     )
 

@@ -217,7 +217,9 @@ def _history(sim: Simulator, project_id: int, ids: dict[str, str], now: datetime
         )
 
 
-def _backups(sim: Simulator, project_id: int, prefix: str, now: datetime, rng: random.Random) -> None:
+def _backups(
+    sim: Simulator, project_id: int, prefix: str, now: datetime, rng: random.Random
+) -> None:
     moments = sorted((now - timedelta(days=rng.uniform(1.5, 150)) for _ in range(34)), reverse=True)
     for index, moment in enumerate(moments):
         sim.add_backup(

@@ -1,57 +1,67 @@
-"""Start-up: `lcs-tui --demo` until the first full screen, against a bare Textual app.
+"""Start-up: `lcs-tui --demo` until the first full screen, with one and with several
+workspaces, against a bare Textual app.
 
-    .venv/bin/python -m bench.startup [--quick] [--runs N] [--profile]
+    .venv/bin/python -m bench.startup [--quick] [--runs N] [--workspaces 5] [--profile]
 
-Both are whole processes (interpreter start, imports, first frame) launched
-alternately under a pseudo-terminal of 160×48, so they see a real terminal
-driver and the same machine noise. Each process stamps its phases with
-CLOCK_MONOTONIC, which on Linux is shared by all processes, and exits by
-itself after its first full frame (see bench/startup_apps.py); the figure is
-the time from just before the launch to the arrival of that stamp.
+Three kinds of process, all launched in turn under a pseudo-terminal of
+160×48, so they see a real terminal driver and the same machine noise:
 
-Target (issue 3): lcs-tui's median at most 1.5× the bare app's median.
+- `lcs`: the real `lcs-tui --demo` entry point opening one workspace
+  (Contoso, the demo's project);
+- `many`: the same, opening --workspaces (5) simulator-backed workspaces on
+  one simulator, Contoso shown and the others in Contoso's shape
+  (bench/projects.py; the real demo opens two);
+- `bare`: a bare Textual app drawing the same widget tree with the same rows.
 
-Also reported: the phases inside lcs-tui's process (imports, workspace, Textual
-start, sign-in, load and paint), the heaviest imports (`python -X importtime`)
-and, with --profile, the functions that dominate one start (cProfile).
+Each process stamps its phases with CLOCK_MONOTONIC, which on Linux is
+shared by all processes, and exits by itself after its first full frame
+(see bench/startup_apps.py): for lcs-tui the shown workspace's first frame
+with its project loaded. The figure is the time from just before the launch
+to the arrival of that stamp.
+
+Targets (issues 3 and 14): one workspace at most 1.5× the bare app (medians);
+several workspaces at most 1.2× one workspace (medians, same run).
+
+Also reported: the phases inside lcs-tui's process (imports, workspaces,
+Textual start, sign-in, load and paint, when the other workspaces start),
+the heaviest imports (`python -X importtime`) and, with --profile, the
+functions that dominate one start (cProfile).
 """
 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
-import os
 import re
-import select
-import signal
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.common import REPO, Summary, Target, arguments, now, table, write_result
+from bench.common import REPO, Summary, Target, arguments, table, write_result
+from bench.terminal import COLUMNS, ROWS, run_in_pty
 
 TARGET_RATIO = 1.5
-COLUMNS, ROWS = 160, 48
+TARGET_MANY_RATIO = 1.2
+WORKSPACES = 5
 TIMEOUT = 60.0
-APPS = ("lcs", "bare")
+APPS = ("lcs", "many", "bare")
 
 #: Phases inside one process, as (name, from stamp, to stamp). "launch" is the
 #: parent's reading just before the process was created.
 PHASES = (
     ("interpreter start", "launch", "main"),
-    ("cli, open_demo, imports", "main", "app_imported"),
-    ("app object created", "app_imported", "workspace_ready"),
-    ("Textual start → mounted", "workspace_ready", "mounted"),
+    ("cli, simulator, open_demo", "main", "workspaces_built"),
+    ("msal, app imports", "workspaces_built", "app_imported"),
+    ("main → app module imported", "main", "app_imported"),
+    ("app object created", "app_imported", "app_created"),
+    ("Textual start → mounted", "app_created", "mounted"),
     ("mounted → first frame", "mounted", "first_frame"),
     ("sign-in (from mount)", "mounted", "signed_in"),
     ("load + paint (from sign-in)", "signed_in", "loaded_frame"),
+    ("full frame → others start", "loaded_frame", "background_started"),
     ("total: launch → full frame", "launch", "loaded_frame"),
 )
 
@@ -63,7 +73,8 @@ class Run:
     #: Frames the app painted up to and including its first full one.
     frames: int
     received: float
-    exit_code: int | None
+    #: Workspaces the app had open (0 for the bare app).
+    workspaces: int
 
     @property
     def total(self) -> float:
@@ -85,92 +96,24 @@ class Series:
         ]
 
 
-def launch(app: str, state_dir: Path, *, profile: Path | None = None) -> Run:
+def launch(app: str, state_dir: Path, *, workspaces: int, profile: Path | None = None) -> Run:
     """Run one app in a fresh pseudo-terminal and collect its stamps."""
-    master, slave = os.openpty()
-    # The size a Textual app reads at start; without it a pty reports 0×0.
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
-    mark_read, mark_write = os.pipe()
-    # PYTHONDONTWRITEBYTECODE (set on some CI machines) is dropped so the
-    # warm-up start writes the byte-code, as every start after the first does
-    # on a user's machine; otherwise lcs-tui's own modules, unlike the
-    # installed libraries, would be compiled from source in every run.
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("TEXTUAL") and k != "PYTHONDONTWRITEBYTECODE"
-    }
-    env.update(
-        TERM="xterm-256color",
-        COLORTERM="truecolor",
-        BENCH_MARK_FD=str(mark_write),
-        LCS_TUI_STATE_DIR=str(state_dir),  # never the user's own journal or config
-    )
+    env = {"BENCH_WORKSPACES": str(workspaces if app == "many" else 1)}
     if profile is not None:
         env["BENCH_PROFILE"] = str(profile)
-    command = [sys.executable, "-m", "bench.startup_apps", app]
-    launched = now()
-    proc = subprocess.Popen(
-        command,
-        stdin=slave,
-        stdout=slave,
-        stderr=slave,
-        pass_fds=(mark_write,),
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
+    kind = "bare" if app == "bare" else "lcs"
+    report = run_in_pty(["bench.startup_apps", kind], state_dir, timeout=TIMEOUT, env=env)
+    stamps = {
+        "launch": report.launched,
+        **{str(k): float(v) for k, v in report.data["stamps"].items()},
+    }
+    return Run(
+        app,
+        stamps,
+        int(report.data["frames"]),
+        report.received,
+        int(report.data.get("workspaces", 0)),
     )
-    os.close(slave)
-    os.close(mark_write)
-    mark = b""
-    received: float | None = None
-    screen_tail = b""
-    deadline = launched + TIMEOUT
-    try:
-        open_fds = {master, mark_read}
-        # Drain the terminal all along: a full pty buffer would stall the app's writes.
-        while open_fds and now() < deadline:
-            ready, _, _ = select.select(list(open_fds), [], [], 0.5)
-            for fd in ready:
-                try:
-                    chunk = os.read(fd, 65536)
-                except OSError:  # EIO: the child closed its terminal
-                    chunk = b""
-                if fd == mark_read:
-                    if chunk:
-                        mark += chunk
-                        if received is None and mark.endswith(b"\n"):
-                            received = now()
-                    else:
-                        open_fds.discard(fd)
-                else:
-                    if chunk:
-                        screen_tail = (screen_tail + chunk)[-4000:]
-                    else:
-                        open_fds.discard(fd)
-            if received is not None and proc.poll() is not None:
-                break
-        try:
-            exit_code: int | None = proc.wait(timeout=max(1.0, deadline - now()))
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # only the process group we started
-            proc.wait()
-            exit_code = None
-    finally:
-        os.close(master)
-        os.close(mark_read)
-    if received is None:
-        tail = re.sub(rb"\x1b\[[0-9;?]*[a-zA-Z]", b"", screen_tail)[-1500:]
-        raise RuntimeError(
-            f"{app}: no full frame within {TIMEOUT:.0f} s (exit {exit_code}); "
-            f"terminal tail: {tail.decode(errors='replace')!r}"
-        )
-    if exit_code != 0:
-        # A crash after the full frame would leave a plausible figure: refuse it.
-        raise RuntimeError(f"{app}: exit status {exit_code} after its full frame")
-    report = json.loads(mark.decode())
-    stamps = {"launch": launched, **{str(k): float(v) for k, v in report["stamps"].items()}}
-    return Run(app, stamps, int(report["frames"]), received, exit_code)
 
 
 # -- imports -------------------------------------------------------------------------
@@ -256,7 +199,7 @@ def profile_one(state_dir: Path, limit: int = 15) -> dict[str, list[dict[str, An
 
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "startup.prof"
-        launch("lcs", state_dir, profile=out)
+        launch("lcs", state_dir, workspaces=1, profile=out)
         stats = pstats.Stats(str(out))
     entries = stats.stats  # type: ignore[attr-defined]
 
@@ -288,27 +231,39 @@ def _short_path(filename: str) -> str:
 # -- main --------------------------------------------------------------------------------
 
 
+LABELS = {"lcs": "lcs-tui, 1 workspace", "many": "lcs-tui, {n} workspaces", "bare": "bare app"}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = arguments(__doc__.splitlines()[0] if __doc__ else "start-up benchmark")
     parser.add_argument("--runs", type=int, default=None, help="measured runs per app")
+    parser.add_argument(
+        "--workspaces",
+        type=int,
+        default=WORKSPACES,
+        help=f"workspaces of the several-workspace start (default {WORKSPACES})",
+    )
     parser.add_argument(
         "--profile", action="store_true", help="also profile one lcs-tui start with cProfile"
     )
     args = parser.parse_args(argv)
     runs = args.runs or (2 if args.quick else 15)
+    count = args.workspaces
+    labels = {app: label.format(n=count) for app, label in LABELS.items()}
     series = {app: Series() for app in APPS}
     with tempfile.TemporaryDirectory(prefix="lcs-bench-") as tmp:
         state_dir = Path(tmp)
         # One unmeasured start each: byte-code compiled, files in the page cache.
         for app in APPS:
-            launch(app, state_dir)
+            launch(app, state_dir, workspaces=count)
         for i in range(runs):
-            # Alternate who goes first, so neither always follows the other.
-            order = APPS if i % 2 == 0 else APPS[::-1]
+            # Rotate who goes first, so none always follows another.
+            order = APPS[i % len(APPS) :] + APPS[: i % len(APPS)]
             for app in order:
-                series[app].runs.append(launch(app, state_dir))
+                series[app].runs.append(launch(app, state_dir, workspaces=count))
                 print(
-                    f"  run {i + 1}/{runs} {app}: {series[app].runs[-1].total * 1000:.0f} ms",
+                    f"  run {i + 1}/{runs} {labels[app]}: "
+                    f"{series[app].runs[-1].total * 1000:.0f} ms",
                     file=sys.stderr,
                 )
         profile = profile_one(state_dir) if args.profile else None
@@ -321,6 +276,11 @@ def main(argv: list[str] | None = None) -> int:
 
     totals = {app: Summary.of(series[app].totals()) for app in APPS}
     ratio = round(totals["lcs"].median_ms / totals["bare"].median_ms, 3)
+    many_ratio = round(totals["many"].median_ms / totals["lcs"].median_ms, 3)
+    # The same ratio run by run (each run launches all three back to back).
+    per_run = sorted(
+        m.total / one.total for m, one in zip(series["many"].runs, series["lcs"].runs, strict=True)
+    )
     phases: dict[str, dict[str, dict[str, float | int]]] = {}
     for app in APPS:
         phases[app] = {}
@@ -335,15 +295,15 @@ def main(argv: list[str] | None = None) -> int:
     ]
     frames = {app: statistics.median(r.frames for r in series[app].runs) for app in APPS}
     rows.append(["frames painted up to the full one", *(frames[app] for app in APPS)])
-    print(f"\nStart-up, {runs} runs each, alternating, {COLUMNS}×{ROWS} pty (medians, ms)\n")
-    print(table(["phase", "lcs-tui --demo", "bare Textual app"], rows))
+    print(f"\nStart-up, {runs} runs each, in turn, {COLUMNS}×{ROWS} pty (medians, ms)\n")
+    print(table(["phase", *(labels[app] for app in APPS)], rows))
     print()
     print(
         table(
             ["process total", "median", "p95", "min", "max"],
             [
                 [
-                    app,
+                    labels[app],
                     totals[app].median_ms,
                     totals[app].p95_ms,
                     totals[app].min_ms,
@@ -378,26 +338,47 @@ def main(argv: list[str] | None = None) -> int:
                     [[p["function"], p["calls"], p["tottime_ms"], p["cumtime_ms"]] for p in rows_],
                 )
             )
-    target = Target("lcs-tui / bare Textual app (median)", ratio, TARGET_RATIO, "×")
-    print("\n" + target.line())
+    targets = [
+        Target("lcs-tui (1 workspace) / bare Textual app (median)", ratio, TARGET_RATIO, "×"),
+        Target(
+            f"lcs-tui, {count} workspaces / 1 workspace (median)",
+            many_ratio,
+            TARGET_MANY_RATIO,
+            "×",
+        ),
+    ]
+    print(
+        f"\n{count} workspaces / 1, run by run: median "
+        f"{statistics.median(per_run):.3f}×, range {per_run[0]:.3f}–{per_run[-1]:.3f}×"
+    )
+    for target in targets:
+        print(target.line())
 
     path = write_result(
         args.out,
         "startup",
         quick=args.quick,
-        params={"runs": runs, "terminal": f"{COLUMNS}x{ROWS}", "python": sys.executable},
+        params={
+            "runs": runs,
+            "workspaces": count,
+            "terminal": f"{COLUMNS}x{ROWS}",
+            "python": sys.executable,
+        },
         results={
             "total": {app: totals[app].as_dict() for app in APPS},
             "ratio": ratio,
+            "many_ratio": many_ratio,
+            "many_ratio_per_run": [round(r, 3) for r in per_run],
             "phases": phases,
             "imports": imports,
             "profile": profile,
             "frames_until_full": frames,
+            "workspaces_seen": {app: [r.workspaces for r in series[app].runs] for app in APPS},
             "raw_totals_ms": {
                 app: [round(t * 1000, 1) for t in series[app].totals()] for app in APPS
             },
         },
-        targets=[target],
+        targets=targets,
     )
     print(f"wrote {path}")
     return 0

@@ -1,7 +1,10 @@
-"""The two processes `bench/startup.py` times: `lcs-tui --demo` and a bare Textual app.
+"""The processes `bench/startup.py` times: `lcs-tui --demo` and a bare Textual app.
 
     python -m bench.startup_apps lcs    # the real `lcs-tui --demo` entry point
     python -m bench.startup_apps bare   # the same widgets, static rows, no network
+
+`lcs` opens $BENCH_WORKSPACES demo-like projects (default 1: Contoso alone;
+bench/projects.py, bench/hooks.py), the first one shown.
 
 Each runs in a terminal (startup.py gives it a pseudo-terminal), exits by
 itself right after its first *full* frame, and writes one JSON line of
@@ -9,12 +12,14 @@ CLOCK_MONOTONIC stamps to the file descriptor named by $BENCH_MARK_FD — the
 parent compares them with the moment it launched the process.
 
 "Full frame" is the first frame handed to the terminal driver in which
-everything is on screen: for lcs-tui, `load_generation >= 1` (environments,
-backups and sandbox quotas); for the bare app, its rows. LcsApp has no
-"exit after the first full screen" switch, so this module calls the real
-`lcs_tui.cli.main(["--demo"])` and, through an import hook, swaps in a
-subclass the moment `lcs_tui.tui.app` has been imported: argument parsing,
-the launch steps, `open_demo` and the sign-in are the real ones.
+everything is on screen: for lcs-tui, the shown workspace's
+`load_generation >= 1` (environments, backups and sandbox quotas); for the
+bare app, its rows. LcsApp has no "exit after the first full screen"
+switch, so this module calls the real `lcs_tui.cli.main(["--demo"])` and,
+through import hooks, swaps in a subclass the moment `lcs_tui.tui.app` has
+been imported and the benchmark's projects for the demo's two the moment
+`lcs_tui.startup` has: argument parsing, the launch steps, `open_demo`, the
+sign-in and the start of the other workspaces are the real ones.
 
 Only the standard library is imported at module level, so both processes pay
 the same fixed cost before their own imports.
@@ -32,6 +37,8 @@ import sys  # noqa: E402
 from typing import Any  # noqa: E402
 
 ENV_FD = "BENCH_MARK_FD"
+#: How many demo-like projects `lcs` opens (bench/projects.py).
+ENV_WORKSPACES = "BENCH_WORKSPACES"
 #: A path: profile this process's main thread with cProfile until the full frame.
 ENV_PROFILE = "BENCH_PROFILE"
 
@@ -42,6 +49,8 @@ class Stamps:
     def __init__(self) -> None:
         self.values: dict[str, float] = {"main": STARTED}
         self.frames = 0
+        #: Workspaces the app opened (lcs only).
+        self.workspaces = 0
         self.sent = False
         self.profiler: Any = None
 
@@ -60,7 +69,12 @@ class Stamps:
         fd = os.environ.get(ENV_FD)
         if fd is None:
             return  # run by hand: main() prints the figures once the terminal is back
-        line = json.dumps({"stamps": self.values, "frames": self.frames}) + "\n"
+        line = (
+            json.dumps(
+                {"stamps": self.values, "frames": self.frames, "workspaces": self.workspaces}
+            )
+            + "\n"
+        )
         os.write(int(fd), line.encode())
         os.close(int(fd))
 
@@ -78,8 +92,15 @@ def run_lcs() -> None:
     # The real entry point runs first, exactly as `lcs-tui --demo` would (its
     # own start-up steps, such as pausing the garbage collector, included);
     # the subclass below is swapped in the moment lcs_tui.tui.app has been
-    # imported, before launch.py looks LcsApp up.
-    _after_import("lcs_tui.tui.app", _swap_in_exit_after_first_load)
+    # imported, before launch.py looks LcsApp up, and the demo's projects
+    # are the benchmark's the moment lcs_tui.startup has.
+    from bench.hooks import after_import, demo_opens
+
+    demo_opens(
+        int(os.environ.get(ENV_WORKSPACES, "1")),
+        on_built=lambda: STAMPS.mark("workspaces_built"),
+    )
+    after_import("lcs_tui.tui.app", _swap_in_exit_after_first_load)
     from lcs_tui.cli import main
 
     main(["--demo"])
@@ -94,7 +115,7 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
         """The real app; leaves right after the first frame that shows the loaded project."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:
-            STAMPS.mark("workspace_ready")  # the app object is being created
+            STAMPS.mark("app_created")  # the app object is being created
             super().__init__(*args, **kwargs)
 
             def signed_in(event: Any) -> None:
@@ -106,6 +127,14 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
         def on_mount(self) -> None:
             STAMPS.mark("mounted")
 
+        def _start_background(self) -> None:
+            # Private: the App starts the workspaces not shown once the shown
+            # one has loaded (or after a limit); when, against the full frame?
+            started = self._background_started
+            super()._start_background()
+            if self._background_started and not started:
+                STAMPS.mark("background_started")
+
         # Private Textual API (8.2.8): `_display` is where a composed frame is
         # handed to the driver. It is the one place that sees every frame.
         def _display(self, screen: Any, renderable: Any) -> None:
@@ -116,34 +145,11 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
             STAMPS.mark("first_frame")
             if self.load_generation >= 1:
                 STAMPS.mark("loaded_frame")
+                STAMPS.workspaces = len(self.runtimes)
                 STAMPS.send()
                 self.exit()
 
     app_module.LcsApp = ExitAfterFirstLoad
-
-
-def _after_import(name: str, then: Any) -> None:
-    """Call `then(module)` as soon as module `name` has been executed."""
-    import importlib.abc
-    import importlib.machinery
-
-    class Finder(importlib.abc.MetaPathFinder):
-        def find_spec(self, fullname: str, path: Any, target: Any = None) -> Any:
-            if fullname != name:
-                return None
-            sys.meta_path.remove(self)
-            spec = importlib.machinery.PathFinder.find_spec(fullname, path)
-            assert spec is not None and spec.loader is not None
-            real_exec = spec.loader.exec_module
-
-            def exec_module(module: Any) -> None:
-                real_exec(module)
-                then(module)
-
-            spec.loader.exec_module = exec_module  # type: ignore[method-assign]
-            return spec
-
-    sys.meta_path.insert(0, Finder())
 
 
 def run_bare() -> None:
@@ -158,22 +164,23 @@ def run_bare() -> None:
     class BareApp(App[None]):
         """lcs-tui's main screen with static rows: the widgets' own cost, nothing else.
 
-        The same widget tree as LcsApp.compose (and BackupsPane.compose), the
-        same borders and fixed heights, the demo's row counts.
+        The same widget tree as WorkspaceScreen.compose (and BackupsPane.compose),
+        the same borders and heights, the demo's row counts (Contoso's).
         """
 
         CSS = """
         #status { dock: top; height: 1; background: $panel; padding: 0 1; }
-        #top { height: 1fr; }
+        #top { height: 1fr; min-height: 10; }
         #environments, #backups, #operations { border: round $primary-muted; }
-        #environments { width: 12fr; }
+        #environments { width: 90; min-width: 50; max-width: 65%; }
         #environments-table { height: auto; max-height: 1fr; }
         #environment-summary { height: auto; padding: 0 1; border-top: hkey $primary-muted; }
-        #backups { width: 8fr; }
+        #environment-history { height: 1fr; border-top: hkey $primary-muted; }
+        #backups { width: 1fr; }
         #backup-filter { display: none; height: 3; }
         #backups-table { height: 1fr; }
         #backup-detail { height: 4; padding: 0 1; border-top: hkey $primary-muted; }
-        #operations { height: 9; }
+        #operations { height: auto; min-height: 6; max-height: 40%; }
         #log { height: 10; border: round $secondary; display: none; }
         """
         BINDINGS = [
@@ -187,7 +194,7 @@ def run_bare() -> None:
         ]
 
         def __init__(self) -> None:
-            STAMPS.mark("workspace_ready")
+            STAMPS.mark("app_created")
             super().__init__()
 
         def compose(self) -> ComposeResult:
@@ -196,10 +203,14 @@ def run_bare() -> None:
                 with Vertical(id="environments"):
                     yield DataTable(id="environments-table", cursor_type="row", zebra_stripes=True)
                     yield Static(
-                        "CONTOSO-ENV0 · Sandbox · Microsoft-managed · Deployed\n"
-                        "Version 10.0.45 · West Europe · 1 of 3 operations used today",
+                        "CONTOSO-ENV0 · Sandbox · Microsoft-managed · West Europe\n"
+                        "https://contoso-env0.operations.dynamics.com/\n"
+                        "App 10.0.45 (10.0.2177.52) · Platform Update69 (7.0.7606.107) · "
+                        "deployed 2021-08-05 23:00 UTC\n"
+                        "Enter: details & history",
                         id="environment-summary",
                     )
+                    yield DataTable(id="environment-history", cursor_type="none")
                 with Vertical(id="backups"):
                     yield Input(placeholder="filter backups", id="backup-filter")
                     yield DataTable(id="backups-table", cursor_type="row", zebra_stripes=True)
@@ -225,6 +236,9 @@ def run_bare() -> None:
                     Text("Microsoft"),
                     Text("West Europe"),
                 )
+            history = self.query_one("#environment-history", DataTable)
+            history.add_columns("Started (UTC)", "Operation", "Status", "Took")
+            history.add_row(Text("—", style="dim"), Text("Enter: the full history", style="dim"))
             backups = self.query_one("#backups-table", DataTable)
             backups.add_column("Name", width=40)
             backups.add_column("Created (UTC)", width=16)

@@ -107,7 +107,9 @@ async def test_one_project_needing_sign_in_blocks_nothing_and_asks_only_when_sho
     app = QuietApp(workspaces)
     async with app.run_test(size=(160, 48)) as pilot:
         await wait_until(pilot, lambda: app.runtimes["contoso"].load_generation >= 1, what="one")
-        assert app.runtimes["fabrikam"].needs_user is not None
+        await wait_until(
+            pilot, lambda: app.runtimes["fabrikam"].needs_user is not None, what="the need"
+        )
         assert not isinstance(app.screen, PasswordDialog)  # not asked in the background
         assert "needs sign-in" in app.runtimes["fabrikam"].state()
         app.show_workspace("fabrikam")
@@ -130,11 +132,16 @@ async def test_a_throttled_project_does_not_slow_the_other() -> None:
         retry_after=120,
         path_prefix=f"/environmentinfo/v1/detail/project/{demo.FABRIKAM_PROJECT_ID}",
     )
-    app = QuietApp(workspaces)
+    # The throttled one is the one shown: the other still starts and loads.
+    app = QuietApp(workspaces, shown="fabrikam")
     async with app.run_test(size=(160, 48)) as pilot:
+        await wait_until(
+            pilot,
+            lambda: "throttled" in app.runtimes["fabrikam"].connection,
+            what="Fabrikam throttled",
+        )
         await wait_until(pilot, lambda: app.runtimes["contoso"].load_generation >= 1, what="one")
         assert app.runtimes["fabrikam"].load_generation == 0
-        assert "throttled" in app.runtimes["fabrikam"].connection
 
 
 async def test_an_operation_ending_in_the_background_is_told_with_its_project() -> None:

@@ -68,6 +68,15 @@ async def loaded(pilot: Pilot[None]) -> None:
     await pilot.pause()
 
 
+async def highlight(pilot: Pilot[None], env_id: str) -> None:
+    """Put the environments table's cursor on `env_id` (as arrow keys would)."""
+    from lcs_tui.tui.widgets.environments import EnvironmentsTable
+
+    table = pilot.app.query_one(EnvironmentsTable)
+    table.move_cursor(row=table.get_row_index(env_id))
+    await pilot.pause()
+
+
 def cell_text(table: object, row_key: str, column: str) -> str:
     from textual.widgets import DataTable
 

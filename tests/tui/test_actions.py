@@ -15,6 +15,7 @@ from lcs_tui.tui.widgets.operations import OperationsTable
 from tests.tui.support import (
     cell_text,
     demo_simulator,
+    highlight,
     loaded,
     make_app,
     screen_text,
@@ -24,12 +25,6 @@ from tests.tui.support import (
 
 def notifications(app: object) -> list[str]:
     return [f"{n.title}: {n.message}" for n in app._notifications]  # type: ignore[attr-defined]
-
-
-async def highlight(pilot, env_id: str) -> None:  # type: ignore[no-untyped-def]
-    table = pilot.app.query_one(EnvironmentsTable)
-    table.move_cursor(row=table.get_row_index(env_id))
-    await pilot.pause()
 
 
 async def test_refresh_from_selection_through_typed_confirmation_to_completed() -> None:

@@ -23,17 +23,12 @@ from tests.tui.support import (
     BellCountingApp,
     cell_text,
     demo_simulator,
+    highlight,
     loaded,
     make_app,
     screen_text,
     wait_until,
 )
-
-
-async def highlight(pilot, env_id: str) -> None:  # type: ignore[no-untyped-def]
-    table = pilot.app.query_one(EnvironmentsTable)
-    table.move_cursor(row=table.get_row_index(env_id))
-    await pilot.pause()
 
 
 async def test_production_being_copied_from_is_not_shown_busy_and_can_be_copied_again() -> None:

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, DataTable, Label, Static
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Button, Label, Static
 
 from lcs_tui.api import DatabaseBackup, Environment, HistoryEntry, LcsError, Page
 from lcs_tui.service.operations import TrackedOperation
@@ -58,7 +59,7 @@ class EnvironmentDetails(Dialog):
     BINDINGS = [Binding("m", "more", "More history")]
     DEFAULT_CSS = """
     EnvironmentDetails > Vertical { width: 120; }
-    EnvironmentDetails DataTable { height: 12; }
+    EnvironmentDetails #environment-page { height: auto; max-height: 1fr; }
     """
 
     def __init__(
@@ -77,32 +78,32 @@ class EnvironmentDetails(Dialog):
         self._has_more = True
 
     def compose(self) -> ComposeResult:
+        from lcs_tui.tui.screens.history import HistoryView
+
         with Vertical():
             yield Label(safe(f"Environment {self._env.name}"), classes="title")
-            yield Static(environment_fields(self._env))
-            yield Label("History", classes="field-label")
-            yield DataTable(id="history", cursor_type="row")
-            yield Static(id="history-state")
+            # Fields, filter, rows and plot scroll together in a small terminal;
+            # the buttons stay in view.
+            with VerticalScroll(id="environment-page"):
+                yield Static(environment_fields(self._env))
+                yield Label("History", classes="field-label")
+                yield HistoryView(id="history-view")
+                yield Static(id="history-state")
             with Horizontal(classes="buttons"):
                 yield Button("More history (m)", id="more")
                 yield Button("Close", id="close", variant="primary")
 
+    @property
+    def _view(self) -> Any:
+        return self.query_one("#history-view")
+
     def on_mount(self) -> None:
-        table = self.query_one("#history", DataTable)
-        for key, label in (
-            ("start", "Started"),
-            ("end", "Ended"),
-            ("type", "Type"),
-            ("status", "Status"),
-            ("activity", "Activity id"),
-        ):
-            table.add_column(label, key=key)
-        table.focus()
+        self._view.table.focus()
         if self._loaded is None:
             self.load_page()
             return
         entries, pages, complete = self._loaded
-        self._add_entries(entries)
+        self._view.add(entries)
         self._next_page = pages + 1
         self._show_state(has_more=not complete and bool(entries))
 
@@ -123,29 +124,17 @@ class EnvironmentDetails(Dialog):
         except LcsError as exc:
             state.update(safe(f"Could not load the history: {exc}", "red", limit=PAGE_LIMIT))
             return
-        self._add_entries(page.items)
+        self._view.add(page.items)
         self._next_page += 1
         self._show_state(has_more=page.has_more and bool(page.items))
 
-    def _add_entries(self, entries: Sequence[HistoryEntry]) -> None:
-        table = self.query_one("#history", DataTable)
-        for entry in entries:
-            table.add_row(
-                when(entry.started),
-                when(entry.ended),
-                plain(entry.type_display or entry.type or entry.name),
-                status_text(entry.status.word),
-                plain(entry.activity_id),
-            )
-
     def _show_state(self, *, has_more: bool) -> None:
-        table = self.query_one("#history", DataTable)
         state = self.query_one("#history-state", Static)
         self._has_more = has_more
         self.query_one("#more", Button).disabled = not self._has_more
         state.update(
             Text(
-                f"{table.row_count} entries"
+                f"{self._view.count} entries"
                 + (" — m for more" if self._has_more else " — all loaded"),
                 style="dim",
             )

@@ -111,7 +111,7 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
 
     STAMPS.mark("app_imported")
 
-    class ExitAfterFirstLoad(app_module.LcsApp):  # type: ignore[name-defined,misc]
+    class ExitAfterFirstLoad(app_module.LcsApp):  # type: ignore[misc]
         """The real app; leaves right after the first frame that shows the loaded project."""
 
         def __init__(self, *args: Any, **kwargs: Any) -> None:

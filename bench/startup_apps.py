@@ -39,6 +39,9 @@ from typing import Any  # noqa: E402
 ENV_FD = "BENCH_MARK_FD"
 #: How many demo-like projects `lcs` opens (bench/projects.py).
 ENV_WORKSPACES = "BENCH_WORKSPACES"
+#: An experiment, not the app: "others-after-frame" holds the other
+#: workspaces' start until the shown one's full frame is out.
+EXPERIMENT = os.environ.get("BENCH_EXPERIMENT")
 #: A path: profile this process's main thread with cProfile until the full frame.
 ENV_PROFILE = "BENCH_PROFILE"
 
@@ -130,6 +133,8 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
         def _start_background(self) -> None:
             # Private: the App starts the workspaces not shown once the shown
             # one has loaded (or after a limit); when, against the full frame?
+            if EXPERIMENT == "others-after-frame" and "loaded_frame" not in STAMPS.values:
+                return  # an experiment, not the app: they wait for the full frame
             started = self._background_started
             super()._start_background()
             if self._background_started and not started:

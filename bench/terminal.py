@@ -42,8 +42,12 @@ def run_in_pty(
     *,
     timeout: float,
     env: dict[str, str] | None = None,
+    cwd: Path = REPO,
 ) -> Report:
-    """`python -m <module_args>` under a fresh pty; its report, once it has exited 0."""
+    """`python -m <module_args>` under a fresh pty; its report, once it has exited 0.
+
+    `cwd`: where the child runs, so whose `bench` and `lcs_tui` it imports
+    first (another checkout, to compare two versions of the app)."""
     master, slave = os.openpty()
     # The size a Textual app reads at start; without it a pty reports 0×0.
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLUMNS, 0, 0))
@@ -72,7 +76,7 @@ def run_in_pty(
         stdout=slave,
         stderr=slave,
         pass_fds=(mark_write,),
-        cwd=REPO,
+        cwd=cwd,
         env=child_env,
         start_new_session=True,
     )

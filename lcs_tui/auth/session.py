@@ -507,6 +507,23 @@ def _pick(accounts: list[Account], username: str | None) -> Account | None:
 
 
 def _not_signed_in(profile: Profile) -> SignInRequired:
+    if profile.secret_store == "session":
+        # `login` would keep nothing for the next command: say what works.
+        variables = "LCS_TUI_PASSWORD" + (
+            " and LCS_TUI_CLIENT_SECRET" if profile.needs_client_secret else ""
+        )
+        how = (
+            f"set {variables} for scripting commands"
+            if profile.uses_password
+            else "a scripting command cannot show a code or a browser with this store"
+        )
+        return SignInRequired(
+            f"Profile {profile.name} is not signed in (its secret store, 'session', "
+            "keeps nothing once a command ends)",
+            f"{how}, or keep the sign-in between commands: "
+            f"lcs-tui profile set {profile.name} --secret-store keyring (or file), "
+            f"then {login_command(profile.name)}",
+        )
     return SignInRequired(
         f"Profile {profile.name} is not signed in",
         f"sign in: {login_command(profile.name)}",

@@ -152,12 +152,18 @@ def human(moment: datetime | None) -> str | None:
 def not_found(view: OperationView, said: str | None, exc: LcsRejected | None = None) -> Failure:
     """LCS knows no operation with that id on that environment (exit 5, as LCS refused)."""
     env = view.environment.name
+    demo = (
+        "; --demo starts a new simulated project at every run, so an id from an "
+        "earlier --demo run is unknown to this one"
+        if view.profile == "demo"
+        else ""
+    )
     return Failure(
         exit_codes.REJECTED,
         f"not found: LCS knows no operation with activity id {view.activity_id} on {env}"
         + (f" ({said})" if said else ""),
         f"check the id, and that --env names the refresh's target or the export's "
-        f"environment; {command_line('lcs-tui', 'history', env)} lists its operations",
+        f"environment; {command_line('lcs-tui', 'history', env)} lists its operations{demo}",
         exc.activity_id if exc is not None else None,
     )
 

@@ -377,8 +377,14 @@ class LcsApp(App[None]):
 
     # -- the command palette ---------------------------------------------------------------
 
+    #: Textual's own palette entries that lcs-tui has its own of: its Quit
+    #: would skip the question about running downloads, Maximize is Zoom.
+    REPLACED_SYSTEM_COMMANDS = frozenset({"Quit", "Maximize", "Minimize"})
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):
+            if command.title not in self.REPLACED_SYSTEM_COMMANDS:
+                yield command
         read_only = self.current.workspace.read_only
         for action in ACTIONS:
             if not action.palette or (action.mutating and read_only):

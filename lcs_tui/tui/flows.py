@@ -94,7 +94,7 @@ class OperationFlows(Screen[None]):
                 if yes:
                     self.start_refresh(source_id, target_id)
 
-            self.app.push_screen(RefreshConfirm(src, tgt), confirmed)
+            self.app.push_screen(RefreshConfirm(src, tgt, self._quota_label(tgt)), confirmed)
 
         self.app.push_screen(picker, picked)
 

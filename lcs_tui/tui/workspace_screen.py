@@ -22,7 +22,8 @@ from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Static
+from textual.timer import Timer
+from textual.widgets import DataTable, Static
 
 from lcs_tui.api import Environment
 from lcs_tui.config.geographies import GEOGRAPHIES
@@ -39,6 +40,7 @@ from lcs_tui.tui.widgets.environments import (
     EnvironmentsTable,
     EnvironmentSummary,
 )
+from lcs_tui.tui.widgets.footer import FittedFooter
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
@@ -65,6 +67,7 @@ class WorkspaceScreen(OperationFlows):
         self.panes_shown = False
         self._device_dialog: DeviceCodeDialog | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._history_timer: Timer | None = None
 
     # -- layout -------------------------------------------------------------------------
 
@@ -85,7 +88,7 @@ class WorkspaceScreen(OperationFlows):
         operations.display = False
         yield operations
         yield RequestLog(id="log")
-        yield Footer()
+        yield FittedFooter()
 
     def on_mount(self) -> None:
         ws, runtime = self.workspace, self.runtime
@@ -120,9 +123,11 @@ class WorkspaceScreen(OperationFlows):
             self._unsubscribe()
 
     def on_resize(self, event: events.Resize) -> None:
-        # Below 100 columns the footer drops its spacing, so that every key,
-        # q Quit included, still fits at 80.
-        self.query_one(Footer).compact = event.size.width < 100
+        # Below 100 columns the footer drops its spacing, and it keeps the
+        # keys that fit (widgets/footer.py), q Quit and ? Help first.
+        footer = self.query_one(FittedFooter)
+        footer.compact = event.size.width < 100
+        footer.refresh(recompose=True)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_only":
@@ -224,8 +229,15 @@ class WorkspaceScreen(OperationFlows):
         self.query_one("#environments").border_title = f"Environments ({len(envs)})"
         # Side by side, the environments pane is as wide as its columns need
         # (borders, the scrollbar and a column of air); backups take the rest.
-        self.query_one(EnvironmentsPane).styles.width = table.natural_width + 5
+        # Zoomed (z), it takes the whole width.
+        pane = self.query_one(EnvironmentsPane)
+        pane.styles.width = None if self.maximized is pane else table.natural_width + 5
         self.show_summary()
+
+    def watch_maximized(self, maximized: object) -> None:
+        # z or Esc: the environments pane's width follows (see show_environments).
+        if self.panes_shown:
+            self.show_environments()
 
     def show_operations(self) -> None:
         ops = list(self.service.operations.values())
@@ -245,6 +257,12 @@ class WorkspaceScreen(OperationFlows):
             return
         service = self.service
         history.show(service.history.get(env.id))
+        if env.id not in service.history:
+            # Not a sandbox (those come with the load): read it once, after the
+            # cursor rests a moment, so arrowing past does not spend calls.
+            if self._history_timer is not None:
+                self._history_timer.stop()
+            self._history_timer = self.set_timer(0.4, lambda: self._read_history(env.id))
         running = [
             op
             for op in service.operations.values()
@@ -285,6 +303,11 @@ class WorkspaceScreen(OperationFlows):
         fast = f" ×{rate:g}" if rate != 1 else ""
         bar.clock = f"demo clock{fast} · {now:%H:%M} UTC"
         bar.clock_short = f"demo{fast} {now:%H:%M}"
+
+    def _read_history(self, env_id: str) -> None:
+        highlighted = self.highlighted_env()
+        if highlighted is not None and highlighted.id == env_id:
+            self.runtime.read_history(env_id)
 
     def highlight_row(self, key: str) -> None:
         """Focus the row with this key: an operation, or an environment."""
@@ -331,7 +354,10 @@ class WorkspaceScreen(OperationFlows):
             runtime.sign_in_with_device_code()
             return
         dialog = PasswordDialog(
-            profile.username or "?", need_secret=profile.needs_client_secret, error=event.error
+            profile.username or "?",
+            need_secret=profile.needs_client_secret,
+            error=event.error,
+            workspace=f"{profile.name} (project {profile.project_id})",
         )
 
         def done(ok: bool | None) -> None:

@@ -392,3 +392,19 @@ def test_a_new_user_on_the_profile_replaces_the_old_account(sim: Simulator) -> N
     s.sign_in_with_password(demo.NOT_IN_PROJECT_PASSWORD)
     cache = json.loads(store.get("contoso", "token-cache") or "{}")
     assert [a["username"] for a in cache["Account"].values()] == [demo.NOT_IN_PROJECT_USERNAME]
+
+
+def test_not_signed_in_with_the_session_store_says_what_works(sim: Simulator) -> None:
+    # `lcs-tui login` keeps nothing for the next command with this store: the
+    # hint must not send the user there in a circle.
+    s = session(sim, profile(secret_store="session"))
+    with pytest.raises(SignInRequired) as caught:
+        s.acquire_token()
+    assert "keeps nothing" in caught.value.message
+    hint = caught.value.hint or ""
+    assert "LCS_TUI_PASSWORD" in hint
+    assert "profile set contoso --secret-store keyring" in hint
+    # A profile with a keyring still gets the plain 'sign in' hint.
+    with pytest.raises(SignInRequired) as plain:
+        session(sim).acquire_token()
+    assert (plain.value.hint or "").startswith("sign in: lcs-tui login")

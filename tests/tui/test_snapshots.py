@@ -40,6 +40,11 @@ async def _ready(pilot: Pilot[None]) -> None:
     app = pilot.app
     assert isinstance(app, BellCountingApp)
     await wait_until(pilot, lambda: app.current.idle, what="the first poll")
+    # The highlighted production's history is read once the cursor rests on it.
+    await wait_until(
+        pilot, lambda: demo.PROD_ENVIRONMENT_ID in app.service.history, what="its history"
+    )
+    await wait_until(pilot, lambda: app.current.idle, what="the history read")
     await app.workers.wait_for_complete()
     pilot.app.clear_notifications()
     await _settle(pilot)

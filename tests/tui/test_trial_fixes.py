@@ -178,8 +178,13 @@ async def test_vi_keys_first_and_last_row_and_tab_between_panes() -> None:
         await pilot.press("shift+tab", "shift+tab")
         assert envs.has_focus
         await pilot.press("question_mark")
-        help_text = screen_text(app)
-        for key in ("j / k", "g / G", "Home / End", "Tab", "z"):
+        from lcs_tui.tui.screens.common import TextPage
+
+        await wait_until(pilot, lambda: isinstance(app.screen, TextPage), what="the help")
+        page = app.screen
+        assert isinstance(page, TextPage)
+        help_text = str(page._body)  # the page's text, before it is wrapped to the screen
+        for key in ("j / k", "g / G", "Home / End", "Tab", " z "):
             assert key in help_text, key
 
 
@@ -250,3 +255,29 @@ async def test_notifications_do_not_cover_the_operations_pane() -> None:
         operations = app.query_one(OperationsTable).region
         for toast in app.screen.query(Toast):
             assert not toast.region.overlaps(operations), (toast.region, operations)
+
+
+async def test_every_pane_keeps_rows_at_80x24_with_downloads_and_the_log_open(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from lcs_tui.tui.widgets.downloads import DownloadsPanel
+
+    app = make_app(demo_simulator())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        panel = await app.view.downloads_panel()
+        backup = app.service.backups[0]
+        panel.start(backup, Path(str(tmp_path)))
+        await wait_until(pilot, lambda: not panel.has_class("empty"), what="the downloads")
+        await pilot.press("l")
+        await pilot.pause()
+        for table in (
+            app.query_one(EnvironmentsTable),
+            app.query_one(BackupsPane).table,
+            app.query_one(OperationsTable),
+        ):
+            assert table.size.height >= 2, (type(table).__name__, table.size)
+        assert app.query_one(DownloadsPanel).size.height >= 2  # its header and a download
+        assert app.screen.max_scroll_y == 0  # nothing pushed off the screen

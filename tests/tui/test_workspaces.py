@@ -85,8 +85,14 @@ async def test_the_overview_lists_every_running_operation_and_enter_jumps_there(
         rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
         running = [r for r in rows if r[0] == "running"]
         assert {r[1] for r in running} == {"contoso", "fabrikam"}  # one refresh in each
-        assert rows.index(running[-1]) < next(i for i, r in enumerate(rows) if r[0] == "idle")
-        assert any(r[2] == "FAB-UAT" and r[3] == "busy" for r in rows)
+        # Most urgent first: what runs, then busy environments, then the rest
+        # with the fewest operations left first.
+        first_busy = next(i for i, r in enumerate(rows) if r[0] == "busy")
+        first_idle = next(i for i, r in enumerate(rows) if r[0] == "idle")
+        assert rows.index(running[-1]) < first_busy < first_idle
+        assert any(r[2] == "FAB-UAT" and r[0] == "busy" and "left" in r[4] for r in rows)
+        idle_quotas = [r[4] for r in rows[first_idle:] if r[4].endswith("left")]
+        assert idle_quotas == sorted(idle_quotas)  # "0 until", then 1/3, 2/3, 3/3
         # Enter on Fabrikam's running refresh: its project, that operation highlighted.
         fab = next(i for i, r in enumerate(rows) if r[0] == "running" and r[1] == "fabrikam")
         table.move_cursor(row=fab)

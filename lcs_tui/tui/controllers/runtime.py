@@ -21,6 +21,7 @@ from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui.controllers import loader as loading
 from lcs_tui.tui.controllers.events import (
     ConnectionChanged,
+    EnvironmentsArrived,
     LoadFailed,
     Notice,
     OperationsChanged,
@@ -61,6 +62,7 @@ class WorkspaceRuntime:
         self._journal_notice_shown: str | None = None
         self._warnings_shown: set[str] = set()
         self._started = False
+        self._history_asked: set[str] = set()
         self.sign_in = SignIn(workspace, self.emit, offline=self._sign_in_offline)
         self.loader = Loader(self.service, self.emit, needs_sign_in=self.needs_sign_in)
         self.watcher = Watcher(
@@ -229,6 +231,23 @@ class WorkspaceRuntime:
     def sign_in_with_device_code(self) -> None:
         self.needs_user = None
         self.spawn(self.sign_in.with_device_code())
+
+    def read_history(self, environment_id: str) -> None:
+        """Read an environment's history that the load left out (not a sandbox),
+        once: the environments pane shows it for the highlighted environment."""
+        if environment_id in self._history_asked or self.username is None:
+            return
+        self._history_asked.add(environment_id)
+
+        async def read() -> None:
+            try:
+                await self.service.load_recent_history(environment_id)
+            except LcsError:
+                self._history_asked.discard(environment_id)  # asked again next time
+                return
+            self.emit(EnvironmentsArrived())
+
+        self.spawn(read())
 
     def operations_changed(self) -> None:
         """Something the user did (a start, a watch, a forget) changed the operations."""

@@ -59,7 +59,9 @@ class EnvironmentDetails(Dialog):
     BINDINGS = [Binding("m", "more", "More history")]
     DEFAULT_CSS = """
     EnvironmentDetails > Vertical { width: 120; }
-    EnvironmentDetails #environment-page { height: auto; max-height: 1fr; }
+    EnvironmentDetails #environment-page { height: auto; max-height: 70vh; }
+    /* Below 32 rows: the page scrolls in a smaller box, the buttons stay. */
+    EnvironmentDetails.-short #environment-page { max-height: 50vh; }
     """
 
     def __init__(

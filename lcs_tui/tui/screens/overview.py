@@ -30,9 +30,21 @@ if TYPE_CHECKING:
     from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 
 #: Urgency, most urgent first.
-FAILED, NEEDS_YOU, RUNNING, IDLE = range(4)
-URGENCY_WORDS = {FAILED: "failed", NEEDS_YOU: "needs you", RUNNING: "running", IDLE: "idle"}
-URGENCY_STYLES = {FAILED: "bold red", NEEDS_YOU: "bold magenta", RUNNING: "yellow", IDLE: "dim"}
+FAILED, NEEDS_YOU, RUNNING, BUSY, IDLE = range(5)
+URGENCY_WORDS = {
+    FAILED: "failed",
+    NEEDS_YOU: "needs you",
+    RUNNING: "running",
+    BUSY: "busy",
+    IDLE: "idle",
+}
+URGENCY_STYLES = {
+    FAILED: "bold red",
+    NEEDS_YOU: "bold magenta",
+    RUNNING: "yellow",
+    BUSY: "yellow",
+    IDLE: "dim",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +56,8 @@ class Row:
     what: Text
     state: Text
     detail: Text
+    #: Operations left today (environments; 99: no quota to speak of).
+    quota_left: int = 99
 
     @property
     def key(self) -> str:
@@ -88,17 +102,24 @@ def overview_rows(runtimes: Mapping[str, WorkspaceRuntime]) -> list[Row]:
         busy = service.busy_environments()
         for env in display_order(service.environments.values()):
             reason = busy.get(env.id)
+            quota = quota_text(service.quota(env.id), env)
+            detail = quota
+            if reason is not None:
+                detail = Text.assemble(safe(reason.reason), "  ·  ", quota)
             rows.append(
                 Row(
-                    IDLE,
+                    BUSY if reason else IDLE,
                     name,
                     env.id,
                     safe(env.name),
-                    Text("busy", style="bold yellow") if reason else safe(env.type or "—"),
-                    safe(reason.reason) if reason else quota_text(service.quota(env.id), env),
+                    safe(env.type or "—"),
+                    detail,
+                    quota_left=q.left if (q := service.quota(env.id)) and env.is_sandbox else 99,
                 )
             )
-    rows.sort(key=lambda r: r.urgency)  # stable: each workspace's own order within
+    # Stable: within one urgency, the environments with the fewest
+    # operations left first, then each workspace's own order.
+    rows.sort(key=lambda r: (r.urgency, r.quota_left))
     return rows
 
 

@@ -143,10 +143,18 @@ class RefreshConfirm(Dialog):
     RefreshConfirm > Vertical { border: thick $error; }
     """
 
-    def __init__(self, source: Environment, target: Environment) -> None:
+    def __init__(self, source: Environment, target: Environment, quota: str = "") -> None:
+        """`quota`: what is left of the target's operations today ("1/3 left")."""
         super().__init__()
         self._source = source
         self._target = target
+        self._quota = quota
+
+    def _quota_note(self) -> str:
+        if not self._quota:
+            return ""
+        last = " — the last one" if self._quota.startswith("1/") else ""
+        return f" (now {self._quota}{last})"
 
     def compose(self) -> ComposeResult:
         t, s = self._target, self._source
@@ -168,7 +176,9 @@ class RefreshConfirm(Dialog):
             " and can take up to 24 hours.\n",
             "• It uses one of ",
             target,
-            "'s 3 operations per 24 hours.\n",
+            "'s 3 operations per 24 hours",
+            safe(self._quota_note()),
+            ".\n",
         )
         with Vertical():
             yield Label(safe(f"Refresh {t.name} from {s.name}?"), classes="title")

@@ -21,9 +21,18 @@ class PasswordDialog(Dialog):
     and are never shown, logged or kept after the sign-in call.
     """
 
-    def __init__(self, username: str, *, need_secret: bool, error: str | None = None) -> None:
+    def __init__(
+        self,
+        username: str,
+        *,
+        need_secret: bool,
+        error: str | None = None,
+        workspace: str | None = None,
+    ) -> None:
+        """`workspace`: which profile and project this signs in (several may be open)."""
         super().__init__()
         self._username = username
+        self._workspace = workspace
         self._need_secret = need_secret
         self._error = error
         self.password = ""
@@ -32,7 +41,8 @@ class PasswordDialog(Dialog):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(safe(f"Sign in as {self._username}"), classes="title")
+            where = f" for {self._workspace}" if self._workspace else ""
+            yield Label(safe(f"Sign in as {self._username}{where}"), classes="title")
             if self._error:
                 yield Static(safe_block(self._error), classes="problems")
             yield Label("Password", classes="field-label")

@@ -18,28 +18,30 @@ def help_page(keys: Keymap) -> str:
         f"{key_display(first)} / {key_display(last)}"
         for first, last in zip(keys.keys("first_row"), keys.keys("last_row"), strict=False)
     )
+    # One paragraph each: the page wraps them to its width (a narrow
+    # terminal re-wrapped hard line breaks into ragged lines).
     intro = (
-        "Move between panes with Tab / Shift+Tab, within a pane with the arrow keys\n"
-        f"or {down} / {up}; {ends} go to the first / last row, ←/→\n"
-        f"scroll a wide table sideways, and {zoom} gives the focused pane the whole\n"
-        "screen (again, or Esc, gives it back). Enter opens the details of the\n"
-        "highlighted row: an environment with its whole history, a backup, or an\n"
-        "operation with its full activity id (c copies it). In the Downloads pane,\n"
-        "x cancels a download and c clears the finished ones.\n\n"
+        "Move between panes with Tab / Shift+Tab, within a pane with the arrow keys "
+        f"or {down} / {up}; {ends} go to the first / last row, ←/→ "
+        f"scroll a wide table sideways, and {zoom} gives the focused pane the whole "
+        "screen (again, or Esc, gives it back). Enter opens the details of the "
+        "highlighted row: an environment with its whole history, a backup, or an "
+        "operation with its full activity id (c copies it). In the Downloads pane, "
+        "x cancels a download and c clears the finished ones. Ctrl+P opens the command "
+        "palette: every action by name, and the themes.\n\n"
     )
     return intro + keys.help_text() + "\n" + NOTES
 
 
-NOTES = """\
-Every operation started here or found running in the history is polled in the
-background within LCS's limits, in every open project, shown or not. A
-notification and a bell tell you when one finishes. Each environment allows 3
-operations per rolling 24 hours; the "Ops today" column shows what is left.
-Keys can be changed in the config file's [keys] table (docs/configuration.md).
-
-Quote the activity id from the request log or the Operations pane when you
-contact Microsoft support.
-"""
+NOTES = (
+    "Every operation started here or found running in the history is polled in the "
+    "background within LCS's limits, in every open project, shown or not. A "
+    "notification and a bell tell you when one finishes. Each environment allows 3 "
+    'operations per rolling 24 hours; the "Ops today" column shows what is left. '
+    "Keys can be changed in the config file's [keys] table (docs/configuration.md).\n\n"
+    "Quote the activity id from the request log or the Operations pane when you "
+    "contact Microsoft support.\n"
+)
 
 IMPORT = """\
 LCS has no API for importing a database: a .bacpac can only be imported into a

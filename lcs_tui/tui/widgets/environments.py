@@ -257,8 +257,12 @@ class EnvironmentHistory(DataTable[Text]):
     def show(self, entries: Sequence[HistoryEntry] | None) -> None:
         self.clear()
         if entries is None:
-            # Read for sandboxes only (the history endpoint's limits are tight).
-            self.add_row(Text("—", style="dim"), Text("Enter: the full history", style="dim"))
+            # Sandboxes' histories come with the load; another's is read when
+            # it is highlighted (the history endpoint's limits are tight).
+            self.add_row(Text("…", style="dim"), Text("reading the history…", style="dim"))
+            return
+        if not entries:
+            self.add_row(Text("—", style="dim"), Text("nothing in the history", style="dim"))
             return
         for entry in entries:
             took = (

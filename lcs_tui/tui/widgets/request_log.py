@@ -53,7 +53,7 @@ class RequestLog(RichLog):
         # Wrapped: a narrow terminal must not cut off a path's end (its
         # query, an environment id).
         super().__init__(max_lines=MAX_LINES, wrap=True, markup=False, highlight=False, **kwargs)  # type: ignore[arg-type]
-        self.border_title = "Request log (l to hide)"
+        self.border_title = "Request log · times by this computer's clock (l to hide)"
         self.count = 0
 
     def record(self, event: RequestEvent, at: datetime) -> None:

@@ -46,18 +46,19 @@ class StatusBar(Static):
         # The username comes from Entra's answer; the rest is the profile's.
         user_text = inert(self.user, limit=80)
         short_user = user_text.removeprefix("signed in as ")
-        for geography, host, user, clock in (
-            (True, True, user_text, self.clock),
-            (True, False, user_text, self.clock),
-            (True, False, short_user, self.clock),
-            (False, False, short_user, self.clock),
-            (False, False, short_user, self.clock_short),
+        # (…, whether the name and the word "project" still fit.)
+        for geography, host, user, clock, wordy in (
+            (True, True, user_text, self.clock, True),
+            (True, False, user_text, self.clock, True),
+            (True, False, short_user, self.clock, True),
+            (False, False, short_user, self.clock, True),
+            (False, False, short_user, self.clock_short, True),
+            (False, False, short_user, self.clock_short, False),
         ):
             text = Text.assemble(
-                ("lcs-tui", "bold"),
-                " ─ ",
+                ("lcs-tui ─ " if wordy else "", "bold"),
                 (inert(self.profile, limit=40), "bold"),
-                " ─ project ",
+                " ─ project " if wordy else " ─ ",
                 (self.project, "bold"),
             )
             if geography and self.geography:

@@ -1,0 +1,56 @@
+"""The footer, fitted to the terminal: what does not fit is left out, least needed first.
+
+Textual's footer scrolls sideways when its keys are wider than the
+terminal, so at 80 columns `? Help` and `q Quit` fell off the end (and a
+stray character stayed behind). Here the keys a user can least do without
+stay; the others (all of them are on the help page and in the palette) give
+way, pane keys and views first.
+"""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.widget import Widget
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
+
+#: Actions in the order they are kept when room runs out (first: kept longest).
+KEPT_LONGEST = (
+    "quit",
+    "help",
+    "refresh",
+    "export",
+    "watch",
+    "download",
+    "projects",
+    "overview",
+    "filter",
+    "toggle_log",
+)
+
+
+def _cost(item: Widget) -> int:
+    if not isinstance(item, FooterKey):
+        return 0
+    # The key and its description, each with one cell of air either side.
+    return len(item.key_display) + len(item.description) + (2 if item.compact else 4)
+
+
+def _rank(item: Widget) -> int:
+    """Lower is kept longer; the palette key is never dropped."""
+    if not isinstance(item, FooterKey) or "-command-palette" in item.classes:
+        return -1
+    action = item.action.split("(")[0].removeprefix("app.").removeprefix("screen.")
+    return KEPT_LONGEST.index(action) if action in KEPT_LONGEST else len(KEPT_LONGEST)
+
+
+class FittedFooter(Footer):
+    def compose(self) -> ComposeResult:
+        items = list(super().compose())
+        room = self.app.size.width - 1
+        while sum(_cost(item) for item in items) > room:
+            droppable = [item for item in items if _rank(item) >= 0]
+            if not droppable:
+                break
+            items.remove(max(droppable, key=_rank))
+        yield from items

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
 import select
 import socket
 import ssl
@@ -27,6 +28,8 @@ from typing import cast
 import httpx
 
 from lcs_tui.http import HttpSettings, make_sync_client
+
+log = logging.getLogger(__name__)
 
 #: Body read sizes of the direct path: large reads keep Python out of the
 #: loop on a fast connection; on a slow one a read takes about READ_TIME, so
@@ -257,14 +260,19 @@ def _await_batch(
     were most of the CPU time. With SO_RCVLOWAT the kernel wakes us once the
     batch is there. Never more than can still come is waited for: the end of
     the body (less what OpenSSL or the buffered reader may hold already)
-    must wake us too. Where SO_RCVLOWAT is missing, reads just go ahead."""
+    must wake us too. Fast connections (reads of READ_SIZE) skip it: their
+    data is there when asked for, and holding it back in the socket would
+    only shrink the TCP window. Where SO_RCVLOWAT is missing, reads just go
+    ahead."""
     if sock is None or _RCVLOWAT is None or sys.platform == "win32":
         return
+    if size >= READ_SIZE:
+        return  # a fast connection: data is there by the time we ask
     if isinstance(sock, ssl.SSLSocket) and sock.pending():
         return  # data is ready already
-    want = size + RECORD
-    if remaining is not None:
-        want = min(want, remaining - 2 * RECORD)
+    if remaining is None:
+        return  # no length (chunked): where the body ends is not known
+    want = min(size + RECORD, remaining - 2 * RECORD)
     if want < MIN_BATCH:
         return
     try:
@@ -272,7 +280,8 @@ def _await_batch(
         try:
             poller = select.poll()
             poller.register(sock.fileno(), select.POLLIN)
-            poller.poll(None if timeout is None else int(timeout * 1000))
+            if not poller.poll(None if timeout is None else int(timeout * 1000)):
+                log.info("download: waited %s s for %d bytes that did not come", timeout, want)
         finally:
             sock.setsockopt(socket.SOL_SOCKET, _RCVLOWAT, 1)
     except (OSError, ValueError):

@@ -45,10 +45,12 @@ from lcs_tui.download.transport import ClientFactory, DirectTransport
 
 log = logging.getLogger(__name__)
 
-MIB = 1024 * 1024
-#: Small chunks (httpx's own stack yields 16-64 KiB) are gathered up to this
-#: size before a write: fewer system calls, bounded memory.
-WRITE_BATCH = MIB
+#: Chunks this large are written at once (the direct path reads 64 KiB to
+#: 1 MiB into its own buffer); smaller ones (httpx's own stack yields 16 KiB)
+#: are gathered up to WRITE_BATCH first: fewer system calls, and a copy of
+#: at most this much per connection.
+WRITE_AT_ONCE = 64 * 1024
+WRITE_BATCH = 256 * 1024
 
 #: What a worker tells the loop: ("busy" | "failed", when).
 Events = deque[tuple[str, float]]
@@ -217,7 +219,7 @@ def _stream(
                 if room <= 0:
                     break
                 piece = memoryview(chunk)[:room]
-                if not batch and len(piece) >= WRITE_BATCH // 4:
+                if not batch and len(piece) >= WRITE_AT_ONCE:
                     write(segment.cursor, piece)
                     ledger.record(segment, len(piece))
                     batch_at = segment.cursor

@@ -245,6 +245,10 @@ def test_the_progress_line() -> None:
         "uat  [############..................]  42%  420 MB / 1.0 GB  85.0 MB/s  ETA 7s  ×4"
     )
     assert render("uat", moving, 40) == "uat   42%  420 MB / 1.0 GB  85.0 MB/s  "  # no bar
+    ramping = DownloadProgress(
+        DownloadState.DOWNLOADING, 1, 10, rate=1e6, eta=9.0, connections=6, wanted=8
+    )
+    assert render("", ramping, 100).endswith("×6/8")  # still reaching the count it wants
     verifying = DownloadProgress(DownloadState.VERIFYING, 10, 10)
     assert render("", verifying, 80).endswith("100%  10 B / 10 B  verifying")
 

@@ -16,7 +16,9 @@ answers 503 ServerBusy). So the count is found by measuring:
    the rate rose by at least `keep_share` (20 %) of what the new connections
    would add if each brought as much as the old ones did on average; then the
    next step is tried, up to `cap` (32). Otherwise the count goes back to the
-   previous one, which was as fast, and holds. A held count is tried again
+   previous one, which was as fast, and holds (a gain below twice that share
+   is measured once more before it counts: on loopback the rate is the CPU's
+   and wobbles). A held count is tried again
    after `reprobe_after` (30 s, doubling after each useless try): paths change.
 4. A 503 or 500 from the storage service halves the count; a failing
    connection (reset, timeout) takes a quarter off (failures within `burst`,
@@ -94,6 +96,9 @@ class Ramp:
         self._last_failure = -math.inf
         #: The last measured rate (bytes/s), for reports.
         self.rate: float | None = None
+        #: A small gain is being measured a second time.
+        self._confirming = False
+        self._received_now = 0
 
     # -- what the engine reports ----------------------------------------------------
 
@@ -140,6 +145,7 @@ class Ramp:
             return self.target
         rate = (received - bytes_then) / (now - began)
         self.rate = rate
+        self._received_now = received
         self._judge(now, rate)
         return self.target
 
@@ -157,14 +163,24 @@ class Ramp:
         before = self._before
         if before is not None:
             proportional = self.target / before.count - 1.0
-            wanted = before.rate * (1.0 + self.settings.keep_share * proportional)
-            if rate < wanted:
+            needed = self.settings.keep_share * proportional
+            gain = rate / before.rate - 1.0 if before.rate > 0 else math.inf
+            if gain < needed:
                 # No better with more: back to the count that did as well.
                 self.target = before.count
                 self._before = None
+                self._confirming = False
                 self._hold(now, now + self._reprobe)
                 self._reprobe *= 2
                 return
+            if gain < 2 * needed and not self._confirming:
+                # A small gain may be noise (on loopback the rate is the
+                # CPU's and wobbles): measure once more before keeping it.
+                self._confirming = True
+                self._window_start = (now, self._received_now)
+                self.phase = Phase.MEASURING
+                return
+            self._confirming = False
             self._reprobe = self.settings.reprobe_after
         if self.target >= self._ceiling:
             self._before = None
@@ -187,6 +203,7 @@ class Ramp:
         self._ceiling_until = now + self._cooldown
         self.target = lower
         self._before = None
+        self._confirming = False
         self._hold(now, now + self._cooldown)
         return self.target
 

@@ -147,3 +147,20 @@ def test_a_fixed_count_never_moves() -> None:
     fixed = Fixed(7)
     assert fixed.observe(0.0, 0, working=0) == 7
     assert fixed.throttled(1.0) == 7 and fixed.connection_failed(2.0) == 7
+
+
+def test_a_gain_that_is_only_noise_is_measured_again_and_dropped() -> None:
+    # Loopback: the rate is the CPU's. During the first window at 8 a
+    # neighbour goes quiet and the rate looks 30 % better; in the next, not.
+    d = drive(lambda n: 0.0)
+    d.rtt, d.startup = 0.0001, 0.0
+    d.path = lambda n: (1170 * MB if 0.9 <= d.now < 1.75 else 900 * MB) if n else 0.0
+    d.run(10.0)
+    assert [n for _, n in d.history] == [4, 8, 4]
+    assert d.ramp.target == 4
+
+
+def test_a_real_small_gain_is_kept_after_the_second_look() -> None:
+    d = drive(latency_bound(12 * MB, 125 * MB))  # 10 ms: 8 → 16 gains +25 %
+    d.rtt, d.startup = 0.01, 0.03
+    assert d.run(15.0) == 16

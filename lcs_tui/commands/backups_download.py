@@ -44,7 +44,7 @@ SCHEMA = schema_id("backups-download")
 EXIT_FAILED = 1
 EXIT_DESTINATION_EXISTS = 5
 EXIT_INTERRUPTED = exit_codes.INTERRUPTED
-MAX_CONNECTIONS = 16
+MAX_CONNECTIONS = 64
 #: Kinds of the download's own failures in the JSON document (docs/scripting.md).
 KIND_FAILED = "download_failed"
 KIND_EXISTS = "destination_exists"
@@ -108,8 +108,9 @@ def add_download_parser(backups_subparsers: Any) -> argparse.ArgumentParser:
         "--connections",
         metavar="N",
         type=_connections,
-        default=4,
-        help=f"parallel connections for large backups (1-{MAX_CONNECTIONS}; default 4)",
+        default=None,
+        help="parallel connections for large backups: 'auto' (the default: more while the "
+        f"rate still rises, up to 32) or a fixed number from 1 to {MAX_CONNECTIONS}",
     )
     add_common_options(download)
     # A download changes nothing in LCS: the workspace never needs to.
@@ -117,9 +118,11 @@ def add_download_parser(backups_subparsers: Any) -> argparse.ArgumentParser:
     return download
 
 
-def _connections(text: str) -> int:
+def _connections(text: str) -> int | None:
+    if text.strip().lower() == "auto":
+        return None
     if not text.isdigit() or not 1 <= int(text) <= MAX_CONNECTIONS:
-        raise argparse.ArgumentTypeError(f"a number from 1 to {MAX_CONNECTIONS}")
+        raise argparse.ArgumentTypeError(f"'auto' or a number from 1 to {MAX_CONNECTIONS}")
     return int(text)
 
 

@@ -63,7 +63,9 @@ def render(title: str, progress: DownloadProgress, width: int) -> str:
     if progress.state is DownloadState.DOWNLOADING:
         facts.append(human_rate(progress.rate))
         facts.append(f"ETA {human_duration(progress.eta)}")
-        if progress.connections > 1:
+        if progress.wanted and progress.wanted != progress.connections:
+            facts.append(f"×{progress.connections}/{progress.wanted}")
+        elif progress.connections > 1:
             facts.append(f"×{progress.connections}")
     else:
         facts.append(progress.state.value)

@@ -31,10 +31,13 @@ class DownloadProgress:
     rate: float | None = None
     #: Seconds to go at the current rate; None when unknown.
     eta: float | None = None
+    #: Connections receiving bytes now.
     connections: int = 0
     #: Bytes that were already on disk when this run started (a resume).
     resumed_from: int = 0
     message: str | None = None
+    #: Connections the download wants now (the ramp's count, or --connections).
+    wanted: int = 0
 
     @property
     def fraction(self) -> float | None:

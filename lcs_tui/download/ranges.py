@@ -76,21 +76,3 @@ class RangeSet:
 
     def __repr__(self) -> str:
         return f"RangeSet({list(self)!r})"
-
-
-def split(gaps: Iterable[ByteRange], pieces: int, *, minimum: int) -> list[ByteRange]:
-    """Cut `gaps` into about `pieces` ranges of similar size, none below `minimum`
-    (unless a gap itself is smaller)."""
-    gaps = list(gaps)
-    total = sum(e - s for s, e in gaps)
-    if total == 0:
-        return []
-    target = max(minimum, -(-total // max(1, pieces)))
-    out: list[ByteRange] = []
-    for start, end in gaps:
-        position = start
-        while end - position > target + target // 2:
-            out.append((position, position + target))
-            position += target
-        out.append((position, end))
-    return out

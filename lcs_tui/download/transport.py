@@ -14,18 +14,30 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import logging
+import select
 import socket
 import ssl
+import sys
 import threading
+import time
 import urllib.request
 from collections.abc import Callable, Iterator
+from typing import cast
 
 import httpx
 
 from lcs_tui.http import HttpSettings, make_sync_client
 
-#: Body read size of the direct path: large reads keep Python out of the loop.
+log = logging.getLogger(__name__)
+
+#: Body read sizes of the direct path: large reads keep Python out of the
+#: loop on a fast connection; on a slow one a read takes about READ_TIME, so
+#: the bytes received (the rate the ramp measures) are seen several times a
+#: second instead of once per MiB.
 READ_SIZE = 1024 * 1024
+MIN_READ_SIZE = 64 * 1024
+READ_TIME = 0.05
 
 ClientFactory = Callable[[], httpx.Client]
 
@@ -76,6 +88,18 @@ class DirectTransport(httpx.BaseTransport):
         self._idle_origin: tuple[str, int] | None = None
         self._socket: socket.socket | None = None
         self._lock = threading.Lock()
+        #: Adapted to the connection's speed as it reads (see READ_TIME).
+        self.read_size = 4 * MIN_READ_SIZE
+        #: Seconds the last request spent connecting (TCP and TLS; 0 when the
+        #: connection was reused): the rest of its wait is one round trip.
+        self.last_connect = 0.0
+        self._buffer: memoryview | None = None
+
+    def buffer(self) -> memoryview:
+        """The one read buffer of this connection (READ_SIZE, made once)."""
+        if self._buffer is None:
+            self._buffer = memoryview(bytearray(READ_SIZE))
+        return self._buffer
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         url = request.url
@@ -110,9 +134,11 @@ class DirectTransport(httpx.BaseTransport):
             idle, self._idle = self._idle, None
             same = self._idle_origin == origin
         if idle is not None and same and idle.sock is not None:
+            self.last_connect = 0.0
             return idle
         if idle is not None:
             idle.close()
+        began = time.monotonic()
         conn = http.client.HTTPSConnection(
             origin[0], origin[1], timeout=self._timeout.connect, context=self._context
         )
@@ -127,6 +153,7 @@ class DirectTransport(httpx.BaseTransport):
         sock.settimeout(self._timeout.read)
         with contextlib.suppress(OSError):
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.last_connect = time.monotonic() - began
         with self._lock:
             self._socket = sock
             self._idle_origin = origin
@@ -170,24 +197,38 @@ class _Body(httpx.SyncByteStream):
         self._closed = False
 
     def __iter__(self) -> Iterator[bytes]:
+        """The body in pieces of `read_size`. Each piece is a view of the
+        transport's one buffer, valid until the next one is asked for (the
+        downloader writes or copies it at once): a fresh 1 MiB object per
+        read cost page faults and zeroing on every read."""
         response = self._response
+        transport = self._transport
+        sock = self._conn.sock
+        buffer = transport.buffer()
         while True:
+            size = transport.read_size
+            if response.length is not None:
+                size = max(1, min(size, response.length))
+            began = time.perf_counter()
+            _await_batch(sock, size, response.length, self._transport._timeout.read)
             try:
-                data = response.read(READ_SIZE)
+                count = response.readinto(buffer[:size])
             except TimeoutError:
                 raise httpx.ReadTimeout(
                     "the server stopped sending", request=self._request
                 ) from None
             except (OSError, http.client.HTTPException) as exc:
                 raise httpx.ReadError(_describe(exc), request=self._request) from None
-            if not data:
+            if not count:
                 if response.length:  # bytes announced but never sent: a cut
                     raise httpx.RemoteProtocolError(
                         "peer closed connection without sending complete message body",
                         request=self._request,
                     )
                 return
-            yield data
+            if count == size:
+                transport.read_size = _next_read_size(size, time.perf_counter() - began)
+            yield cast(bytes, buffer[:count])
 
     def close(self) -> None:
         if self._closed:
@@ -198,6 +239,61 @@ class _Body(httpx.SyncByteStream):
         reusable = complete and not response.will_close
         response.close()
         self._transport._release(self._conn, reusable)
+
+
+#: TLS records are at most 16 KiB of data (plus a few bytes of framing).
+RECORD = 16 * 1024 + 64
+#: Below this, waiting for a batch is not worth two system calls.
+MIN_BATCH = 64 * 1024
+_RCVLOWAT = getattr(socket, "SO_RCVLOWAT", None)
+
+
+def _await_batch(
+    sock: socket.socket | None, size: int, remaining: int | None, timeout: float | None
+) -> None:
+    """Sleep until about `size` bytes have arrived, then let the read drain
+    them without sleeping again.
+
+    A socket read returns one TLS record (16 KiB) at a time, and each read
+    first waits for the socket to be readable: on many slow connections the
+    reading threads woke once per record, and the wake-ups (not the bytes)
+    were most of the CPU time. With SO_RCVLOWAT the kernel wakes us once the
+    batch is there. Never more than can still come is waited for: the end of
+    the body (less what OpenSSL or the buffered reader may hold already)
+    must wake us too. Fast connections (reads of READ_SIZE) skip it: their
+    data is there when asked for, and holding it back in the socket would
+    only shrink the TCP window. Where SO_RCVLOWAT is missing, reads just go
+    ahead."""
+    if sock is None or _RCVLOWAT is None or sys.platform == "win32":
+        return
+    if size >= READ_SIZE:
+        return  # a fast connection: data is there by the time we ask
+    if isinstance(sock, ssl.SSLSocket) and sock.pending():
+        return  # data is ready already
+    if remaining is None:
+        return  # no length (chunked): where the body ends is not known
+    want = min(size + RECORD, remaining - 2 * RECORD)
+    if want < MIN_BATCH:
+        return
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, _RCVLOWAT, want)
+        try:
+            poller = select.poll()
+            poller.register(sock.fileno(), select.POLLIN)
+            if not poller.poll(None if timeout is None else int(timeout * 1000)):
+                log.info("download: waited %s s for %d bytes that did not come", timeout, want)
+        finally:
+            sock.setsockopt(socket.SOL_SOCKET, _RCVLOWAT, 1)
+    except (OSError, ValueError):
+        return  # the read that follows reports what is wrong
+
+
+def _next_read_size(size: int, took: float) -> int:
+    if took < READ_TIME / 2:
+        return min(READ_SIZE, size * 2)
+    if took > READ_TIME * 2:
+        return max(MIN_READ_SIZE, size // 2)
+    return size
 
 
 def _describe(exc: BaseException) -> str:

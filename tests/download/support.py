@@ -30,7 +30,7 @@ FAST = DownloadOptions(
     backoff=lambda failure: 0.0,
     checkpoint_interval=0.02,
     progress_interval=0.02,
-    min_segment=MIB,
+    min_piece=MIB,
     single_stream_below=4 * MIB,
 )
 

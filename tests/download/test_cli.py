@@ -78,7 +78,7 @@ def test_unknown_backup_is_a_usage_error_like_an_unknown_environment(
 
 def test_usage_errors_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = lcs(capsys, "--demo", "backups", "download", "x", "--connections", "0")
-    assert code == 2 and "a number from 1 to 16" in err
+    assert code == 2 and "'auto' or a number from 1 to 64" in err
     code, _, err = lcs(
         capsys, "--demo", "backups", "download", "x", "--dest", str(tmp_path / "missing")
     )

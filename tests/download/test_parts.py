@@ -27,7 +27,7 @@ from lcs_tui.download import (
 from lcs_tui.download.ledger import Ledger
 from lcs_tui.download.partfile import PartFile
 from lcs_tui.download.progress import RateMeter
-from lcs_tui.download.ranges import RangeSet, split
+from lcs_tui.download.ranges import RangeSet
 from lcs_tui.download.redaction import install_httpx_log_redaction
 from lcs_tui.download.sidecar import BlobIdentity, PartState
 
@@ -53,35 +53,75 @@ def test_a_range_set_is_the_union_of_its_ranges(added: list[tuple[int, int]]) ->
     assert gaps == set(range(SIZE)) - model
 
 
-@given(ranges, st.integers(1, 8), st.integers(1, 50))
-def test_split_covers_the_gaps_exactly(
-    added: list[tuple[int, int]], pieces: int, minimum: int
-) -> None:
-    gaps = RangeSet(added).missing(SIZE)
-    parts = split(gaps, pieces, minimum=minimum)
-    assert RangeSet(parts).missing(SIZE) == RangeSet(gaps).clip(SIZE).missing(SIZE) or (
-        RangeSet(parts) == RangeSet(gaps)
-    )
-    assert sum(e - s for s, e in parts) == sum(e - s for s, e in gaps)
+def test_pieces_shrink_towards_the_end_so_connections_finish_together() -> None:
+    ledger = Ledger(100, RangeSet(), min_piece=5, max_piece=20)
+    pieces = []
+    while (segment := ledger.next_segment(2)) is not None:
+        pieces.append((segment.start, segment.end))
+        ledger.record(segment, segment.end - segment.start)
+        ledger.release(segment)
+    sizes = [e - s for s, e in pieces]
+    assert sizes == [20, 20, 15, 11, 8, 6, 5, 5, 5, 5]  # max, then a share of what is left
+    assert ledger.finished and ledger.done_bytes == 100
 
 
-def test_an_idle_worker_takes_half_of_the_biggest_segment() -> None:
-    ledger = Ledger(100, RangeSet(), pieces=2, min_split=10)
-    first, second = ledger.next_segment(), ledger.next_segment()
+def test_one_connection_takes_the_biggest_pieces() -> None:
+    ledger = Ledger(50, RangeSet([(10, 20)]), min_piece=5, max_piece=30)
+    first = ledger.next_segment(1)
+    assert first is not None and (first.start, first.end) == (0, 10)  # a gap ends it
+    second = ledger.next_segment(1)
+    assert second is not None and (second.start, second.end) == (20, 50)
+
+
+def test_an_idle_connection_takes_half_of_the_biggest_piece_in_flight() -> None:
+    ledger = Ledger(100, RangeSet(), min_piece=10, max_piece=50)
+    first, second = ledger.next_segment(1), ledger.next_segment(1)
     assert first is not None and second is not None
     assert (first.start, first.end, second.start, second.end) == (0, 50, 50, 100)
     ledger.record(first, 50)
     ledger.release(first)
     ledger.record(second, 10)
-    stolen = ledger.next_segment()
+    stolen = ledger.next_segment(2)
     assert stolen is not None and (stolen.start, stolen.end) == (80, 100)
     assert ledger.end_of(second) == 80
-    again = ledger.next_segment()  # 20 left in each: the first of them is split
+    again = ledger.next_segment(2)  # 20 left in each: the first of them is split
     assert again is not None and (again.start, again.end) == (70, 80)
-    third = ledger.next_segment()
+    third = ledger.next_segment(2)
     assert third is not None and (third.start, third.end) == (90, 100)
-    assert ledger.next_segment() is None  # 10 left in each: not worth it below 2 × 10
+    assert ledger.next_segment(2) is None  # 10 left in each: not worth it below 2 × 10
     assert ledger.done_bytes == 60 and ledger.connections == 4
+
+
+def test_what_a_stopped_connection_did_not_fetch_is_handed_out_again() -> None:
+    ledger = Ledger(100, RangeSet(), min_piece=10, max_piece=40)
+    segment = ledger.next_segment(1)
+    assert segment is not None and (segment.start, segment.end) == (0, 40)
+    ledger.record(segment, 15)
+    ledger.release(segment)  # retired or failed after 15 bytes
+    assert ledger.unassigned == 85 and not ledger.finished
+    again = ledger.next_segment(1)
+    assert again is not None and (again.start, again.end) == (15, 55)
+
+
+@given(ranges, st.integers(1, 8), st.integers(1, 30), st.integers(1, 60))
+def test_pieces_cover_every_missing_byte_exactly_once(
+    added: list[tuple[int, int]], connections: int, low: int, high: int
+) -> None:
+    ledger = Ledger(SIZE, RangeSet(added), min_piece=low, max_piece=max(low, high))
+    seen = RangeSet(added)
+    fetched = 0
+    while (segment := ledger.next_segment(connections)) is not None:
+        assert segment.end > segment.start
+        assert (
+            RangeSet([(segment.start, segment.end)]).total + seen.total
+            == RangeSet([*seen, (segment.start, segment.end)]).total
+        )  # nothing handed out twice
+        seen.add(segment.start, segment.end)
+        fetched += segment.end - segment.start
+        ledger.record(segment, segment.end - segment.start)
+        ledger.release(segment)
+    assert seen.covers(SIZE) and ledger.finished
+    assert fetched == SIZE - RangeSet(added).total
 
 
 def test_sidecar_round_trip_and_atomic_replace(tmp_path: Path) -> None:
@@ -205,6 +245,10 @@ def test_the_progress_line() -> None:
         "uat  [############..................]  42%  420 MB / 1.0 GB  85.0 MB/s  ETA 7s  ×4"
     )
     assert render("uat", moving, 40) == "uat   42%  420 MB / 1.0 GB  85.0 MB/s  "  # no bar
+    ramping = DownloadProgress(
+        DownloadState.DOWNLOADING, 1, 10, rate=1e6, eta=9.0, connections=6, wanted=8
+    )
+    assert render("", ramping, 100).endswith("×6/8")  # still reaching the count it wants
     verifying = DownloadProgress(DownloadState.VERIFYING, 10, 10)
     assert render("", verifying, 80).endswith("100%  10 B / 10 B  verifying")
 

@@ -76,6 +76,7 @@ COLUMNS: tuple[tuple[str, str, int | None], ...] = (
     ("progress", "Progress", 17),
     ("bytes", "Size", 17),
     ("rate", "Rate", 10),
+    ("conns", "Conns", 5),
     ("eta", "ETA", 6),
     ("note", "Where / note", None),
 )
@@ -420,11 +421,19 @@ def _cells(entry: _Entry) -> dict[str, Text]:
         "progress": _bar(progress.fraction if progress else None),
         "bytes": Text(_bytes(progress)),
         "rate": Text(human_rate(progress.rate) if progress and running else "—"),
+        "conns": Text(_connections(progress) if progress and running else "—"),
         "eta": Text(human_duration(progress.eta) if progress and running else "—"),
         "note": Text(inert(progress.message), style="dark_orange")
         if progress and progress.message
         else entry.note,
     }
+
+
+def _connections(progress: DownloadProgress) -> str:
+    """Connections receiving bytes; "6/8" while the count is still being reached."""
+    if progress.wanted and progress.wanted != progress.connections:
+        return f"{progress.connections}/{progress.wanted}"
+    return str(progress.connections)
 
 
 def _bar(fraction: float | None) -> Text:

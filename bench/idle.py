@@ -24,6 +24,11 @@ and reports:
 The one-workspace and the several-workspace processes alternate, --runs
 times each; figures are medians over the runs.
 
+Then, for reading the figure against real LCS: the client's CPU per status
+call in-process and over loopback HTTPS (bench/call_cost.py), and from the
+difference an estimate of the several-workspace figure with every one of
+its calls going over HTTPS (an estimate, not a measurement of the app).
+
 Targets (issue 14): with ten workspaces watching, idle CPU < 1 % of a core;
 memory (RSS) at most 2× one workspace's.
 """
@@ -38,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import call_cost
 from bench.common import Target, arguments, table, write_result
 from bench.terminal import run_in_pty
 
@@ -245,6 +251,21 @@ def main(argv: list[str] | None = None) -> int:
                     [[p["function"], p["calls"], p["tottime_ms"], p["cumtime_ms"]] for p in rows_],
                 )
             )
+    cost = call_cost.measure(2 if quick else 25)
+    calls_per_second = statistics.median(
+        r.report["status_calls"] / r.report["wall_s"] for r in results["many"]
+    )
+    over_https = round(
+        med("many", "cpu_percent")
+        + 100.0 * calls_per_second * (cost["https_ms"] - cost["in_process_ms"]) / 1000,
+        3,
+    )
+    print(
+        f"\nclient CPU per status call ({cost['calls_each']} calls each): in-process "
+        f"{cost['in_process_ms']} ms, over loopback HTTPS {cost['https_ms']} ms; "
+        f"{count} workspaces' {calls_per_second:.2f} calls/s all over HTTPS: "
+        f"about {over_https} % of a core (estimate)"
+    )
     memory_ratio = round(med("many", "rss_mib") / med("one", "rss_mib"), 3)
     targets = [
         Target(
@@ -279,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
         results={
             "medians": {c: {attr: med(c, attr) for _, attr in figures} for c in CONFIGS},
             "memory_ratio": memory_ratio,
+            "status_call_cpu": cost,
+            "many_cpu_percent_over_https_estimate": over_https,
             "runs": {c: [r.report for r in results[c]] for c in CONFIGS},
             "profile": profile,
         },

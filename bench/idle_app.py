@@ -141,12 +141,18 @@ def _swap_in_idle_app(app_module: Any) -> None:
                 "log": len(self._sim().request_log),
             }
             self.report["memory_kib_at_start"] = memory()
+            # Resident memory every 10 s of the window: does it level off?
+            self.report["rss_kib_every_10_s"] = []
+            self.set_interval(10.0, self._sample_memory)
             if os.environ.get("BENCH_PROFILE"):
                 import cProfile
 
                 self._profiler = cProfile.Profile()
                 self._profiler.enable()
             self.set_timer(WINDOW, self._end)
+
+        def _sample_memory(self) -> None:
+            self.report["rss_kib_every_10_s"].append(memory()["VmRSS"])
 
         def _end(self) -> None:
             wall = time.monotonic() - self._window_start["wall"]

@@ -122,3 +122,7 @@ def test_idle_quick(tmp_path: Path) -> None:
         assert run["throttled_429"] == 0
         assert run["cpu_s"] > 0 and run["simulator_cpu_s"] >= 0
         assert run["memory_kib"]["VmHWM"] >= run["memory_kib"]["VmRSS"] > 0
+    # The per-call comparison polled its 20 operations the same number of times both ways.
+    cost = doc["results"]["status_call_cpu"]
+    assert cost["calls_each"] == 2 * 20
+    assert cost["in_process_ms"] > 0 and cost["https_ms"] > 0

@@ -284,3 +284,74 @@ async def test_enter_on_an_existing_file_says_why_nothing_happens(tmp_path: Path
         await pilot.pause()
     assert app.answer is True
     assert dialog.choice is not None and dialog.choice.overwrite is True
+
+
+async def test_enter_looks_again_at_a_folder_made_meanwhile(tmp_path: Path) -> None:
+    later = tmp_path / "made-later"
+    dialog = DownloadDialog(DatabaseBackup(id="1", name="p", file_name="prod.bacpac"), later)
+    app = DialogApp(dialog)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert "does not exist" in str(dialog.query_one("#folder-state", Static).render())
+        later.mkdir()  # in another window, while the dialog is open
+        dialog.query_one("#folder", Input).focus()
+        await pilot.press("enter")
+        for _ in range(600):  # ends on the answer; the bound only stops a hang
+            if app.answer is not None:
+                break
+            await settle(pilot)
+    assert app.answer is True
+    assert dialog.choice is not None and dialog.choice.folder == later
+
+
+async def test_the_quit_question_follows_the_downloads_and_goes_when_they_end(
+    tmp_path: Path,
+) -> None:
+    from lcs_tui.tui.screens.download import QuitWhileDownloading
+    from lcs_tui.tui.widgets.downloads import InterruptedDownload
+
+    backup = DatabaseBackup(id="1", name="prod-copy", file_name="prod.bacpac")
+    standing = [InterruptedDownload(backup, tmp_path, None, 0, 100 * 1024 * 1024)]
+    question = QuitWhileDownloading(standing, lambda: standing)
+
+    class QuestionApp(App[None]):
+        answer: bool | None = None
+
+        def on_mount(self) -> None:
+            def done(answer: bool | None) -> None:
+                self.answer = answer
+
+            self.push_screen(question, done)
+
+    app = QuestionApp()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        body = question.query_one("#quit-downloads", Static)
+        assert "0 B" in str(body.render())
+        standing[:] = [
+            InterruptedDownload(
+                backup, tmp_path, tmp_path / "x.part", 50 * 1024 * 1024, 100 * 1024 * 1024
+            )
+        ]
+        for _ in range(600):
+            if "52.4 MB" in str(body.render()):
+                break
+            await pilot.pause(0.05)
+        assert "52.4 MB" in str(body.render())
+        standing.clear()  # it finished while the question was open: quit as asked
+        for _ in range(600):
+            if app.answer is not None:
+                break
+            await pilot.pause(0.05)
+    assert app.answer is True
+
+
+def test_the_farewell_points_at_no_part_file_when_nothing_arrived(tmp_path: Path) -> None:
+    from lcs_tui.tui.widgets.downloads import InterruptedDownload, farewell_downloads
+
+    backup = DatabaseBackup(id="1", name="prod-copy", file_name="prod.bacpac")
+    missing = tmp_path / "prod.bacpac.part"
+    said = farewell_downloads(
+        [InterruptedDownload(backup, tmp_path, missing, 0, None)], profile="contoso", demo=False
+    )
+    assert "nothing arrived yet" in said and str(missing) not in said

@@ -8,7 +8,7 @@ only if the folder typed is still the same.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -60,6 +60,9 @@ class DownloadDialog(Dialog):
         self._initial = folder
         self._check: FolderCheck | None = None
         self._checked_text: str | None = None
+        #: Enter was pressed on a folder that did not pass: look again (it may
+        #: have been made meanwhile, in another window) and go ahead if it does.
+        self._accept_when_checked = False
         self.choice: DownloadChoice | None = None
 
     def compose(self) -> ComposeResult:
@@ -115,6 +118,10 @@ class DownloadDialog(Dialog):
             return  # typed on since: a newer check is coming
         self._check, self._checked_text = message.check, message.typed
         self._show(message.check)
+        if self._accept_when_checked:
+            self._accept_when_checked = False
+            if self._acceptable():
+                self._accept()
 
     @on(Checkbox.Changed, "#overwrite")
     def _overwrite_toggled(self) -> None:
@@ -154,6 +161,10 @@ class DownloadDialog(Dialog):
     def _accept(self) -> None:
         if not self._acceptable():
             self._say_why_not()
+            check = self._check
+            if check is not None and check.problem is not None and not self._accept_when_checked:
+                self._accept_when_checked = True
+                self._check_folder(self.query_one("#folder", Input).value)
             return
         assert self._check is not None
         overwrite = self._check.exists and self.query_one("#overwrite", Checkbox).value
@@ -194,9 +205,16 @@ class QuitWhileDownloading(Dialog):
 
     BINDINGS = [Binding("q", "confirm_quit", "Quit", show=False)]
 
-    def __init__(self, running: Sequence[InterruptedDownload]) -> None:
+    def __init__(
+        self,
+        running: Sequence[InterruptedDownload],
+        now: Callable[[], Sequence[InterruptedDownload]] | None = None,
+    ) -> None:
+        """`now`: how the downloads stand at this moment; the figures follow
+        it (a download may get far, or finish, while the question is open)."""
         super().__init__()
         self.running = list(running)
+        self._now = now
 
     def compose(self) -> ComposeResult:
         count = len(self.running)
@@ -204,13 +222,24 @@ class QuitWhileDownloading(Dialog):
         with Vertical():
             yield Label(f"Quit while {count} download{plural} run{'' if plural else 's'}?",
                         classes="title")  # fmt: skip
-            yield Static(quit_text(self.running))
+            yield Static(quit_text(self.running), id="quit-downloads")
             with Horizontal(classes="buttons"):
                 yield Button("Keep downloading", id="cancel")
                 yield Button("Quit", id="confirm", variant="warning")
 
     def on_mount(self) -> None:
         self.query_one("#cancel", Button).focus()
+        if self._now is not None:
+            self.set_interval(0.5, self._follow)
+
+    def _follow(self) -> None:
+        assert self._now is not None
+        running = list(self._now())
+        if not running:
+            self.dismiss(True)  # nothing left to stop: quit as asked
+            return
+        self.running = running
+        self.query_one("#quit-downloads", Static).update(quit_text(running))
 
     def action_confirm_quit(self) -> None:
         self.dismiss(True)

@@ -302,7 +302,7 @@ class DownloadsPanel(Vertical):
             if yes:
                 quit()
 
-        self.app.push_screen(QuitWhileDownloading(running), answered)
+        self.app.push_screen(QuitWhileDownloading(running, self.running), answered)
         return True
 
     def on_unmount(self) -> None:
@@ -464,7 +464,9 @@ def farewell_downloads(
     ]
     for item in interrupted:
         total = f" of {human_bytes(item.total)}" if item.total else ""
-        where = inert(item.part or item.folder)
+        arrived = item.part is not None and item.done > 0 and item.part.exists()
+        # Nothing arrived yet: no .part to point at (it is made with the first bytes).
+        where = inert(item.part) if arrived and item.part else "nothing arrived yet"
         lines.append(
             f"  {inert(item.backup.name, limit=80)}  {human_bytes(item.done)}{total}  {where}"
         )

@@ -73,6 +73,9 @@ def _common(
                     f"You can't {verb} from or to a default, trial or developer environment.",
                 )
             )
+    if found:
+        # Nothing else about such an environment is worth saying.
+        return found
     if target.environment_type == PRODUCTION:
         if verb == "copy":
             message = (

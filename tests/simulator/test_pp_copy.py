@@ -117,6 +117,7 @@ def test_the_body_is_checked(tenant: Tenant, api: Api) -> None:
         },
     )
     assert minimal.json()["errorDetail"]["code"] == "TransactionlessNeedsFullCopy"
+
     def rename(name: str) -> int:
         body = {
             "sourceEnvironmentId": tenant.use,

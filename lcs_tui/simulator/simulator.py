@@ -70,7 +70,7 @@ class Simulator(PowerPlatformFacade):
     - `pp_env_page_size` (10), `bap_env_page_size` (None: one page),
       `pp_page_size` (20: backups, operations and candidates without `limit`),
       `pp_next_link` ("@odata.nextlink" or "@odata.nextLink"),
-      `pp_rate_limit` ((100, 60.0): calls per caller and API per window in
+      `pp_rate_limit` ((200, 60.0): calls per caller and API per window in
       `rate_time` seconds), `pp_retry_after` (30 simulated seconds): the
       Power Platform side (docs/simulator.md, "Power Platform").
 
@@ -99,7 +99,7 @@ class Simulator(PowerPlatformFacade):
         bap_env_page_size: int | None = None,
         pp_page_size: int = 20,
         pp_next_link: str = "@odata.nextlink",
-        pp_rate_limit: tuple[int, float] = (100, 60.0),
+        pp_rate_limit: tuple[int, float] = (200, 60.0),
         pp_retry_after: int = 30,
     ) -> None:
         settings = Settings(

@@ -48,7 +48,7 @@ def test_a_copy_moves_through_its_stages_to_succeeded(
     url = started(api, tenant.ude, tenant.lcs_sandbox)
     [info] = sim.pp_operations()
     seen: list[tuple[str, tuple[str, ...]]] = []
-    for _ in range(200):
+    for _ in range(100):
         polled = api.follow(url)
         body = polled.json()
         stages = tuple(s["status"] for s in body["stageStatuses"])
@@ -58,7 +58,7 @@ def test_a_copy_moves_through_its_stages_to_succeeded(
             assert "Retry-After" not in polled.headers and body["endTime"] is not None
             break
         assert polled.headers["Retry-After"] == "30" and body["endTime"] is None
-        advance(sim, minutes=3)
+        advance(sim, minutes=5)
     assert [s["name"] for s in body["stageStatuses"]] == ["Validate", "Prepare", "Run", "Finalize"]
     assert seen[0] == ("Queued", ("NotStarted",) * 4)
     assert ("InProgress", ("Succeeded", "Succeeded", "InProgress", "NotStarted")) in seen

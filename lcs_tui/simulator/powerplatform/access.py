@@ -265,9 +265,10 @@ def rate_check(world: World, request: Request, mount: Mount, principal: Principa
 
 def retry_after(world: World) -> str:
     """An operation's `Retry-After`: simulated seconds told in real ones at the
-    clock's rate (30 on a manual clock, 1 at x120), as token lifetimes are."""
+    clock's rate, as token lifetimes are (30 on a manual clock); at least 2, so
+    that a fast demo is not polled every second (2 at x120: 4 simulated minutes)."""
     seconds = world.powerplatform.settings.retry_after
-    return str(max(1, math.ceil(seconds / world.clock.rate)))
+    return str(max(2, math.ceil(seconds / world.clock.rate)))
 
 
 def correlation_id(pp: PowerPlatform, request: Request) -> str:

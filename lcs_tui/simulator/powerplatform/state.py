@@ -43,8 +43,9 @@ class PpSettings:
     #: How the environment list spells its next link: "@odata.nextlink" (the
     #: reference page's spelling) or "@odata.nextLink".
     next_link_key: str = "@odata.nextlink"
-    #: Calls per caller and API per window (seconds) before 429.
-    rate_limit: tuple[int, float] = (100, 60.0)
+    #: Calls per caller and API per window (seconds) before 429: generous
+    #: enough for a demo watching a few operations at its fast Retry-After.
+    rate_limit: tuple[int, float] = (200, 60.0)
     #: `Retry-After` of an operation start and poll, in simulated seconds.
     retry_after: int = 30
 

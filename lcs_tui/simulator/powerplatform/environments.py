@@ -10,7 +10,7 @@ Default environment (and any the caller makes apps in) for anyone else.
 from __future__ import annotations
 
 import re
-from typing import Any
+from datetime import datetime
 
 from lcs_tui.simulator.exchange import Reply, json_reply
 from lcs_tui.simulator.powerplatform.access import Call
@@ -48,7 +48,7 @@ def parse_filter(text: str, properties: dict[str, str]) -> list[tuple[str, str]]
     return clauses
 
 
-def _window(call: Call, env: PpEnvironment) -> Any:
+def _window(call: Call, env: PpEnvironment) -> datetime | None:
     window = call.pp.restore_window(env, call.now)
     return None if window is None else window[0]
 

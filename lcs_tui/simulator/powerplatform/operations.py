@@ -14,14 +14,10 @@ from lcs_tui.simulator.exchange import Reply, json_reply
 from lcs_tui.simulator.formats import same_id
 from lcs_tui.simulator.powerplatform.access import Call, retry_after
 from lcs_tui.simulator.powerplatform.environments import parse_filter
+from lcs_tui.simulator.powerplatform.operation_wire import lifecycle, pp_operation
 from lcs_tui.simulator.powerplatform.paging import collection
 from lcs_tui.simulator.powerplatform.records import PpOperation
-from lcs_tui.simulator.powerplatform.wire import (
-    bap_error,
-    lifecycle,
-    pp_operation,
-    validation_error,
-)
+from lcs_tui.simulator.powerplatform.wire import bap_error, validation_error
 
 
 def _missing(call: Call, operation_id: str) -> Reply:

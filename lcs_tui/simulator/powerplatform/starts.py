@@ -12,15 +12,11 @@ from typing import Any
 
 from lcs_tui.simulator.exchange import Reply, json_reply
 from lcs_tui.simulator.powerplatform.access import Call, retry_after
+from lcs_tui.simulator.powerplatform.operation_wire import pp_operation
 from lcs_tui.simulator.powerplatform.records import OperationName, PpEnvironment, PpOperation
 from lcs_tui.simulator.powerplatform.rules import SOURCE, TARGET, Violation
 from lcs_tui.simulator.powerplatform.stages import VALIDATION_PASSED, PlanKind, StagePlan
-from lcs_tui.simulator.powerplatform.wire import (
-    BAP_PROVIDER,
-    bap_error,
-    pp_operation,
-    validation_error,
-)
+from lcs_tui.simulator.powerplatform.wire import BAP_PROVIDER, bap_error, validation_error
 
 
 def refused(call: Call, violations: list[Violation]) -> Reply:

@@ -7,10 +7,12 @@ import json
 from typing import Any
 
 import httpx
+import msal
 import pytest
 
 from lcs_tui.simulator import Simulator, demo
 
+from .msal_http import MsalHttp
 from .pp_support import (
     BAP,
     BAP_ADMIN_ENVS,
@@ -212,3 +214,18 @@ def test_the_api_version_is_required_and_checked(sim: Simulator) -> None:
     assert without.status_code == 400
     assert without.json()["error"]["code"] == "MissingApiVersionParameter"
     assert unknown.status_code == 400 and preview.status_code == 200
+
+
+def test_msal_gets_a_service_principal_token_and_the_api_accepts_it(sim: Simulator) -> None:
+    app = msal.ConfidentialClientApplication(
+        demo.SPN_CLIENT_ID,
+        client_credential=demo.SPN_SECRET,
+        authority=demo.AUTHORITY,
+        http_client=MsalHttp(httpx.Client(transport=sim.sync_transport())),
+    )
+    result = app.acquire_token_for_client(scopes=[demo.PP_SCOPE])
+    assert "access_token" in result, result
+    assert Api(sim, result["access_token"]).get(ENVS).status_code == 200
+    # The second call is answered from MSAL's cache: the token is app-only, no refresh.
+    again = app.acquire_token_for_client(scopes=[demo.PP_SCOPE])
+    assert again["access_token"] == result["access_token"]

@@ -1,5 +1,9 @@
 """`lcs-tui simulator`: run the LCS + sign-in simulator as a local HTTPS server.
 
+It also serves the tenant's Power Platform side (unified environments):
+the Power Platform API under /powerplatform, BAP under /bap and each
+environment's Dataverse under /dataverse/ORG, on the same port.
+
 For trying the app end to end without a Microsoft account, and for
 end-to-end tests through the real network stack. Loopback only: the
 simulator hands out demo passwords and must never face a network.
@@ -28,6 +32,7 @@ def register(subparsers: Any) -> None:
         "simulator",
         help="run a simulated LCS (and Entra ID sign-in) on a local HTTPS port",
         description="Serve two seeded demo LCS projects (Contoso and Fabrikam, one tenant), "
+        "the tenant's Power Platform side (unified environments), "
         "Entra ID sign-in and blob downloads over HTTPS on a loopback address until Ctrl-C. "
         "Prints what to put in a profile for each.",
     )
@@ -90,6 +95,7 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         failure_rate=args.failure_rate,
         device_code_auto_approve_after=args.auto_approve,
         fabrikam=True,
+        powerplatform=True,
     )
     log = out if args.verbose else None
     try:
@@ -169,7 +175,47 @@ def _print_banner(base: str, ca_file: str, args: argparse.Namespace) -> None:
     out(f"  (then both projects at once: {command_line('lcs-tui', 'envs', '--profile', both)})")
     if args.cert_dir is None:
         out("  (the CA file is new on every run; --cert-dir DIR keeps it)")
+    _print_power_platform(base, authority, ca_file)
     out(
         "For your own MSAL code against this authority: instance_discovery=False and "
         "validate_authority=False (lcs-tui does this by itself; nothing to set)."
     )
+
+
+def _print_power_platform(base: str, authority: str, ca_file: str) -> None:
+    """What a Power Platform profile needs. The secrets are the simulator's demo
+    values (printed like the demo password above), never a real tenant's."""
+    from lcs_tui.simulator import demo
+
+    pp_base, bap_base = f"{base}{demo.PP_MOUNT}", f"{base}{demo.BAP_MOUNT}"
+    rows = [
+        ("Power Platform API", f"{pp_base}  (instead of {demo.PP_API_HOST})"),
+        ("  scope", f"{pp_base}/.default  (or {demo.PP_SCOPE})"),
+        ("BAP", f"{bap_base}  (instead of {demo.BAP_HOST})"),
+        ("  scope", f"{demo.BAP_SCOPE}  (or {bap_base}/.default)"),
+        ("Dataverse", f"{base}{demo.DATAVERSE_MOUNT}/ORG/  "
+                      "(each environment's url; scope: that url/.default)"),
+        ("Authority", authority),
+        ("CA file to trust", ca_file),
+        ("Tenant", demo.TENANT_ID),
+        ("Client id", f"{demo.CLIENT_ID} (public client: device code or username+password)"),
+        ("Admin user", f"{demo.USERNAME} / {demo.PASSWORD} (Power Platform administrator)"),
+        ("MFA user", f"{demo.MFA_USERNAME} / {demo.MFA_PASSWORD} "
+                     "(administrator; device code only)"),
+        ("No-role user", f"{demo.NOT_IN_PROJECT_USERNAME} / {demo.NOT_IN_PROJECT_PASSWORD} "
+                         "(sees Default and its own trial; copy is 403)"),
+        ("Service principal", f"{demo.SPN_CLIENT_ID} (registered admin application)"),
+        ("  secret", f"{demo.SPN_SECRET} (DEMO VALUE, not a real secret)"),
+        ("Unregistered SPN", f"{demo.UNREGISTERED_SPN_CLIENT_ID} / {demo.UNREGISTERED_SPN_SECRET} "
+                             "(demo; BAP 403 'does not have permission to access the path')"),
+        ("Role-only SPN", f"{demo.RBAC_SPN_CLIENT_ID} / {demo.RBAC_SPN_SECRET} "
+                          "(demo; Contributor role: Power Platform API yes, BAP 403)"),
+        ("Try", f"copy {demo.UAT_ENVIRONMENT_NAME} (LCS-linked) into "
+                f"{demo.PP_UDE_ENVIRONMENT_NAME} (a UDE)"),
+    ]  # fmt: skip
+    width = max(len(label) for label, _ in rows)
+    out()
+    out("The same tenant's Power Platform side (unified environments), on the same port:")
+    for label, value in rows:
+        out(f"  {label:<{width}}  {value}")
+

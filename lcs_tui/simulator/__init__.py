@@ -7,6 +7,10 @@ shares no code with `lcs_tui.api` (a bug in one must not hide in the other).
 See docs/simulator.md.
 
     from lcs_tui.simulator import Simulator, ManualClock, ScaledClock, demo
+
+It also simulates the tenant's Power Platform side (the Power Platform API,
+BAP and Dataverse; `Simulator.demo(powerplatform=True)`), sharing no code
+with the client either.
 """
 
 from typing import TYPE_CHECKING, Any
@@ -14,7 +18,9 @@ from typing import TYPE_CHECKING, Any
 from lcs_tui.simulator import demo
 from lcs_tui.simulator.clock import Clock, ManualClock, ScaledClock
 from lcs_tui.simulator.exchange import LogEntry
-from lcs_tui.simulator.faults import Faults
+from lcs_tui.simulator.faults import POWER_PLATFORM, Faults
+from lcs_tui.simulator.powerplatform.records import PpBackupInfo, PpEnvironment, PpOperationInfo
+from lcs_tui.simulator.powerplatform.state import PpLogEntry
 from lcs_tui.simulator.records import Backup, Environment, HistoryEntry, OperationInfo
 from lcs_tui.simulator.simulator import Simulator
 
@@ -33,6 +39,7 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "POWER_PLATFORM",
     "Backup",
     "Clock",
     "Environment",
@@ -42,6 +49,10 @@ __all__ = [
     "LoopbackServer",
     "ManualClock",
     "OperationInfo",
+    "PpBackupInfo",
+    "PpEnvironment",
+    "PpLogEntry",
+    "PpOperationInfo",
     "ScaledClock",
     "Simulator",
     "demo",

@@ -77,7 +77,14 @@ class Directory:
             ),
             App(demo.NO_CONSENT_CLIENT_ID, "lcs-tui (demo, permission not consented)", True, False),
             App(demo.NO_PUBLIC_FLOWS_CLIENT_ID, "lcs-tui (demo, public flows off)", False, True),
-        ):
+            # Service principals of the Power Platform side (client credentials).
+            App(demo.SPN_CLIENT_ID, "lcs-tui automation (demo SPN, registered)", False, True,
+                demo.SPN_SECRET),
+            App(demo.UNREGISTERED_SPN_CLIENT_ID, "lcs-tui automation (demo SPN, not registered)",
+                False, True, demo.UNREGISTERED_SPN_SECRET),
+            App(demo.RBAC_SPN_CLIENT_ID, "lcs-tui automation (demo SPN, Contributor role only)",
+                False, True, demo.RBAC_SPN_SECRET),
+        ):  # fmt: skip
             self.add_app(app)
 
     def add_user(self, user: User) -> None:
@@ -85,6 +92,13 @@ class Directory:
 
     def add_app(self, app: App) -> None:
         self._apps[app.client_id.lower()] = app
+
+    def service_principal(self, app: App) -> User:
+        """The identity an app's own tokens carry (client credentials): its
+        service principal, never a user of the directory (it cannot sign in
+        with a password)."""
+        object_id = str(uuid.uuid5(uuid.NAMESPACE_URL, f"serviceprincipal/{app.client_id}"))
+        return User(app.client_id.lower(), "", app.display_name, object_id)
 
     def user(self, username: str) -> User | None:
         return self._users.get(username.strip().lower())

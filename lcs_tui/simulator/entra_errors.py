@@ -216,3 +216,15 @@ def missing_parameter(world: World, request: Request, name: str) -> Reply:
         900144,
         f"The request body must contain the following parameter: '{name}'.",
     )
+
+
+def invalid_scope(world: World, request: Request, scope: str) -> Reply:
+    return entra_error(
+        world,
+        request,
+        400,
+        "invalid_scope",
+        1002012,
+        f"The provided value for scope {scope} is not valid. Client credential flows must have a "
+        "scope value with /.default suffixed to the resource identifier (application ID URI).",
+    )

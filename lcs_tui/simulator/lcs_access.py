@@ -23,7 +23,9 @@ def authenticate(world: World, request: Request) -> User | Reply:
     A token is accepted only if the simulated Entra issued it, it has not
     expired on the simulator clock, and it was issued for this very host
     (its resource equals the request's origin): a token for another
-    geography's API host is refused, as the real service does.
+    geography's API host, or for the Power Platform, is refused, as the real
+    service does. So is an application's own token (client credentials):
+    LCS serves users only.
     """
     header = request.header("Authorization") or ""
     scheme, _, token = header.partition(" ")
@@ -32,22 +34,34 @@ def authenticate(world: World, request: Request) -> User | Reply:
     grant = world.tokens.access(token.strip())
     if grant is None or world.now() >= grant.expires_at:
         return unauthorized()
+    if world.faults.take_wrong_audience(request.path, default=()):
+        return unauthorized(wrong_audience=(grant.resource, request.origin))
     if grant.resource.rstrip("/").lower() != request.origin.lower():
+        return unauthorized(wrong_audience=(grant.resource, request.origin))
+    if grant.app_only:
         return unauthorized()
     return grant.user
 
 
-def unauthorized() -> Reply:
+def unauthorized(wrong_audience: tuple[str, str] | None = None) -> Reply:
+    """LCS's 401. The body is always the same (ASP.NET's); a token for another
+    audience is also named in `WWW-Authenticate`, as Azure's services do,
+    with the wording of the Power Platform's: "acquired for the wrong audience"."""
+    challenge = 'Bearer authorization_uri="https://login.microsoftonline.com/common"'
+    if wrong_audience is not None:
+        # The audience comes from the client's scope: keep it one quoted-string.
+        audience, expected = (_header_safe(text) for text in wrong_audience)
+        challenge += (
+            ', error="invalid_token", error_description="The token was acquired for the wrong '
+            f"audience '{audience}'. Ensure the scope is '{expected}//.default'.\""
+        )
     return json_reply(
-        {"Message": UNAUTHORIZED_MESSAGE},
-        status=401,
-        headers=[
-            (
-                "WWW-Authenticate",
-                'Bearer authorization_uri="https://login.microsoftonline.com/common"',
-            )
-        ],
+        {"Message": UNAUTHORIZED_MESSAGE}, status=401, headers=[("WWW-Authenticate", challenge)]
     )
+
+
+def _header_safe(text: str) -> str:
+    return "".join(c for c in text if " " <= c <= "~" and c not in '"\\')[:200]
 
 
 def too_many_requests(retry_after: int | str) -> Reply:

@@ -3,7 +3,10 @@
 Routing is by path alone, so one base URL can serve the LCS API, Entra's
 sign-in endpoints and the blob downloads without collisions: LCS paths start
 with /databasemovement/, /environmentinfo/ or /environment/; blobs with
-/lcsdbbackups/; sign-in paths end in Entra's well-known suffixes.
+/lcsdbbackups/; sign-in paths end in Entra's well-known suffixes. The Power
+Platform side (powerplatform/routes.py) has its own prefixes:
+/environmentmanagement/ (or /powerplatform/…), /providers/Microsoft.
+BusinessAppPlatform/ (or /bap/…) and Dataverse's /api/data/ (or /dataverse/ORG/…).
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from lcs_tui.simulator.directory import User
 from lcs_tui.simulator.exchange import Reply, Request, json_reply
 from lcs_tui.simulator.lcs_access import authenticate, method_not_allowed, not_found
 from lcs_tui.simulator.malformed import gateway_error, mangle
+from lcs_tui.simulator.powerplatform import routes as powerplatform
+from lcs_tui.simulator.powerplatform.state import PpLogEntry
 from lcs_tui.simulator.world import World
 
 LcsHandler = Callable[[World, User, Request, dict[str, str], int], Reply]
@@ -160,11 +165,27 @@ class Service:
         reply.set_header("Date", format_datetime(world.now().replace(tzinfo=timezone.utc), True))
         reply.delay = delay
         reply.gate = gate
-        world.log(request.method, path, 0 if reply.drop else reply.status)
+        status = 0 if reply.drop else reply.status
+        world.log(request.method, path, status)
+        api = powerplatform.api_of(request)
+        if api is not None:
+            with world.lock:
+                world.powerplatform.log(
+                    PpLogEntry(
+                        request.method,
+                        api,
+                        path,
+                        status,
+                        reply.header("x-ms-correlation-id") or "",
+                    )
+                )
         return reply
 
     def _dispatch(self, request: Request) -> Reply:
         world = self.world
+        answer = powerplatform.dispatch(world, request)
+        if answer is not None:
+            return answer
         segments = request.segments
         wrong_method = False
         for route in LCS_ROUTES:

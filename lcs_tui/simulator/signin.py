@@ -1,7 +1,8 @@
 """The Entra ID endpoints MSAL uses: discovery, user realm, token, device code.
 
 Grants: `password` (ROPC; public client, or confidential with its secret),
-the device code grant, and `refresh_token`, on the v2 endpoint
+the device code grant, `refresh_token`, and `client_credentials` (a
+confidential app's own, app-only token: a service principal), on the v2 endpoint
 (`/{tenant}/oauth2/v2.0/token`, scopes) and the older v1 endpoint
 (`/{tenant}/oauth2/token`, `resource=`) of the Postman walkthrough.
 
@@ -188,6 +189,13 @@ def _consent(world: World, request: Request, app: App, resource: str) -> Reply |
     return None
 
 
+def _resource_app(resource: str) -> str:
+    """The app id of the API a resource names, as Entra's MFA error quotes it."""
+    if "powerplatform" in resource.lower():
+        return demo.PP_API_APP_ID
+    return demo.LCS_APP_ID
+
+
 def _expires_in(world: World) -> int:
     """The token lifetime in real seconds at the clock's current rate."""
     return max(1, int(world.settings.token_lifetime.total_seconds() / world.clock.rate))
@@ -287,7 +295,54 @@ def token(world: World, request: Request, tenant_segment: str, v1: bool) -> Repl
         return _device_grant(world, request, app, tenant, form)
     if grant_type == "refresh_token":
         return _refresh_grant(world, request, app, tenant, resource, scopes, form, v1)
+    if grant_type == "client_credentials":
+        return _client_credentials_grant(world, request, app, tenant, resource, form, v1)
     return entra_errors.unsupported_grant(world, request, grant_type)
+
+
+def _client_credentials_grant(
+    world: World,
+    request: Request,
+    app: App,
+    tenant: Tenant,
+    resource: str,
+    form: dict[str, str],
+    v1: bool,
+) -> Reply:
+    """A service principal's own token. Entra issues it for any resource; whether
+    the API accepts an app-only token is the API's business (LCS does not)."""
+    if not app.is_confidential:
+        return entra_errors.secret_required(world, request)
+    refusal = _authenticate_client(world, request, app, form)
+    if refusal is not None:
+        return refusal
+    scope = form.get("scope", "")
+    if not v1 and (len(scope.split()) != 1 or not scope.endswith("/.default")):
+        return entra_errors.invalid_scope(world, request, scope)
+    now = world.now()
+    lifetime = world.settings.token_lifetime
+    principal = world.directory.service_principal(app)
+    grant = world.tokens.issue_access(
+        principal, app, tenant.tenant_id, resource, now, lifetime, app_only=True
+    )
+    expires_in = _expires_in(world)
+    body: dict[str, Any] = {"token_type": "Bearer", "access_token": grant.token}
+    if v1:
+        epoch = epoch_seconds(now)
+        body.update(
+            {
+                "expires_in": str(expires_in),
+                "ext_expires_in": str(expires_in),
+                "expires_on": str(epoch + int(lifetime.total_seconds())),
+                "not_before": str(epoch),
+                "resource": form.get("resource", resource),
+            }
+        )
+    else:
+        body.update({"expires_in": expires_in, "ext_expires_in": expires_in})
+    return json_reply(
+        body, headers=[("Cache-Control", "no-store, no-cache"), ("Pragma", "no-cache")]
+    )
 
 
 def _password_grant(
@@ -313,7 +368,7 @@ def _password_grant(
         return entra_errors.wrong_password(world, request)
     if user.requires_mfa:
         # ROPC cannot satisfy conditional access; the device code flow can.
-        return entra_errors.mfa_required(world, request, demo.LCS_APP_ID)
+        return entra_errors.mfa_required(world, request, _resource_app(resource))
     refusal = _consent(world, request, app, resource)
     if refusal is not None:
         return refusal

@@ -19,6 +19,8 @@ from lcs_tui.simulator.directory import User
 from lcs_tui.simulator.exchange import LogEntry
 from lcs_tui.simulator.faults import Faults
 from lcs_tui.simulator.lifecycle import OperationKind, Outcome
+from lcs_tui.simulator.powerplatform.facade import PowerPlatformFacade
+from lcs_tui.simulator.powerplatform.state import PpSettings
 from lcs_tui.simulator.records import (
     MICROSOFT_MANAGED,
     SANDBOX,
@@ -39,8 +41,8 @@ if TYPE_CHECKING:
 DEFAULT_START = datetime(2026, 11, 20, 8, 0)
 
 
-class Simulator:
-    """A faithful LCS + Entra ID sign-in simulator.
+class Simulator(PowerPlatformFacade):
+    """A faithful LCS + Entra ID sign-in simulator, with the tenant's Power Platform side.
 
     Keyword arguments (all optional):
 
@@ -65,6 +67,12 @@ class Simulator:
     - `md5_max_size`: blobs up to this size carry `Content-MD5` (256 MiB).
     - `blob_host`: host of the SAS links in-process
       (default `constants.BLOB_HOST`); the loopback server uses its own URL.
+    - `pp_env_page_size` (10), `bap_env_page_size` (None: one page),
+      `pp_page_size` (20: backups, operations and candidates without `limit`),
+      `pp_next_link` ("@odata.nextlink" or "@odata.nextLink"),
+      `pp_rate_limit` ((200, 60.0): calls per caller and API per window in
+      `rate_time` seconds), `pp_retry_after` (30 simulated seconds): the
+      Power Platform side (docs/simulator.md, "Power Platform").
 
     Without demo data the world has the demo tenant, apps and users, and
     one project (`constants.PROJECT_ID`, members: `constants.USERNAME` and
@@ -87,6 +95,12 @@ class Simulator:
         sas_lifetime: timedelta = timedelta(days=1),
         md5_max_size: int = 256 * MIB,
         blob_host: str = constants.BLOB_HOST,
+        pp_env_page_size: int = 10,
+        bap_env_page_size: int | None = None,
+        pp_page_size: int = 20,
+        pp_next_link: str = "@odata.nextlink",
+        pp_rate_limit: tuple[int, float] = (200, 60.0),
+        pp_retry_after: int = 30,
     ) -> None:
         settings = Settings(
             seed=seed,
@@ -100,6 +114,14 @@ class Simulator:
             sas_lifetime=sas_lifetime,
             md5_max_size=md5_max_size,
             blob_host=blob_host.rstrip("/"),
+            powerplatform=PpSettings(
+                env_page_size=pp_env_page_size,
+                bap_page_size=bap_env_page_size,
+                collection_page_size=pp_page_size,
+                next_link_key=pp_next_link,
+                rate_limit=pp_rate_limit,
+                retry_after=pp_retry_after,
+            ),
         )
         self._world = World(clock or ManualClock(DEFAULT_START), settings, rate_time)
         self._service = Service(self._world)
@@ -119,6 +141,7 @@ class Simulator:
         start: datetime | None = None,
         failure_rate: float = 0.1,
         fabrikam: bool = False,
+        powerplatform: bool = False,
         **kwargs: Any,
     ) -> Simulator:
         """A seeded, realistic project on a `ScaledClock` (1 real s = `time_scale` sim s).
@@ -126,17 +149,23 @@ class Simulator:
         `start` (naive UTC) defaults to now. With `fabrikam`, a second
         project (`constants.FABRIKAM_PROJECT_ID`) in the same tenant, the
         demo users members of both; Contoso's data and every later draw
-        stay exactly as without it. Other keyword arguments go to
-        `Simulator(...)`, e.g. `device_code_auto_approve_after=5`.
+        stay exactly as without it. With `powerplatform`, the tenant's
+        Power Platform side (unified environments, the LCS ones linked,
+        backups, operations; docs/simulator.md), seeded last from its own
+        generators: the LCS side stays exactly as without it. Other keyword
+        arguments go to `Simulator(...)`, e.g. `device_code_auto_approve_after=5`.
         """
         from lcs_tui.simulator.seed import seed_demo_project
         from lcs_tui.simulator.seed_fabrikam import seed_fabrikam_project
+        from lcs_tui.simulator.seed_powerplatform import seed_powerplatform
 
         clock = kwargs.pop("clock", None) or ScaledClock(time_scale, start or utc_now())
         sim = cls(clock=clock, seed=seed, failure_rate=failure_rate, **kwargs)
         seed_demo_project(sim, seed)
         if fabrikam:
             seed_fabrikam_project(sim, seed)
+        if powerplatform:
+            seed_powerplatform(sim, seed)
         return sim
 
     # --- time, faults, logs ---------------------------------------------------------

@@ -34,6 +34,8 @@ class AccessGrant:
     resource: str
     issued_at: datetime
     expires_at: datetime
+    #: Issued to an application itself (client credentials): no user behind it.
+    app_only: bool = False
 
 
 @dataclass
@@ -83,8 +85,10 @@ class TokenStore:
         resource: str,
         now: datetime,
         lifetime: timedelta,
+        *,
+        app_only: bool = False,
     ) -> AccessGrant:
-        claims = {
+        claims: dict[str, Any] = {
             "aud": resource,
             "iss": f"https://sts.windows.net/{tenant_id}/",
             "iat": epoch_seconds(now),
@@ -99,8 +103,15 @@ class TokenStore:
             "uti": secrets.token_urlsafe(16),
             "ver": "1.0",
         }
+        if app_only:
+            # An app token names the application, not a user (no upn, no scp).
+            for claim in ("name", "scp", "upn"):
+                del claims[claim]
+            claims.update({"idtyp": "app", "roles": [], "sub": user.object_id})
         token = unsigned_jwt(claims)
-        grant = AccessGrant(token, user, app.client_id, tenant_id, resource, now, now + lifetime)
+        grant = AccessGrant(
+            token, user, app.client_id, tenant_id, resource, now, now + lifetime, app_only
+        )
         self._access[token] = grant
         self._issued += 1
         if self._issued % 1000 == 0:

@@ -13,7 +13,7 @@ import secrets
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from lcs_tui.simulator import demo
@@ -23,6 +23,7 @@ from lcs_tui.simulator.exchange import LogEntry
 from lcs_tui.simulator.faults import Faults
 from lcs_tui.simulator.formats import same_id
 from lcs_tui.simulator.lifecycle import COMPLETED, Interlude, OperationKind, Outcome, draw_plan
+from lcs_tui.simulator.powerplatform.state import PowerPlatform, PpSettings
 from lcs_tui.simulator.ratelimits import RateLimiter
 from lcs_tui.simulator.records import Backup, Environment, HistoryEntry, Operation, Origin, Project
 from lcs_tui.simulator.tokens import TokenStore
@@ -49,6 +50,7 @@ class Settings:
     blob_host: str = demo.BLOB_HOST
     start_duration: timedelta = timedelta(minutes=8)
     stop_duration: timedelta = timedelta(minutes=4)
+    powerplatform: PpSettings = field(default_factory=PpSettings)
 
 
 class World:
@@ -67,6 +69,10 @@ class World:
         self.limiter = RateLimiter(rate_time)
         self.faults = Faults(self.arm_unknown_status)
         self.request_log: list[LogEntry] = []
+        #: The tenant's Power Platform side (its own generators: see state.py).
+        self.powerplatform = PowerPlatform(
+            settings.seed, settings.failure_rate, settings.powerplatform
+        )
         self._interlude_windows: list[Interlude] = []
         # Signs the SAS links; fresh per simulator so links never outlive it.
         self.sas_key = secrets.token_bytes(32)

@@ -88,9 +88,9 @@ class EnvironmentDetails(Dialog):
             # the buttons stay in view.
             with VerticalScroll(id="environment-page"):
                 yield Static(environment_fields(self._env))
-                yield Label("History", classes="field-label")
+                # Above the rows, so that it is in view however long the page.
+                yield Static("History", id="history-state", classes="field-label")
                 yield HistoryView(id="history-view")
-                yield Static(id="history-state")
             with Horizontal(classes="buttons"):
                 yield Button("More history (m)", id="more")
                 yield Button("Close", id="close", variant="primary")
@@ -120,11 +120,13 @@ class EnvironmentDetails(Dialog):
     @work(exclusive=True, group="history", exit_on_error=False)
     async def load_page(self) -> None:
         state = self.query_one("#history-state", Static)
-        state.update(Text(f"loading page {self._next_page}…", style="dim"))
+        state.update(Text(f"History · loading page {self._next_page}…", style="dim"))
         try:
             page = await self._fetch(self._next_page)
         except LcsError as exc:
-            state.update(safe(f"Could not load the history: {exc}", "red", limit=PAGE_LIMIT))
+            state.update(
+                safe(f"History · could not load it: {exc}", "red", limit=PAGE_LIMIT)
+            )
             return
         self._view.add(page.items)
         self._next_page += 1
@@ -135,10 +137,13 @@ class EnvironmentDetails(Dialog):
         self._has_more = has_more
         self.query_one("#more", Button).disabled = not self._has_more
         state.update(
-            Text(
-                f"{self._view.count} entries"
-                + (" — m for more" if self._has_more else " — all loaded"),
-                style="dim",
+            Text.assemble(
+                ("History", "bold"),
+                (
+                    f" · {self._view.count} entries"
+                    + (" — m for more" if self._has_more else " — all loaded"),
+                    "dim",
+                ),
             )
         )
 

@@ -196,6 +196,17 @@ class JobStore:
             lambda current: replace(current, targets={**current.targets, target.name: target})
         )
 
+    def remove_target(self, name: str) -> None:
+        def change(current: JobsFile) -> JobsFile:
+            users = [j.name for j in current.jobs.values() if name in j.notify]
+            if users:
+                raise JobError(f"jobs {', '.join(users)} notify {name}", "change them first")
+            if name not in current.targets:
+                raise JobError(f"no webhook named {name!r}")
+            return replace(current, targets={k: v for k, v in current.targets.items() if k != name})
+
+        self._change(change)
+
     def set_defaults(self, profile: str, defaults: NotifyDefaults) -> None:
         def change(current: JobsFile) -> JobsFile:
             for name in defaults.notify:

@@ -194,5 +194,13 @@ def served_md5(sim: Simulator, name: str) -> str:
     return blob_md5(sim, location(sim, backup.backup_id))
 
 
+def expected_md5(sim: Simulator, backup_id: str) -> str:
+    """MD5 of a backup's blob as the simulator serves it (in-process, one GET)."""
+    from tests.download.support import location
+    from tests.download.support import served_md5 as blob_md5
+
+    return blob_md5(sim, location(sim, backup_id))
+
+
 def statuses(steps: Iterable[Any]) -> list[str]:
     return [s.status for s in steps]

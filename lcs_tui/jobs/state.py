@@ -292,6 +292,15 @@ def new_holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def holder_gone(holder: str | None) -> bool:
+    """Whether `holder` (see `new_holder`) was a process of this machine that has ended."""
+    if not holder:
+        return False
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    return host == socket.gethostname() and pid_text.isdigit() and not _alive(int(pid_text))
+
+
 def new_lease(holder: str, wall: float) -> Lease:
     return Lease(holder, wall + LEASE_SECONDS, socket.gethostname(), os.getpid())
 

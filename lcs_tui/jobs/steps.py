@@ -34,6 +34,7 @@ from lcs_tui.jobs.state import (
     WAITING,
     RunState,
     StepState,
+    holder_gone,
 )
 from lcs_tui.service.checks import export_problems, refresh_problems
 from lcs_tui.service.operations import NOT_FOUND, NOT_STARTED_LOCALLY, TrackedOperation
@@ -277,7 +278,8 @@ async def _after_intent(ctx: StepContext, step: Refresh | Export, st: StepState)
         if found.status == NOT_STARTED_LOCALLY:
             return failed(st, found.message or "LCS did not start it", ctx.now)
         return await _follow(ctx, step, replace(st, status=RUNNING, operation_key=key))
-    if st.intent_holder != ctx.holder and ctx.wall - (st.intent_wall or 0.0) < INTENT_GRACE:
+    another = st.intent_holder != ctx.holder and not holder_gone(st.intent_holder)
+    if another and ctx.wall - (st.intent_wall or 0.0) < INTENT_GRACE:
         return waiting(
             st,
             "another lcs-tui process was starting this step; looking again soon",

@@ -204,3 +204,33 @@ def expected_md5(sim: Simulator, backup_id: str) -> str:
 
 def statuses(steps: Iterable[Any]) -> list[str]:
     return [s.status for s in steps]
+
+
+def clean_simulator(start: datetime = START) -> Simulator:
+    """A project with CONTOSO-PROD, -UAT and -TEST and no history: nothing waits by chance."""
+    from lcs_tui.simulator.records import PRODUCTION
+
+    sim = Simulator(clock=ManualClock(start), seed=3, token_lifetime=timedelta(days=400))
+    sim.add_environment(PROD, environment_type=PRODUCTION)
+    sim.add_environment(UAT)
+    sim.add_environment(TEST)
+    sim.faults.limits_enabled = False
+    return sim
+
+
+def env_id(sim: Simulator, name: str) -> str:
+    return next(e.environment_id for e in sim.environments() if e.name == name)
+
+
+async def create(b: Bench, job: Any) -> Any:
+    """`lcs-tui job add` in code: checked, confirmed (every target typed), saved."""
+    from lcs_tui.jobs import add_job, plan_job
+
+    await b.service.load_environments()
+    await b.service.load_backups()
+    plan = plan_job(job, b.service, now=b.service.now())
+    return add_job(b.runner.store, plan, typed=set(plan.must_type))
+
+
+def job_state(b: Bench, name: str) -> Any:
+    return b.runner.states.read(name)

@@ -1,4 +1,4 @@
-"""Webhooks to a loopback receiver: Teams, Slack and JSON payloads; the URL never shown or logged."""
+"""Webhooks to a loopback receiver: Teams, Slack and JSON payloads; the URL never shown."""
 
 from __future__ import annotations
 

@@ -483,7 +483,7 @@ class _Parser:
                 raise self.fail(
                     f'a {kind} step needs {key} = "..."',
                     header,
-                    key if key in table else "do",
+                    key,
                     index,
                 )
             return value

@@ -115,12 +115,15 @@ def register(subparsers: Any) -> None:
 
 
 def _add(args: argparse.Namespace) -> int:
+    from lcs_tui.config import ConfigError
     from lcs_tui.jobs import JobError
 
     try:
         job = _job_from_args(args)
     except JobError as exc:
         return refuse_early(args, "job add", Failure(exit_codes.USAGE, exc.message, exc.hint))
+    except ConfigError as exc:
+        return refuse_early(args, "job add", Failure(exit_codes.CONFIG, str(exc), exc.hint))
     if getattr(args, "read_only", False) and job.changes_lcs:
         return refuse_early(
             args,
@@ -178,12 +181,9 @@ def _job_from_args(args: argparse.Namespace) -> Job:
     if getattr(args, "demo", False):
         profile = "demo"
     if profile is None:
-        from lcs_tui.config import ConfigError, load_config
+        from lcs_tui.config import load_config
 
-        try:
-            profile = load_config().get(None).name
-        except ConfigError as exc:
-            raise JobError(str(exc), exc.hint) from None
+        profile = load_config().get(None).name  # ConfigError: no (default) profile
     notify = tuple(n for n in (args.notify or "").split(",") if n)
     on = tuple(e for e in (args.notify_on or "").split(",") if e)
     job = Job(args.name, profile, tuple(steps), schedule, notify, description=args.description)

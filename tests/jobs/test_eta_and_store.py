@@ -37,7 +37,7 @@ def seeded() -> list[HistoryEntry]:
     refreshes = [
         entry(HISTORY_TYPE_REFRESH, d, m)
         for d, m in zip(days, (120, 130, 125, 140, 130, 135), strict=False)
-    ]  # noqa: E501
+    ]
     failed = entry(HISTORY_TYPE_REFRESH, days[6], 4, "Failed")  # says nothing about a good one
     exports = [entry(HISTORY_TYPE_EXPORT, days[0], 38)]
     return [*refreshes, failed, *exports]
@@ -55,12 +55,12 @@ def test_eta_is_the_median_of_past_successful_operations_of_that_kind() -> None:
         "Europe/Amsterdam"
     ) == "16:40 CET (15:40 UTC) (typical 2h10m, from 6 past refreshes)".replace(
         "16:40", "ETA 16:40", 1
-    )  # noqa: E501
+    )
     export = estimate(seeded(), "export", started_at=None, now=NOW)
     assert (
         export is not None
         and export.describe() == "takes about 38m00s (typical 38m00s, from 1 past export)"
-    )  # noqa: E501
+    )
 
 
 def test_no_history_of_that_kind_gives_no_eta() -> None:

@@ -12,6 +12,9 @@ from lcs_tui.jobs import JobStore
 from tests.commands.conftest import PROD, TEST, UAT, Harness
 from tests.commands.schemas import assert_valid
 from tests.jobs.support import EXPORT_PATH, REFRESH_PATH, posts
+from tests.jobs.test_webhooks import SECRET, receiver
+
+__all__ = ["receiver"]
 
 
 def golden_args(folder: Path, *extra: str) -> list[str]:
@@ -126,3 +129,29 @@ def test_read_only_creates_and_runs_nothing_that_changes_lcs(
     result = harness.run("--read-only", "job", "run", "golden-copy")
     assert result.code == 2
     assert posts(harness.sim, REFRESH_PATH) == 0
+
+
+def test_notify_on_refresh_wait_posts_to_a_webhook_whose_url_stays_secret(
+    harness: Harness, memory_keyring: Any, receiver: Any
+) -> None:
+    added = harness.run("job", "notify", "add", "ops", "--kind", "json", answers=None)
+    assert added.code == 2  # nothing on standard input: nothing stored
+    harness.monkeypatch.setattr("sys.stdin", __import__("io").StringIO(receiver.url + "\n"))
+    harness.capsys.readouterr()
+    from lcs_tui.cli import main
+
+    assert main(["job", "notify", "add", "ops", "--kind", "json"]) == 0
+    assert SECRET not in JobStore().path.read_text()
+    assert memory_keyring.entries[("lcs-tui", "webhook:ops/password")] == receiver.url
+    result = harness.run(
+        "refresh", "--source", PROD, "--target", TEST, "--yes", "--wait", "--notify", "ops"
+    )
+    assert result.code == 0, result.err
+    (body,) = receiver.bodies
+    assert body["event"] == "finish"
+    assert body["title"].startswith(f"lcs-tui: refresh {PROD}→{TEST} — Completed")
+    assert any(line.startswith("took ") for line in body["lines"])
+    assert body["activity_id"]
+    assert SECRET not in result.err + result.out
+    listed = harness.run("job", "notify", "list", "--json")
+    assert SECRET not in listed.out

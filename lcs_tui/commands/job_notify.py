@@ -22,18 +22,44 @@ from lcs_tui.commands.output import emit_json, err, print_table, schema_id
 
 
 def register_notify(verbs: Any) -> None:
-    notify = verbs.add_parser("notify", help="notification targets: webhooks, defaults, test")
+    notify = verbs.add_parser(
+        "notify",
+        help="notification targets: webhooks, defaults, test",
+        description="Where job notifications (and --notify) go: desktop, terminal, webhooks.",
+    )
     actions = notify.add_subparsers(dest="notify_command", metavar="ACTION")
     actions.required = True
-    add = actions.add_parser("add", help="add a webhook (its URL goes to the keyring)")
+    add = actions.add_parser(
+        "add",
+        help="add a webhook (its URL goes to the keyring)",
+        description="Add a webhook. Its URL is asked for without echo (or read from "
+        "standard input) and kept in the system keyring, never in a file.",
+    )
     add.add_argument("name", metavar="NAME")
     add.add_argument("--kind", required=True, choices=("teams", "slack", "json"))
-    remove = actions.add_parser("remove", help="remove a webhook and its stored URL")
+    remove = actions.add_parser(
+        "remove",
+        help="remove a webhook and its stored URL",
+        description="Remove a webhook and its URL from the keyring.",
+    )
     remove.add_argument("name", metavar="NAME")
-    listing = actions.add_parser("list", help="list targets and the profiles' defaults")
-    test = actions.add_parser("test", help="send a test notification")
+    listing = actions.add_parser(
+        "list",
+        help="list targets and the profiles' defaults",
+        description="List the notification targets and each profile's defaults.",
+    )
+    test = actions.add_parser(
+        "test",
+        help="send a test notification",
+        description="Send a test notification to a target and say what became of it.",
+    )
     test.add_argument("target", metavar="TARGET", help="desktop, terminal or a webhook's name")
-    defaults = actions.add_parser("defaults", help="a profile's notification targets and events")
+    defaults = actions.add_parser(
+        "defaults",
+        help="a profile's notification targets and events",
+        description="Set where a profile's jobs (without their own targets) and --notify "
+        "send notifications.",
+    )
     defaults.add_argument("profile_name", metavar="PROFILE")
     defaults.add_argument("--targets", required=True, help="desktop,terminal,WEBHOOK,...")
     defaults.add_argument("--on", default="finish,failure,waiting", help="events")

@@ -88,7 +88,12 @@ def register(subparsers: Any) -> None:
     add_common_options(add)
     add.set_defaults(func=_add, steps=[])
 
-    listing = verbs.add_parser("list", help="list the jobs: status, step, next run")
+    listing = verbs.add_parser(
+        "list",
+        help="list the jobs: status, step, next run",
+        description="List the jobs of jobs.toml: status, current step, next run, and what "
+        "each waits for.",
+    )
     add_common_options(listing)
     listing.set_defaults(func=_local("job list", _list))
     for verb, text in (

@@ -155,3 +155,16 @@ def test_notify_on_refresh_wait_posts_to_a_webhook_whose_url_stays_secret(
     assert SECRET not in result.err + result.out
     listed = harness.run("job", "notify", "list", "--json")
     assert SECRET not in listed.out
+
+
+def test_status_of_a_running_refresh_gives_its_eta_from_the_history(harness: Harness) -> None:
+    started = harness.run("refresh", "--source", PROD, "--target", TEST, "--yes", "--json")
+    assert started.code == 0, started.err
+    activity = started.json["activity_id"]
+    harness.clock.advance(__import__("datetime").timedelta(minutes=5))
+    result = harness.run("status", activity, "--env", TEST)
+    assert result.code == 0, result.err
+    # CONTOSO-TEST's history holds past refreshes: the line says when and from how many.
+    eta_lines = [line for line in result.err.splitlines() if "ETA " in line]
+    assert len(eta_lines) == 1, result.err
+    assert "typical " in eta_lines[0] and "past refresh" in eta_lines[0]

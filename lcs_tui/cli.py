@@ -24,9 +24,11 @@ COMMAND_MODULES = (
     "lcs_tui.commands.operations",
     "lcs_tui.commands.status",
     "lcs_tui.commands.power",
+    "lcs_tui.commands.jobs",
+    "lcs_tui.commands.job_run",
 )
 #: The commands that read several profiles at once (--profile a,b, --all-profiles).
-SEVERAL_PROFILES = ("envs", "history", "status")
+SEVERAL_PROFILES = ("envs", "history", "status", "run")
 
 
 def build_parser(*, with_commands: bool = True) -> argparse.ArgumentParser:

@@ -211,4 +211,7 @@ async def watch_operation(
         failure = watched.failure
     view.status, view.changes = watched.status, watched.changes
     view.completed_at = watched.completed_at
+    from lcs_tui.commands.notify_option import notify_after_wait
+
+    await notify_after_wait(ctx, view, failure)
     return failure

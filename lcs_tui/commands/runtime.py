@@ -188,6 +188,9 @@ def add_wait_options(parser: argparse.ArgumentParser, *, optional_wait: bool) ->
         help="with --wait: seconds between status checks (default 30, at least "
         f"{MIN_LCS_INTERVAL:g} against LCS; 2 with --demo)",
     )
+    from lcs_tui.commands.notify_option import add_notify_option
+
+    add_notify_option(parser)
 
 
 # --------------------------------------------------------------------- running

@@ -87,6 +87,10 @@ async def _status(ctx: Context) -> int:
     if subject is None:  # only without --env: there is no environment to report on
         raise CommandFailure(_not_located(ctx))
     view, failure, _ = await _status_of(ctx, *subject)
+    if failure is None:
+        from lcs_tui.commands.eta_line import say_eta
+
+        await say_eta(ctx, view)
     return finish(ctx, view, failure)
 
 

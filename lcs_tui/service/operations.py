@@ -51,8 +51,10 @@ class TrackedOperation:
     extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
-    def new(cls, **values: Any) -> TrackedOperation:
-        return cls(key=uuid.uuid4().hex, **values)
+    def new(cls, key: str | None = None, **values: Any) -> TrackedOperation:
+        """A new operation; `key` when the caller chose it beforehand (a job
+        step records the key it will use before asking the service)."""
+        return cls(key=key or uuid.uuid4().hex, **values)
 
     @property
     def lcs_status(self) -> OperationStatus:

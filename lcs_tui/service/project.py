@@ -303,12 +303,15 @@ class ProjectService:
 
     # -- starting operations -----------------------------------------------------
 
-    async def start_refresh(self, source_id: str, target_id: str) -> TrackedOperation:
+    async def start_refresh(
+        self, source_id: str, target_id: str, *, key: str | None = None
+    ) -> TrackedOperation:
         problems = self.refresh_problems(source_id, target_id)
         if problems:
             raise ActionRefused(problems)
         source, target = self.environments[source_id], self.environments[target_id]
         op = TrackedOperation.new(
+            key,
             kind="refresh",
             project_id=self.project_id,
             poll_environment_id=target.id,
@@ -322,12 +325,15 @@ class ProjectService:
             op, lambda: self.client.start_refresh(self.project_id, source.id, target.id)
         )
 
-    async def start_export(self, environment_id: str, backup_name: str) -> TrackedOperation:
+    async def start_export(
+        self, environment_id: str, backup_name: str, *, key: str | None = None
+    ) -> TrackedOperation:
         problems = self.export_problems(environment_id, backup_name)
         if problems:
             raise ActionRefused(problems)
         env = self.environments[environment_id]
         op = TrackedOperation.new(
+            key,
             kind="export",
             project_id=self.project_id,
             poll_environment_id=env.id,

@@ -1,0 +1,220 @@
+"""What a job is: an ordered list of steps over one profile, a schedule, notifications.
+
+    Job(
+        name="golden-copy",
+        profile="contoso",
+        steps=(
+            Refresh(source="CONTOSO-PROD", target="CONTOSO-UAT", confirmed="CONTOSO-UAT"),
+            Export(environment="CONTOSO-UAT", name="uat-golden-{date}"),
+            Download(backup=PREVIOUS, folder="~/backups"),
+        ),
+        schedule=Schedule.once(datetime(2026, 11, 21, 22, 0), "Europe/Amsterdam"),
+        notify=("desktop", "ops-teams"),
+    )
+
+Environments are named as the user named them (an environment's name or
+id); they are looked up in the project when a step runs, so a renamed or
+removed environment stops the job with a message instead of hitting another.
+A refresh step carries `confirmed`: the target's name as the user typed it
+when the job was created. A step whose `confirmed` does not match its target
+(a hand edit of jobs.toml) does not run: the job waits for the user.
+
+Immutable values, no I/O: the store (store.py) reads and writes them, the
+runner (runner.py) executes them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lcs_tui.jobs.schedule import Schedule
+
+#: Job names: used in file names, command lines and TOML keys.
+JOB_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")
+#: `Download.backup`: the backup the previous export of this run produced.
+PREVIOUS = "previous"
+#: `Download.backup`: the newest backup in the project's asset library.
+LATEST = "latest"
+#: When a job notifies: finished well, failed, waiting for the user.
+NOTIFY_EVENTS = ("finish", "failure", "waiting")
+#: Built-in notification targets (webhooks are named in jobs.toml).
+BUILTIN_TARGETS = ("desktop", "terminal")
+
+
+class JobError(ValueError):
+    """A job that cannot be created or run as given: what and what to do."""
+
+    def __init__(self, message: str, hint: str | None = None, *, problems: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Refresh:
+    source: str
+    target: str
+    #: The target's name as typed when the job was created ("" : not confirmed).
+    confirmed: str = ""
+    kind: str = field(default="refresh", init=False)
+    changes_lcs: bool = field(default=True, init=False)
+
+    def describe(self) -> str:
+        return f"refresh {self.source} → {self.target}"
+
+
+@dataclass(frozen=True)
+class Export:
+    environment: str
+    #: A name template (names.py): "uat-golden-{date}".
+    name: str
+    kind: str = field(default="export", init=False)
+    changes_lcs: bool = field(default=True, init=False)
+
+    def describe(self) -> str:
+        return f"export {self.environment} as {self.name}"
+
+
+@dataclass(frozen=True)
+class Download:
+    #: PREVIOUS, LATEST, or a backup's name or id.
+    backup: str
+    folder: str
+    connections: int = 4
+    kind: str = field(default="download", init=False)
+    changes_lcs: bool = field(default=False, init=False)
+
+    def describe(self) -> str:
+        what = {
+            PREVIOUS: "the backup the export made",
+            LATEST: "the latest backup",
+        }.get(self.backup, f"backup {self.backup}")
+        return f"download {what} to {self.folder}"
+
+
+@dataclass(frozen=True)
+class Wait:
+    """Wait until a moment (`until`, wall time in `zone`), or until an
+    environment has quota left (`quota`) or is idle (`idle`). One of them."""
+
+    until: datetime | None = None
+    zone: str = "UTC"
+    quota: str | None = None
+    idle: str | None = None
+    kind: str = field(default="wait", init=False)
+    changes_lcs: bool = field(default=False, init=False)
+
+    def describe(self) -> str:
+        if self.until is not None:
+            return f"wait until {self.until:%Y-%m-%d %H:%M} {self.zone}"
+        if self.quota is not None:
+            return f"wait until {self.quota} has quota left"
+        return f"wait until {self.idle} is idle"
+
+
+@dataclass(frozen=True)
+class Notify:
+    message: str
+    kind: str = field(default="notify", init=False)
+    changes_lcs: bool = field(default=False, init=False)
+
+    def describe(self) -> str:
+        return f"notify: {self.message}"
+
+
+Step = Refresh | Export | Download | Wait | Notify
+STEP_KINDS = ("refresh", "export", "download", "wait", "notify")
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    profile: str
+    steps: tuple[Step, ...]
+    schedule: Schedule = field(default_factory=Schedule.asap)
+    #: Notification target names: "desktop", "terminal", or a [notify.NAME] of jobs.toml.
+    notify: tuple[str, ...] = ()
+    notify_on: tuple[str, ...] = NOTIFY_EVENTS
+    #: Naive UTC; the first run of a cron job is the first match after it.
+    created_at: datetime | None = None
+    description: str = ""
+
+    @property
+    def changes_lcs(self) -> bool:
+        """Whether a run can change anything in LCS (--read-only runs none of these)."""
+        return any(step.changes_lcs for step in self.steps)
+
+    def check_shape(self) -> None:
+        """The rules that need no project: name, steps, order, notifications."""
+        if not JOB_NAME.match(self.name):
+            raise JobError(
+                f"job name {self.name!r}: use letters, digits, '-' and '_' (at most 64, "
+                "starting with a letter or digit)"
+            )
+        if not self.steps:
+            raise JobError(f"job {self.name} has no steps", "add --refresh, --export, ...")
+        exported = False
+        for index, step in enumerate(self.steps, 1):
+            if isinstance(step, Export):
+                exported = True
+            if isinstance(step, Download) and step.backup == PREVIOUS and not exported:
+                raise JobError(
+                    f"step {index} downloads the backup the previous export made, "
+                    "but no export comes before it",
+                    "put an export step before it, or name the backup (or 'latest')",
+                )
+            if isinstance(step, Download) and not 1 <= step.connections <= 16:
+                raise JobError(f"step {index}: connections must be 1-16")
+            if isinstance(step, Wait):
+                given = [w for w in (step.until, step.quota, step.idle) if w is not None]
+                if len(given) != 1:
+                    raise JobError(
+                        f"step {index}: a wait step waits for one thing: a time, "
+                        "quota on an environment, or an idle environment"
+                    )
+        for event in self.notify_on:
+            if event not in NOTIFY_EVENTS:
+                raise JobError(
+                    f"notify_on {event!r}: one of {', '.join(NOTIFY_EVENTS)}",
+                )
+        self.schedule.validate()
+
+    def describe_steps(self) -> list[str]:
+        return [f"{index}. {step.describe()}" for index, step in enumerate(self.steps, 1)]
+
+
+_STEP_CLASSES: dict[
+    str, type[Refresh] | type[Export] | type[Download] | type[Wait] | type[Notify]
+] = {
+    "refresh": Refresh,
+    "export": Export,
+    "download": Download,
+    "wait": Wait,
+    "notify": Notify,
+}
+
+
+def step_to_json(step: Step) -> dict[str, Any]:
+    """A step as a run remembers it (state.RunState.definition)."""
+    data = {k: v for k, v in asdict(step).items() if k not in ("kind", "changes_lcs")}
+    if isinstance(step, Wait) and step.until is not None:
+        data["until"] = step.until.isoformat()
+    return {"kind": step.kind, **data}
+
+
+def step_from_json(data: dict[str, Any]) -> Step:
+    """The inverse of `step_to_json`; JobError for anything else."""
+    cls = _STEP_CLASSES.get(str(data.get("kind")))
+    if cls is None:
+        raise JobError(f"a step of unknown kind {data.get('kind')!r}")
+    values = {k: v for k, v in data.items() if k != "kind"}
+    if cls is Wait and isinstance(values.get("until"), str):
+        values["until"] = datetime.fromisoformat(values["until"])
+    try:
+        return cls(**values)
+    except TypeError as exc:
+        raise JobError(f"an unreadable {data.get('kind')} step: {exc}") from None

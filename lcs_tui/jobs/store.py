@@ -1,0 +1,619 @@
+"""jobs.toml: the jobs, notification targets and per-profile notification defaults.
+
+It lives beside profiles.toml in the config directory (LCS_TUI_CONFIG_DIR
+overrides it), is meant to be read and edited by people, and holds no
+secret — a webhook's URL lives in the keyring (notify/webhook.py):
+
+    version = 1
+
+    [notify.ops-teams]
+    kind = "teams"                   # teams, slack or json (a webhook)
+
+    [defaults.contoso]               # a profile's notifications (--notify, jobs)
+    notify = ["desktop", "ops-teams"]
+    notify_on = ["finish", "failure", "waiting"]
+
+    [jobs.golden-copy]
+    profile = "contoso"
+    at = "2026-11-21 22:00"          # or: cron = "0 22 * * SUN", or: asap = true
+    zone = "Europe/Amsterdam"        # UTC (default), local, or an IANA name
+    notify = ["desktop", "ops-teams"]
+
+    [[jobs.golden-copy.steps]]
+    do = "refresh"
+    source = "CONTOSO-PROD"
+    target = "CONTOSO-UAT"
+    confirmed = "CONTOSO-UAT"        # typed by the user when the job was created
+
+    [[jobs.golden-copy.steps]]
+    do = "export"
+    environment = "CONTOSO-UAT"
+    name = "uat-golden-{date}"
+
+    [[jobs.golden-copy.steps]]
+    do = "download"
+    backup = "previous"              # previous, latest, or a backup's name or id
+    folder = "~/backups"
+
+A broken file is reported with its path, line and key (ConfigError, as for
+profiles.toml). Writes are atomic and serialised with a lock: the CLI and
+the TUI may add jobs at the same time. `JobStore.load()` re-reads the file
+only when it changed (size and modification time), so a runner can ask on
+every tick for free and still sees a hand edit at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from lcs_tui.config.store import ConfigError, config_dir
+from lcs_tui.jobs.model import (
+    BUILTIN_TARGETS,
+    JOB_NAME,
+    NOTIFY_EVENTS,
+    Download,
+    Export,
+    Job,
+    JobError,
+    Notify,
+    Refresh,
+    Step,
+    Wait,
+)
+from lcs_tui.jobs.schedule import Schedule, ScheduleError, parse_moment
+from lcs_tui.jobs.statefile import StateFile, StateFileError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10 only
+    import importlib
+
+    tomllib = importlib.import_module("tomli")
+
+FILE_NAME = "jobs.toml"
+FORMAT_VERSION = 1
+WEBHOOK_KINDS = ("teams", "slack", "json")
+_STEP_KEYS: dict[str, tuple[str, ...]] = {
+    "refresh": ("source", "target", "confirmed"),
+    "export": ("environment", "name"),
+    "download": ("backup", "folder", "connections"),
+    "wait": ("until", "zone", "quota", "idle"),
+    "notify": ("message",),
+}
+_JOB_KEYS = (
+    "profile",
+    "description",
+    "asap",
+    "at",
+    "cron",
+    "zone",
+    "notify",
+    "notify_on",
+    "created",
+    "steps",
+)
+
+
+@dataclass(frozen=True)
+class NotifyTarget:
+    """A webhook: `kind` teams, slack or json; its URL is a secret in the keyring."""
+
+    name: str
+    kind: str
+
+
+@dataclass(frozen=True)
+class NotifyDefaults:
+    """A profile's notifications: for its jobs without their own, and for --notify."""
+
+    notify: tuple[str, ...] = ("desktop",)
+    notify_on: tuple[str, ...] = NOTIFY_EVENTS
+
+
+@dataclass(frozen=True)
+class JobsFile:
+    path: Path
+    jobs: dict[str, Job] = field(default_factory=dict)
+    targets: dict[str, NotifyTarget] = field(default_factory=dict)
+    defaults: dict[str, NotifyDefaults] = field(default_factory=dict)
+
+    def defaults_for(self, profile: str) -> NotifyDefaults:
+        return self.defaults.get(profile, NotifyDefaults())
+
+
+def jobs_path() -> Path:
+    return config_dir() / FILE_NAME
+
+
+class JobStore:
+    """The jobs file. Thread-safe for reading; writes are locked between processes."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or jobs_path()
+        self._cache: tuple[tuple[int, int], JobsFile] | None = None
+
+    def load(self) -> JobsFile:
+        """The file's contents (ConfigError when it is broken); cached while unchanged."""
+        try:
+            info = os.stat(self.path)
+        except FileNotFoundError:
+            return JobsFile(self.path)
+        except OSError as exc:
+            raise ConfigError(f"cannot read the jobs file: {exc}", path=self.path) from None
+        stamp = (info.st_size, info.st_mtime_ns)
+        cached = self._cache
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        loaded = _load(self.path)
+        self._cache = (stamp, loaded)
+        return loaded
+
+    def jobs(self) -> list[Job]:
+        return list(self.load().jobs.values())
+
+    def get(self, name: str) -> Job:
+        jobs = self.load().jobs
+        if name not in jobs:
+            known = ", ".join(sorted(jobs)) or "none yet"
+            raise JobError(f"no job named {name!r}", f"jobs: {known}; create one: lcs-tui job add")
+        return jobs[name]
+
+    def add(self, job: Job, *, replace_existing: bool = False) -> None:
+        def change(current: JobsFile) -> JobsFile:
+            if job.name in current.jobs and not replace_existing:
+                raise JobError(
+                    f"a job named {job.name} exists already",
+                    f"pick another name, or remove it first: lcs-tui job remove {job.name}",
+                )
+            _check_targets(job, current)
+            return replace(current, jobs={**current.jobs, job.name: job})
+
+        self._change(change)
+
+    def remove(self, name: str) -> None:
+        def change(current: JobsFile) -> JobsFile:
+            if name not in current.jobs:
+                raise JobError(f"no job named {name!r}")
+            return replace(current, jobs={k: v for k, v in current.jobs.items() if k != name})
+
+        self._change(change)
+
+    def set_target(self, target: NotifyTarget) -> None:
+        if target.kind not in WEBHOOK_KINDS:
+            raise JobError(f"webhook kind {target.kind!r}: one of {', '.join(WEBHOOK_KINDS)}")
+        if not JOB_NAME.match(target.name) or target.name in BUILTIN_TARGETS:
+            raise JobError(
+                f"notification target name {target.name!r}: letters, digits, '-' and '_', "
+                f"not {' or '.join(BUILTIN_TARGETS)}"
+            )
+        self._change(
+            lambda current: replace(current, targets={**current.targets, target.name: target})
+        )
+
+    def remove_target(self, name: str) -> None:
+        def change(current: JobsFile) -> JobsFile:
+            users = [j.name for j in current.jobs.values() if name in j.notify]
+            if users:
+                raise JobError(f"jobs {', '.join(users)} notify {name}", "change them first")
+            if name not in current.targets:
+                raise JobError(f"no webhook named {name!r}")
+            return replace(current, targets={k: v for k, v in current.targets.items() if k != name})
+
+        self._change(change)
+
+    def set_defaults(self, profile: str, defaults: NotifyDefaults) -> None:
+        def change(current: JobsFile) -> JobsFile:
+            for name in defaults.notify:
+                if name not in BUILTIN_TARGETS and name not in current.targets:
+                    raise JobError(f"no notification target named {name!r}")
+            return replace(current, defaults={**current.defaults, profile: defaults})
+
+        self._change(change)
+
+    def _change(self, change: Any) -> None:
+        # The state file's lock (a `.lock` beside jobs.toml) serialises the
+        # read-modify-write between the CLI and a running app.
+        lock = StateFile(self.path.with_name("." + self.path.name))
+        try:
+            with lock.locked():
+                current = _load(self.path) if self.path.exists() else JobsFile(self.path)
+                updated = change(current)
+                from lcs_tui.config.store import _atomic_write
+
+                _atomic_write(self.path, render(updated))
+        except StateFileError as exc:
+            raise JobError(str(exc)) from None
+        except OSError as exc:
+            raise JobError(f"cannot write the jobs file {self.path}: {exc}") from None
+        self._cache = None
+
+
+def _check_targets(job: Job, current: JobsFile) -> None:
+    for name in job.notify:
+        if name not in BUILTIN_TARGETS and name not in current.targets:
+            raise JobError(
+                f"no notification target named {name!r}",
+                "add a webhook first: lcs-tui job notify add NAME --kind teams|slack|json",
+            )
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _load(path: Path) -> JobsFile:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return JobsFile(path)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read the jobs file: {exc}", path=path) from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        from lcs_tui.config.store import _line_of_decode_error
+
+        raise ConfigError(
+            f"not valid TOML: {exc}", path=path, line=_line_of_decode_error(exc)
+        ) from None
+    except RecursionError:
+        raise ConfigError("its arrays or tables are nested too deeply", path=path) from None
+    return _Parser(path, text).parse(data)
+
+
+class _Parser:
+    def __init__(self, path: Path, text: str) -> None:
+        self.path = path
+        self.lines = text.splitlines()
+
+    def fail(
+        self, message: str, header: str | None, key: str | None, nth: int = 0, hint: str = ""
+    ) -> ConfigError:
+        return ConfigError(
+            message,
+            path=self.path,
+            line=self._locate(header, key, nth),
+            key=key,
+            hint=hint or None,
+        )
+
+    def parse(self, data: dict[str, Any]) -> JobsFile:
+        for key in data:
+            if key not in ("version", "notify", "defaults", "jobs"):
+                raise self.fail(f"unknown setting {key!r}", None, key)
+        if data.get("version", FORMAT_VERSION) != FORMAT_VERSION:
+            raise self.fail(
+                f"format version {data.get('version')!r} is not supported "
+                f"(this lcs-tui reads {FORMAT_VERSION}); upgrade lcs-tui",
+                None,
+                "version",
+            )
+        targets = {
+            name: self._target(name, table) for name, table in self._tables(data, "notify").items()
+        }
+        defaults = {
+            name: self._defaults(name, table, targets)
+            for name, table in self._tables(data, "defaults").items()
+        }
+        jobs = {
+            name: self._job(name, table, targets)
+            for name, table in self._tables(data, "jobs").items()
+        }
+        return JobsFile(self.path, jobs, targets, defaults)
+
+    def _tables(self, data: dict[str, Any], section: str) -> dict[str, dict[str, Any]]:
+        tables = data.get(section, {})
+        if not isinstance(tables, dict):
+            raise self.fail(f"'{section}' must be [{section}.NAME] tables", None, section)
+        for name, table in tables.items():
+            if not isinstance(table, dict):
+                raise self.fail(f"[{section}.{name}] must be a table", None, f"{section}.{name}")
+        return tables
+
+    def _target(self, name: str, table: dict[str, Any]) -> NotifyTarget:
+        header = f"notify.{name}"
+        for key in table:
+            if key != "kind":
+                raise self.fail(
+                    f"unknown key {key!r} in [{header}] (the URL is kept in the keyring, "
+                    "never in this file)",
+                    header,
+                    key,
+                )
+        kind = table.get("kind")
+        if kind not in WEBHOOK_KINDS:
+            raise self.fail(f"kind must be one of {', '.join(WEBHOOK_KINDS)}", header, "kind")
+        return NotifyTarget(name, kind)
+
+    def _defaults(
+        self, name: str, table: dict[str, Any], targets: dict[str, NotifyTarget]
+    ) -> NotifyDefaults:
+        header = f"defaults.{name}"
+        for key in table:
+            if key not in ("notify", "notify_on"):
+                raise self.fail(f"unknown key {key!r} in [{header}]", header, key)
+        notify = self._names(table, "notify", header, targets, ("desktop",))
+        notify_on = self._events(table, header)
+        return NotifyDefaults(notify, notify_on)
+
+    def _names(
+        self,
+        table: dict[str, Any],
+        key: str,
+        header: str,
+        targets: dict[str, NotifyTarget],
+        default: tuple[str, ...],
+    ) -> tuple[str, ...]:
+        value = table.get(key, list(default))
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(f'{key} must be a list of names, e.g. ["desktop"]', header, key)
+        for name in value:
+            if name not in BUILTIN_TARGETS and name not in targets:
+                raise self.fail(
+                    f"no notification target {name!r}: use desktop, terminal, or add "
+                    f"[notify.{name}]",
+                    header,
+                    key,
+                )
+        return tuple(value)
+
+    def _events(self, table: dict[str, Any], header: str) -> tuple[str, ...]:
+        value = table.get("notify_on", list(NOTIFY_EVENTS))
+        if not isinstance(value, list) or any(v not in NOTIFY_EVENTS for v in value):
+            raise self.fail(
+                f"notify_on must be a list of {', '.join(NOTIFY_EVENTS)}", header, "notify_on"
+            )
+        return tuple(value)
+
+    def _job(self, name: str, table: dict[str, Any], targets: dict[str, NotifyTarget]) -> Job:
+        header = f"jobs.{name}"
+        if not JOB_NAME.match(name):
+            raise self.fail(f"job name {name!r}: letters, digits, '-' and '_' only", header, None)
+        for key in table:
+            if key not in _JOB_KEYS:
+                raise self.fail(
+                    f"unknown key {key!r} in [{header}]; known keys: {', '.join(_JOB_KEYS)}",
+                    header,
+                    key,
+                )
+        profile = table.get("profile")
+        if not isinstance(profile, str) or not profile:
+            raise self.fail(f'[{header}] needs profile = "NAME"', header, "profile")
+        schedule = self._schedule(table, header)
+        raw_steps = table.get("steps")
+        if not isinstance(raw_steps, list) or not raw_steps:
+            raise self.fail(
+                f"job {name} has no steps: add [[{header}.steps]] tables", header, "steps"
+            )
+        steps = tuple(self._step(name, i, s) for i, s in enumerate(raw_steps))
+        created = table.get("created")
+        if created is not None:
+            created = self._moment(created, header, "created")
+        description = table.get("description", "")
+        if not isinstance(description, str):
+            raise self.fail("description must be a quoted string", header, "description")
+        job = Job(
+            name=name,
+            profile=profile,
+            steps=steps,
+            schedule=schedule,
+            notify=self._names(table, "notify", header, targets, ()),
+            notify_on=self._events(table, header),
+            created_at=created,
+            description=description,
+        )
+        try:
+            job.check_shape()
+        except JobError as exc:
+            raise self.fail(exc.message, header, None, hint=exc.hint or "") from None
+        return job
+
+    def _schedule(self, table: dict[str, Any], header: str) -> Schedule:
+        given = [key for key in ("asap", "at", "cron") if key in table]
+        if len(given) > 1:
+            raise self.fail(
+                f"[{header}] has {' and '.join(given)}: a job has one schedule", header, given[1]
+            )
+        zone = table.get("zone", "UTC")
+        if not isinstance(zone, str):
+            raise self.fail("zone must be a quoted string", header, "zone")
+        try:
+            if not given or given == ["asap"]:
+                if table.get("asap", True) is not True:
+                    raise ScheduleError("asap = true, or give at = ... or cron = ...")
+                return Schedule.asap()
+            if given == ["at"]:
+                return Schedule.once(self._moment(table["at"], header, "at"), zone)
+            cron = table["cron"]
+            if not isinstance(cron, str):
+                raise ScheduleError('cron must be a quoted string, e.g. "0 22 * * SUN"')
+            return Schedule.every(cron, zone)
+        except ScheduleError as exc:
+            key: str = given[0] if given else "asap"
+            if "zone" in str(exc):
+                key = "zone"
+            raise self.fail(str(exc), header, key) from None
+
+    def _moment(self, value: Any, header: str, key: str, nth: int = 0) -> datetime:
+        if isinstance(value, datetime):
+            if value.tzinfo is not None:
+                from datetime import timezone
+
+                return value.astimezone(timezone.utc).replace(tzinfo=None)
+            return value
+        if not isinstance(value, str):
+            raise self.fail(
+                f'{key} must be a date and time, e.g. "2026-11-22 22:00"', header, key, nth
+            )
+        try:
+            return parse_moment(value.rstrip("Z"))
+        except ScheduleError as exc:
+            raise self.fail(str(exc), header, key, nth) from None
+
+    def _step(self, job: str, index: int, table: Any) -> Step:
+        header = f"jobs.{job}.steps"
+        if not isinstance(table, dict):
+            raise self.fail(f"step {index + 1} of job {job} must be a table", header, None, index)
+        kind = table.get("do")
+        if kind not in _STEP_KEYS:
+            raise self.fail(
+                f"step {index + 1} of job {job}: do must be one of {', '.join(_STEP_KEYS)}",
+                header,
+                "do",
+                index,
+            )
+        allowed = _STEP_KEYS[kind]
+        for key in table:
+            if key != "do" and key not in allowed:
+                raise self.fail(
+                    f"unknown key {key!r} in a {kind} step; known: {', '.join(allowed)}",
+                    header,
+                    key,
+                    index,
+                )
+
+        def text(key: str, default: str | None = None) -> str:
+            value = table.get(key, default)
+            if not isinstance(value, str) or (not value and default is None):
+                raise self.fail(
+                    f'a {kind} step needs {key} = "..."',
+                    header,
+                    key,
+                    index,
+                )
+            return value
+
+        if kind == "refresh":
+            return Refresh(text("source"), text("target"), text("confirmed", ""))
+        if kind == "export":
+            return Export(text("environment"), text("name"))
+        if kind == "download":
+            connections = table.get("connections", 4)
+            if not isinstance(connections, int) or isinstance(connections, bool):
+                raise self.fail("connections must be a whole number", header, "connections", index)
+            return Download(text("backup"), text("folder"), connections)
+        if kind == "notify":
+            return Notify(text("message"))
+        until = table.get("until")
+        zone = text("zone", "UTC")
+        moment = self._moment(until, header, "until", index) if until is not None else None
+        quota = table.get("quota")
+        idle = table.get("idle")
+        for key, value in (("quota", quota), ("idle", idle)):
+            if value is not None and not isinstance(value, str):
+                raise self.fail(f"{key} must be an environment's name", header, key, index)
+        try:
+            from lcs_tui.jobs.schedule import check_zone
+
+            zone = check_zone(zone)
+        except ScheduleError as exc:
+            raise self.fail(str(exc), header, "zone", index) from None
+        return Wait(until=moment, zone=zone, quota=quota, idle=idle)
+
+    def _locate(self, header: str | None, key: str | None, nth: int) -> int | None:
+        """The line of `key` under the `nth` [header] / [[header]] (best effort)."""
+        start = 0
+        if header is not None:
+            pattern = re.compile(rf"^\s*\[\[?\s*{_dotted(header)}\s*\]\]?\s*(#.*)?$")
+            found = [i for i, line in enumerate(self.lines) if pattern.match(line)]
+            if len(found) <= nth:
+                return None
+            start = found[nth] + 1
+            if key is None:
+                return start
+        if key is None:
+            return None
+        key_line = re.compile(rf"^\s*[\"']?{re.escape(key)}[\"']?\s*=")
+        for i in range(start, len(self.lines)):
+            if header is not None and re.match(r"^\s*\[", self.lines[i]):
+                break
+            if key_line.match(self.lines[i]):
+                return i + 1
+        return start if header is not None else None
+
+
+def _dotted(dotted: str) -> str:
+    return r"\s*\.\s*".join(rf"[\"']?{re.escape(p)}[\"']?" for p in dotted.split("."))
+
+
+# ------------------------------------------------------------------ writing
+
+
+def render(jobs_file: JobsFile) -> str:
+    from lcs_tui.config.store import _toml_string as q
+
+    lines = [
+        "# lcs-tui jobs, written by `lcs-tui job` and the app; hand edits are fine",
+        "# (see docs/jobs.md). No secrets here: a webhook's URL is in the keyring.",
+        f"version = {FORMAT_VERSION}",
+    ]
+    for target in sorted(jobs_file.targets.values(), key=lambda t: t.name):
+        lines += ["", f"[notify.{target.name}]", f"kind = {q(target.kind)}"]
+    for profile in sorted(jobs_file.defaults):
+        d = jobs_file.defaults[profile]
+        lines += [
+            "",
+            f"[defaults.{q(profile) if not JOB_NAME.match(profile) else profile}]",
+            f"notify = {_list(d.notify)}",
+            f"notify_on = {_list(d.notify_on)}",
+        ]
+    for job in sorted(jobs_file.jobs.values(), key=lambda j: j.name):
+        lines += ["", f"[jobs.{job.name}]", f"profile = {q(job.profile)}"]
+        if job.description:
+            lines.append(f"description = {q(job.description)}")
+        s = job.schedule
+        if s.kind == "asap":
+            lines.append("asap = true")
+        elif s.kind == "once":
+            assert s.at is not None
+            lines.append(f"at = {q(f'{s.at:%Y-%m-%d %H:%M}')}")
+        else:
+            lines.append(f"cron = {q(s.cron or '')}")
+        if s.kind != "asap" or s.zone != "UTC":
+            lines.append(f"zone = {q(s.zone)}")
+        if job.notify:
+            lines.append(f"notify = {_list(job.notify)}")
+        if tuple(job.notify_on) != NOTIFY_EVENTS:
+            lines.append(f"notify_on = {_list(job.notify_on)}")
+        if job.created_at is not None:
+            lines.append(f"created = {q(f'{job.created_at:%Y-%m-%dT%H:%M:%S}Z')}")
+        for step in job.steps:
+            lines += ["", f"[[jobs.{job.name}.steps]]", f"do = {q(step.kind)}"]
+            lines += [f"{k} = {v}" for k, v in _step_values(step)]
+    return "\n".join(lines) + "\n"
+
+
+def _list(values: tuple[str, ...]) -> str:
+    from lcs_tui.config.store import _toml_string as q
+
+    return "[" + ", ".join(q(v) for v in values) + "]"
+
+
+def _step_values(step: Step) -> list[tuple[str, str]]:
+    from lcs_tui.config.store import _toml_string as q
+
+    if isinstance(step, Refresh):
+        return [
+            ("source", q(step.source)),
+            ("target", q(step.target)),
+            ("confirmed", q(step.confirmed)),
+        ]
+    if isinstance(step, Export):
+        return [("environment", q(step.environment)), ("name", q(step.name))]
+    if isinstance(step, Download):
+        values = [("backup", q(step.backup)), ("folder", q(step.folder))]
+        if step.connections != 4:
+            values.append(("connections", str(step.connections)))
+        return values
+    if isinstance(step, Notify):
+        return [("message", q(step.message))]
+    if step.until is not None:
+        return [("until", q(f"{step.until:%Y-%m-%d %H:%M}")), ("zone", q(step.zone))]
+    if step.quota is not None:
+        return [("quota", q(step.quota))]
+    return [("idle", q(step.idle or ""))]

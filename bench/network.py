@@ -51,6 +51,7 @@ from bench.scenario import START
 from lcs_tui.simulator import ManualClock, Simulator
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
+from lcs_tui.tui.workspace_screen import WorkspaceScreen
 from lcs_tui.workspace import DEFAULT_POLL_INTERVAL, Workspace, open_demo
 
 REAL_TICK = 0.1
@@ -208,6 +209,14 @@ async def wait_for(pilot: Pilot[None], condition: Any, what: str, timeout: float
         await pilot.pause(0.02)
 
 
+def highlighted_history_read(app: SimulatedHourApp) -> bool:
+    screen = app.screen
+    if not isinstance(screen, WorkspaceScreen):
+        return True
+    env = screen.highlighted_env()
+    return env is None or env.id in screen.service.history
+
+
 async def simulated_hour(
     count: int, operations: int, intervals: int, interval: float
 ) -> HourResult:
@@ -226,7 +235,10 @@ async def simulated_hour(
             )
 
         await wait_for(pilot, ready, f"{count} workspaces watching {operations} each")
-        # The polls right after the loads belong to start-up, not to the hour.
+        # The polls right after the loads, and the one history read of the
+        # environment the shown screen highlights (read once, after the cursor
+        # rests), belong to start-up, not to the hour.
+        await wait_for(pilot, lambda: highlighted_history_read(app), "the highlighted history")
         await wait_for(pilot, lambda: all(rt.idle for rt in runtimes), "the first polls")
         first = len(sim.request_log)
         started = perf_counter()

@@ -98,9 +98,9 @@ class PpRejected(LcsRejected):
         hint: str | None = None,
         activity_id: str | None = None,
     ) -> None:
-        LcsError.__init__(
-            self, f"Power Platform refused: {error_message}", hint=hint, activity_id=activity_id
-        )
+        said = "; ".join(e.describe() for e in field_errors)
+        message = f"Power Platform refused: {error_message}" + (f" ({said})" if said else "")
+        LcsError.__init__(self, message, hint=hint, activity_id=activity_id)
         self.error_message = error_message
         self.code = code
         self.status = status

@@ -25,7 +25,6 @@ from lcs_tui.api.errors import LcsError, OutcomeUnknown
 from lcs_tui.ppac.client import PowerPlatformClient, Started, Validation
 from lcs_tui.ppac.errors import PpAuthError, PpForbidden, PpNotFound
 from lcs_tui.ppac.models import (
-    KIND_UNIFIED_SANDBOX,
     CopyCandidate,
     PpBackup,
     PpEnvironment,
@@ -202,12 +201,13 @@ class PowerPlatformService:
         return [e.enriched_by(bap[e.id]) if e.id in bap else e for e in envs]
 
     async def _with_details(self, envs: list[PpEnvironment]) -> list[PpEnvironment]:
-        """Ask each unified sandbox's Dataverse whether it is a UDE or a USE."""
+        """Ask each unified environment's Dataverse for its F&O details (UDE or USE, version)."""
         gate = asyncio.Semaphore(DETAILS_AT_ONCE)
         failures: list[str] = []
 
         async def one(env: PpEnvironment) -> PpEnvironment:
-            if env.kind != KIND_UNIFIED_SANDBOX:
+            # Every unified one: a sandbox's says UDE or USE, and each its F&O version.
+            if not env.is_unified:
                 return env
             known = self.all_environments.get(env.id)
             if known is not None and known.details is not None:
@@ -222,7 +222,7 @@ class PowerPlatformService:
         found = list(await asyncio.gather(*(one(e) for e in envs)))
         if failures:
             self.notes.append(
-                "could not tell UDE from USE for "
+                "could not read the F&O details (UDE or USE, version) of "
                 + ", ".join(failures[:5])
                 + (" and more" if len(failures) > 5 else "")
                 + "; their Dataverse did not answer (a service principal needs an "

@@ -136,6 +136,7 @@ def seeded_environments() -> list[Env]:
             "Production",
             "Internal",
             "https://contoso.operations.eu.dynamics.com",
+            deployment="Production",
         ),
         Env(
             USE,
@@ -298,8 +299,16 @@ class FakePowerPlatform:
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         answer = self._handle(request)
+        url = str(request.url)
         lost = next(
-            (f for f in self.lose_answers if request.method == "POST" and f in str(request.url)),
+            (
+                f
+                for f in self.lose_answers
+                if request.method == "POST"
+                and f in url
+                # a validate-only call is lost only when asked for by name
+                and ("ValidateOnly" in f or "ValidateOnly" not in url)
+            ),
             None,
         )
         if lost is not None:

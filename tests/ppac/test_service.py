@@ -99,7 +99,7 @@ async def test_a_dataverse_that_does_not_answer_leaves_the_kind_open_with_a_note
     next(e for e in fake.envs if e.id == UDE).details_status = 403
     service = await loaded(fake)
     assert service.environments[UDE].kind == "unified-sandbox"
-    assert any("ANA-UDE" in note and "UDE from USE" in note for note in service.notes)
+    assert any("ANA-UDE" in note and "UDE or USE" in note for note in service.notes)
 
 
 async def test_without_finops_metadata_bap_tells_which_have_fno(fake: FakePowerPlatform) -> None:

@@ -379,9 +379,13 @@ class Session:
         with self._lock:
             cache = self._load_cache()
             self._latest.pop(scope, None)
-            for token in cache.search(
-                cache.CredentialType.ACCESS_TOKEN, query={"client_id": self.profile.client_id}
-            ):
+            # Listed first: the search reads the dict the removals change.
+            tokens = list(
+                cache.search(
+                    cache.CredentialType.ACCESS_TOKEN, query={"client_id": self.profile.client_id}
+                )
+            )
+            for token in tokens:
                 cache.remove_at(token)
 
     def _acquire_silently(self, force_refresh: bool, scope: str) -> str:

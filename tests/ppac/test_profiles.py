@@ -213,3 +213,13 @@ def test_a_wrong_client_secret_is_explained_and_never_shown() -> None:
     )
     assert "AADSTS7000215" in text
     assert wrong not in text
+
+
+def test_after_a_401_a_service_principal_gets_a_new_token() -> None:
+    entra = FakeEntra()
+    session = sp_session(entra)
+    session.sign_in_with_client_secret(SECRET)
+    first = session.acquire_token()
+    renewed = session.acquire_token(force_refresh=True)
+    assert renewed != first and entra.issued[-1] == renewed
+    session.close()

@@ -140,7 +140,7 @@ def add_service_principal(
 def test_a_service_principal_is_explained_and_checked_on_the_spot(
     capsys: pytest.CaptureFixture[str], network: tuple[FakeEntra, FakePowerPlatform]
 ) -> None:
-    entra, fake = network
+    entra, _fake = network
     code, out, err = add_service_principal(capsys, entra)
     assert code == 0, err
     assert "adminApplications" in err and "application user" in err  # the set-up, explained
@@ -174,7 +174,7 @@ def test_an_unregistered_service_principal_and_a_missing_role_are_said_apart(
         return None
 
     fake.faults.append(refuse)
-    code, out, err = add_service_principal(capsys, entra)
+    code, out, _err = add_service_principal(capsys, entra)
     assert code == 3
     assert "Power Platform API: FAILED" in out and "Contributor" in out
     assert "BAP admin API: FAILED" in out and "admin management application" in out
@@ -186,7 +186,7 @@ def test_a_wrong_audience_is_said_so(
 ) -> None:
     entra, fake = network
     fake.check_token = lambda request: "The token was acquired for the wrong audience."
-    code, out, err = add_service_principal(capsys, entra)
+    code, _out, err = add_service_principal(capsys, entra)
     assert code == 3 and "wrong audience" in err
 
 

@@ -191,6 +191,8 @@ def failure_from(exc: BaseException, profile: Profile | None = None) -> Failure 
     return None
 
 
+#: The commands of Power Platform profiles (their messages name Power Platform).
+POWERPLATFORM_COMMANDS = frozenset({"copy", "restore", "backup"})
 #: Commands that may have sent a request that starts something in LCS (or Power Platform).
 STARTING_COMMANDS = frozenset(
     {"refresh", "export", "start", "stop", "copy", "restore", "backup create", "backup delete"}
@@ -212,12 +214,17 @@ def unexpected_failure(exc: BaseException, command: str) -> Failure:
     what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     report = "if it happens again, please report it with the command that was run"
     if command in STARTING_COMMANDS:
+        service, portal = (
+            ("Power Platform", "the Power Platform admin center")
+            if command.split()[0] in POWERPLATFORM_COMMANDS
+            else ("LCS", "the LCS portal")
+        )
         return Failure(
             exit_codes.OUTCOME_UNKNOWN,
-            f"lcs-tui stopped on an unexpected error ({what}); whether LCS started "
+            f"lcs-tui stopped on an unexpected error ({what}); whether {service} started "
             "the operation is unknown",
             "do NOT simply run the command again: check the environment's history "
-            f"(lcs-tui history ENV) or the LCS portal first; {report}",
+            f"(lcs-tui history ENV) or {portal} first; {report}",
         )
     return Failure(
         exit_codes.UNAVAILABLE,

@@ -168,17 +168,25 @@ async def read_pp_history(ctx: Context, *, strict: bool) -> PpHistoryRead:
     env = (find_pp_environment if strict else lookup_pp_environment)(service, wanted)
     if env is None:
         return found
+    from lcs_tui.ppac.errors import PpNotFound
+
     entries: list[PpOperation] = []
     token: str | None = None
     pages = 0
-    while pages < ctx.args.pages:
-        pages += 1
-        page = await service.client.history_page(env.id, continuation=token)
-        entries.extend(page.operations)
-        token = page.continuation
-        if not token or not page.operations:
-            token = None
-            break
+    try:
+        while pages < ctx.args.pages:
+            pages += 1
+            page = await service.client.history_page(env.id, continuation=token)
+            entries.extend(page.operations)
+            token = page.continuation
+            if not token or not page.operations:
+                token = None
+                break
+    except PpNotFound as exc:
+        if exc.environment_missing:  # the environment itself is gone
+            raise
+        # No operation list on the Power Platform API here: BAP's lifecycle operations.
+        entries, token, pages = list((await service.client.bap_history(env.id)).operations), None, 1
     found.environment, found.entries = env, entries
     found.pages_read, found.has_more = pages, token is not None
     return found

@@ -137,3 +137,11 @@ class PpNotFound(LcsHttpError):
         super().__init__(message, status=404, hint=hint)
         self.activity_id = activity_id
         self.code = code
+
+    @property
+    def environment_missing(self) -> bool:
+        """The environment itself is not in the tenant (not just the path asked for)."""
+        return (self.code or "").lower() in (
+            "environmentnotfound",
+            "servicetoserviceenvironmentnotfound",
+        )

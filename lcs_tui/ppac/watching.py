@@ -108,7 +108,7 @@ class OperationWatcher:
                 if pending is None or (oldest is not None and oldest < pending - RECONCILE_BEFORE):
                     break
         except PpNotFound as exc:
-            if exc.code:  # the environment itself is not there
+            if exc.environment_missing:  # the environment itself is not there
                 raise
             entries = list((await self.client.bap_history(environment_id)).operations)
             complete = True

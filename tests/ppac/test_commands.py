@@ -456,3 +456,22 @@ def test_history_and_status_look_in_both_kinds(pp: PpHarness) -> None:
     assert_valid(status.json, "lcs-tui/status-profiles/v1")
     (op,) = status.json["operations"]
     assert op["schema"] == "lcs-tui/pp-status/v1" and op["profile"] == "unified"
+
+
+def test_history_falls_back_to_bap_lifecycle_operations(pp: PpHarness) -> None:
+    import httpx
+
+    pp.fake.ops.append(
+        Op("bap-9", UDE, "Restore", pp.fake.now - timedelta(hours=1), timedelta(hours=3))
+    )
+    pp.fake.faults.append(
+        lambda request: (
+            httpx.Response(404, json={"error": {"code": "NotFound"}})
+            if request.url.path.endswith("/operations")
+            and "environmentmanagement" in request.url.path
+            else None
+        )
+    )
+    result = pp.run("history", "ANA-UDE", "--json")
+    assert result.code == 0, result.err
+    assert [e["operation_id"] for e in result.json["entries"]] == ["bap-9"]

@@ -571,3 +571,22 @@ def test_status_words_of_both_backends_are_read_with_their_vocabulary() -> None:
     assert not refresh.finished and refresh.outcome.value == "unknown"
     assert TrackedOperation.from_json(copy.to_json()) == copy
     assert datetime  # (imported for the helpers' type comments)
+
+
+async def test_without_an_operation_list_bap_lifecycle_operations_serve(
+    fake: FakePowerPlatform,
+) -> None:
+    fake.ops.append(Op("bap-1", UDE, "Copy", fake.now - timedelta(hours=1), timedelta(hours=3)))
+
+    def no_list(request: httpx.Request) -> httpx.Response | None:
+        if request.url.path.endswith(f"/environments/{UDE}/operations"):
+            return httpx.Response(404, json={"error": {"code": "NotFound"}})
+        return None
+
+    fake.faults.append(no_list)
+    service = await loaded(fake)
+    (entry,) = await service.load_history(UDE)
+    assert entry.operation_id == "bap-1" and entry.status_field == "state.id"
+    assert UDE in service.busy_environments()
+    with pytest.raises(Exception, match="no such environment"):
+        await service.load_history("missing-env")

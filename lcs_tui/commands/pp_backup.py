@@ -27,7 +27,8 @@ from lcs_tui.commands.runtime import (
 )
 
 if TYPE_CHECKING:
-    from lcs_tui.ppac.models import PpBackup, PpEnvironment
+    from lcs_tui.ppac.models import PpEnvironment
+    from lcs_tui.ppac.operation_models import PpBackup
 
 
 def register(subparsers: Any) -> None:

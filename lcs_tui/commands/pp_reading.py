@@ -29,7 +29,8 @@ from lcs_tui.commands.pp_view import (
 from lcs_tui.commands.runtime import Context
 
 if TYPE_CHECKING:
-    from lcs_tui.ppac.models import PpEnvironment, PpOperation
+    from lcs_tui.ppac.models import PpEnvironment
+    from lcs_tui.ppac.operation_models import PpOperation
     from lcs_tui.service.operations import TrackedOperation
 
 BACKEND = "powerplatform"

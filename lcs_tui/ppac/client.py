@@ -6,10 +6,9 @@ Power Platform API's leaves F&O metadata out, and an environment's
 lifecycle operations when the Power Platform API has no history for it.
 Dataverse answers UDE-or-USE (§2.3).
 
-Both paging shapes are read (§10.5 quirk 4): `value` + `@odata.nextlink`
-(any case; only followed on the host that sent it) and `collection` +
-`continuationToken`; a list is read for at most MAX_LIST_PAGES pages, and
-stops, with a warning the user sees, when the service repeats itself.
+Both paging shapes are read (paging.py). The file is long because it has
+one method per endpoint of §10.1, each spelling out its call; what an
+answer means lives in answers.py, the request loop in engine.py.
 
 Operations: a start answers 202 and names where to poll
 (`Operation-Location`, else `Location`, else `operationUrl` in the body).
@@ -29,8 +28,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import httpx
-
 from lcs_tui.api.answers import segment
 from lcs_tui.api.client import Observer
 from lcs_tui.api.errors import LcsMalformedResponse
@@ -48,15 +45,9 @@ from lcs_tui.ppac.answers import (
 )
 from lcs_tui.ppac.engine import Answer, Call, Engine
 from lcs_tui.ppac.errors import PpNotFound
-from lcs_tui.ppac.models import (
-    CopyCandidate,
-    FinOpsDetails,
-    HistoryPage,
-    Listing,
-    PpBackup,
-    PpEnvironment,
-    PpOperation,
-)
+from lcs_tui.ppac.models import CopyCandidate, FinOpsDetails, PpEnvironment
+from lcs_tui.ppac.operation_models import HistoryPage, Listing, PpBackup, PpOperation
+from lcs_tui.ppac.paging import collection_list, collection_page, malformed, odata_list, origin_of
 from lcs_tui.ppac.requests import CopyOptions, RestorePoint, restore_body
 
 API_VERSION = "2024-10-01"
@@ -128,7 +119,7 @@ class PowerPlatformClient:
         self.scope = scope
         self.bap_scope = bap_scope or scope
         #: Where a poll URL may point: the tokens go nowhere else.
-        self._origins = {_origin(self.api_host), _origin(self.bap_host)} - {None}
+        self._origins = {origin_of(self.api_host), origin_of(self.bap_host)} - {None}
         self.engine = Engine(
             api_host=self.api_host,
             token_source=token_source,
@@ -186,7 +177,7 @@ class PowerPlatformClient:
         None when the environment has no Dataverse URL lcs-tui may send a token
         to (https, or this machine for a simulator).
         """
-        origin = _origin(environment.url)
+        origin = origin_of(environment.url)
         if origin is None:
             return None
         answer = await self.engine.call(
@@ -200,7 +191,7 @@ class PowerPlatformClient:
         try:
             return FinOpsDetails.parse(Fields(answer.data or {}, "answer"))
         except ShapeError as exc:
-            raise _malformed(exc) from None
+            raise malformed(exc) from None
 
     async def copy_candidates(self, source_id: str) -> Listing:
         """The environments `source_id` may be copied into (P2)."""
@@ -350,7 +341,7 @@ class PowerPlatformClient:
             return None
         if url.startswith("/"):
             url = self.api_host + url
-        origin = _origin(url)
+        origin = origin_of(url)
         if origin is None or origin not in self._origins:
             return None
         return url
@@ -364,7 +355,7 @@ class PowerPlatformClient:
                 "lcs-tui does not send its sign-in there",
                 hint="the operation is followed through the environment's operation list",
             )
-        on_bap = _origin(usable) == _origin(self.bap_host) != _origin(self.api_host)
+        on_bap = origin_of(usable) == origin_of(self.bap_host) != origin_of(self.api_host)
         answer = await self.engine.call(
             Call(
                 "GET",
@@ -425,7 +416,7 @@ class PowerPlatformClient:
                 params=params,
             )
         )
-        items, skipped, token = _collection(answer, PpOperation.parse)
+        items, skipped, token = collection_page(answer, PpOperation.parse)
         return HistoryPage(items, token, skipped)
 
     async def bap_history(self, environment_id: str) -> HistoryPage:
@@ -479,37 +470,16 @@ class PowerPlatformClient:
     async def _collection_list(
         self, url: str, parse: Callable[[Fields], Any], *, what: str
     ) -> Listing:
-        """A `collection` + `continuationToken` list, all pages (at most MAX_LIST_PAGES)."""
-        items: list[Any] = []
-        skipped = 0
-        seen_tokens: set[str] = set()
-        token: str | None = None
-        for _page in range(MAX_LIST_PAGES):
-            params = {"api-version": API_VERSION}
-            if token:
-                params["continuationToken"] = token
-            answer = await self.engine.call(
-                Call("GET", url, scope=self.scope, api=API_PP, params=params)
-            )
-            page, dropped, token = _collection(answer, parse)
-            items.extend(page)
-            skipped += dropped
-            if not token:
-                return Listing(items, skipped)
-            if token in seen_tokens or not page:
-                self.engine.warn(
-                    self.engine.shown(url),
-                    f"Power Platform said more {what} follow, but sent the same page again; "
-                    f"showing the {len(items)} read so far",
-                )
-                return Listing(items, skipped, cut_short=True)
-            seen_tokens.add(token)
-        self.engine.warn(
-            self.engine.shown(url),
-            f"Power Platform still said more {what} follow after {MAX_LIST_PAGES} pages; "
-            f"showing the first {len(items)}",
+        return await collection_list(
+            self.engine,
+            url,
+            parse,
+            scope=self.scope,
+            api=API_PP,
+            what=what,
+            params={"api-version": API_VERSION},
+            max_pages=MAX_LIST_PAGES,
         )
-        return Listing(items, skipped, cut_short=True)
 
     async def _odata_list(
         self,
@@ -521,86 +491,17 @@ class PowerPlatformClient:
         what: str,
         max_pages: int,
     ) -> Listing:
-        """A `value` + `@odata.nextlink` list, all pages, next links only on the same host."""
         scope = self.bap_scope if api == API_BAP else self.scope
-        origin = _origin(url)
-        items: list[Any] = []
-        skipped = 0
-        seen: set[str] = set()
-        next_url: str | None = url
-        next_params: dict[str, str] | None = params
-        for _page in range(max_pages):
-            assert next_url is not None
-            answer = await self.engine.call(
-                Call("GET", next_url, scope=scope, api=api, params=next_params)
-            )
-            page, dropped, link = _value_page(answer, parse)
-            items.extend(page)
-            skipped += dropped
-            if not link:
-                return Listing(items, skipped)
-            if link.startswith("/") and origin is not None:
-                link = origin + link
-            if _origin(link) != origin:
-                self.engine.warn(
-                    self.engine.shown(url),
-                    f"the next page of {what} is on another host; lcs-tui does not send its "
-                    f"sign-in there, showing the {len(items)} read so far",
-                )
-                return Listing(items, skipped, cut_short=True)
-            if link in seen or not page:
-                self.engine.warn(
-                    self.engine.shown(url),
-                    f"the service said more {what} follow, but sent the same page again; "
-                    f"showing the {len(items)} read so far",
-                )
-                return Listing(items, skipped, cut_short=True)
-            seen.add(link)
-            next_url, next_params = link, None  # the link carries its own query
-        self.engine.warn(
-            self.engine.shown(url),
-            f"the service still said more {what} follow after {max_pages} pages; "
-            f"showing the first {len(items)}",
+        return await odata_list(
+            self.engine,
+            url,
+            parse,
+            scope=scope,
+            api=api,
+            what=what,
+            params=params,
+            max_pages=max_pages,
         )
-        return Listing(items, skipped, cut_short=True)
-
-
-def _collection(
-    answer: Answer, parse: Callable[[Fields], Any]
-) -> tuple[list[Any], int, str | None]:
-    try:
-        f = Fields(answer.data if answer.data is not None else {}, "answer")
-        raw = f.opt_list("collection")
-        if raw is None:
-            raw = f.opt_list("value") or []
-        items, skipped = _parse_items(raw, parse)
-        token = f.opt_str("continuationToken") or None
-    except ShapeError as exc:
-        raise _malformed(exc) from None
-    return items, skipped, token
-
-
-def _value_page(
-    answer: Answer, parse: Callable[[Fields], Any]
-) -> tuple[list[Any], int, str | None]:
-    try:
-        f = Fields(answer.data if answer.data is not None else {}, "answer")
-        items, skipped = _parse_items(f.opt_list("value") or [], parse)
-        link = f.opt_str("@odata.nextLink") or f.opt_str("nextLink") or None
-    except ShapeError as exc:
-        raise _malformed(exc) from None
-    return items, skipped, link
-
-
-def _parse_items(raw: list[Any], parse: Callable[[Fields], Any]) -> tuple[list[Any], int]:
-    items: list[Any] = []
-    skipped = 0
-    for index, item in enumerate(raw):
-        try:
-            items.append(parse(Fields(item, f"item[{index}]")))
-        except ShapeError:
-            skipped += 1
-    return items, skipped
 
 
 def _operation_or_none(data: Any) -> PpOperation | None:
@@ -613,30 +514,3 @@ def _operation_or_none(data: Any) -> PpOperation | None:
     if report.status_field is None and report.operation_id is None:
         return None  # not an operation (an empty object, a bare message)
     return report
-
-
-def _origin(url: str | None) -> str | None:
-    """`scheme://host[:port]` of an https URL (or http on this machine), else None."""
-    if not url:
-        return None
-    try:
-        parsed = httpx.URL(url)
-    except (httpx.InvalidURL, ValueError, TypeError):
-        return None
-    host = parsed.host
-    if not host:
-        return None
-    if parsed.scheme != "https" and not (
-        parsed.scheme == "http" and host in ("127.0.0.1", "localhost", "::1")
-    ):
-        return None
-    port = f":{parsed.port}" if parsed.port is not None else ""
-    shown_host = f"[{host}]" if ":" in host else host
-    return f"{parsed.scheme}://{shown_host}{port}"
-
-
-def _malformed(exc: ShapeError) -> LcsMalformedResponse:
-    return LcsMalformedResponse(
-        f"Power Platform sent an answer the app cannot read ({exc})",
-        hint="this is usually temporary; try again",
-    )

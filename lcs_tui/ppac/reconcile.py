@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from lcs_tui.ppac.models import PpOperation
+from lcs_tui.ppac.operation_models import PpOperation
 from lcs_tui.service.operations import OUTCOME_UNKNOWN, STARTING, TrackedOperation
 from lcs_tui.service.reconcile import (
     CHECKED_ABSENT_AT,

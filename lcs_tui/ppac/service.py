@@ -11,6 +11,10 @@ answer (reconcile.py, tracking.py).
 
 Client-side waits never give up on an operation: a copy can take 8 to 24
 hours, and nothing here times out; only the user (or `--timeout`) does.
+
+This is the one class the app and the commands call, so it is longer than
+most: the rules, the journal's bookkeeping, watching and reconciliation
+live in their own modules, and it delegates to them.
 """
 
 from __future__ import annotations
@@ -24,12 +28,8 @@ from datetime import datetime, timezone
 from lcs_tui.api.errors import LcsError, OutcomeUnknown
 from lcs_tui.ppac.client import PowerPlatformClient, Started, Validation
 from lcs_tui.ppac.errors import PpAuthError, PpForbidden, PpNotFound
-from lcs_tui.ppac.models import (
-    CopyCandidate,
-    PpBackup,
-    PpEnvironment,
-    PpOperation,
-)
+from lcs_tui.ppac.models import CopyCandidate, PpEnvironment
+from lcs_tui.ppac.operation_models import PpBackup, PpOperation
 from lcs_tui.ppac.reconcile import ACCEPTED, lost_answer
 from lcs_tui.ppac.requests import CopyOptions, RestorePoint
 from lcs_tui.ppac.rules import NO_BACPAC, Verdict, backup_problems, copy_verdict, restore_verdict

@@ -80,9 +80,7 @@ async def check_setup(client: PowerPlatformClient) -> list[Check]:
         checks.append(Check("BAP admin API", False, exc.message, exc.hint))
     unified = next((e for e in envs if e.is_unified and e.url), None)
     if unified is None:
-        checks.append(
-            Check("Dataverse", None, "no unified environment to ask (none listed yet)")
-        )
+        checks.append(Check("Dataverse", None, "no unified environment to ask (none listed yet)"))
         return checks
     try:
         await client.finops_details(unified)

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from lcs_tui.api.errors import LcsError
 from lcs_tui.ppac.client import PowerPlatformClient
 from lcs_tui.ppac.errors import PpNotFound
-from lcs_tui.ppac.models import PpOperation
+from lcs_tui.ppac.operation_models import PpOperation
 from lcs_tui.ppac.reconcile import find_match, needs_history
 from lcs_tui.ppac.reconcile import verdict_when_absent as absent_verdict
 from lcs_tui.ppac.tracking import OperationBook

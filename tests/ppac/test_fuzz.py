@@ -32,13 +32,8 @@ from lcs_tui.ppac.answers import (
     typed_error,
 )
 from lcs_tui.ppac.client import PowerPlatformClient
-from lcs_tui.ppac.models import (
-    CopyCandidate,
-    FinOpsDetails,
-    PpBackup,
-    PpEnvironment,
-    PpOperation,
-)
+from lcs_tui.ppac.models import CopyCandidate, FinOpsDetails, PpEnvironment
+from lcs_tui.ppac.operation_models import PpBackup, PpOperation
 from lcs_tui.ppac.requests import CopyOptions, RestorePoint
 from tests.ppac.helpers import client_on
 

@@ -19,6 +19,7 @@ from tests.ppac.fake import (
     PLAIN,
     UDE,
     USE,
+    Backup,
     Op,
     once,
 )
@@ -475,3 +476,27 @@ def test_history_falls_back_to_bap_lifecycle_operations(pp: PpHarness) -> None:
     result = pp.run("history", "ANA-UDE", "--json")
     assert result.code == 0, result.err
     assert [e["operation_id"] for e in result.json["entries"]] == ["bap-9"]
+
+
+def test_hostile_server_text_reaches_the_terminal_inert(pp: PpHarness) -> None:
+    from tests.hostile import DANGEROUS, HOSTILE
+
+    ude = next(e for e in pp.fake.envs if e.id == UDE)
+    ude.name = HOSTILE["osc52"]
+    op = Op("evil-1", UDE, HOSTILE["bidi"], pp.fake.now - timedelta(minutes=5), timedelta(hours=1))
+    op.requested_by = HOSTILE["csi-2j"]
+    pp.fake.ops.append(op)
+    pp.fake.backups[UDE].append(
+        Backup("b-evil", HOSTILE["osc8"], pp.fake.now, pp.fake.now + timedelta(days=7))
+    )
+    for argv in (
+        ("envs",),
+        ("envs", "--json"),
+        ("history", UDE),
+        ("history", UDE, "--json"),
+        ("backup", "list", "--env", UDE),
+        ("status", "evil-1", "--env", UDE),
+        ("copy", "--source", UDE, "--target", USE, "--type", "full", "--yes"),
+    ):
+        result = pp.run(*argv)
+        assert not DANGEROUS.search(result.out + result.err), argv

@@ -192,9 +192,7 @@ def make_profile(
             secret_store=secret_store,
         )
     if backend != BACKEND_LCS:
-        raise ProfileError(
-            "backend", f"unknown backend {backend!r}; one of: {', '.join(BACKENDS)}"
-        )
+        raise ProfileError("backend", f"unknown backend {backend!r}; one of: {', '.join(BACKENDS)}")
     if api_host is not None:
         api_host = api_host.rstrip("/")
     if geography is None or geography == CUSTOM:
@@ -308,8 +306,10 @@ def _validate_powerplatform(p: Profile) -> None:
         raise ProfileError(
             "cloud", f"unknown cloud {p.cloud!r}; known: {', '.join(CLOUDS)} or {CUSTOM_CLOUD}"
         )
-    _check_url("api_host", p.api_host, want_path=False, http_loopback_ok=True)
-    _check_url("bap_host", p.bap_host or "", want_path=False, http_loopback_ok=True)
+    # A base URL may carry a path: the simulator mounts the APIs under one
+    # loopback origin (/powerplatform, /bap).
+    _check_url("api_host", p.api_host, want_path=None, http_loopback_ok=True)
+    _check_url("bap_host", p.bap_host or "", want_path=None, http_loopback_ok=True)
     _check_url("authority", p.authority, want_path=True, http_loopback_ok=False)
     if p.sign_in_method not in PP_SIGN_IN_METHODS:
         raise ProfileError(
@@ -404,7 +404,8 @@ def _validate_lcs(p: Profile) -> None:
     _validate_proxy(p)
 
 
-def _check_url(key: str, value: str, *, want_path: bool, http_loopback_ok: bool) -> None:
+def _check_url(key: str, value: str, *, want_path: bool | None, http_loopback_ok: bool) -> None:
+    """`want_path`: True a path is required, False none is allowed, None either."""
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018 - raises ValueError on a malformed port
@@ -420,7 +421,7 @@ def _check_url(key: str, value: str, *, want_path: bool, http_loopback_ok: bool)
     path = parts.path.strip("/")
     if want_path and not path:
         raise ProfileError(key, f"{key} must end with the tenant, e.g. https://host/<tenant>")
-    if not want_path and path:
+    if want_path is False and path:
         raise ProfileError(key, f"{key} must be only scheme and host, e.g. https://host")
 
 

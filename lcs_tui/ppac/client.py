@@ -177,14 +177,15 @@ class PowerPlatformClient:
         None when the environment has no Dataverse URL lcs-tui may send a token
         to (https, or this machine for a simulator).
         """
-        origin = origin_of(environment.url)
-        if origin is None:
+        base = dataverse_base(environment.url)
+        if base is None:
             return None
         answer = await self.engine.call(
             Call(
                 "GET",
-                f"{origin}/api/data/v9.2/msprov_getfinopsapplicationdetails",
-                scope=f"{origin}/.default",
+                f"{base}/api/data/v9.2/msprov_getfinopsapplicationdetails",
+                # The organisation's own audience: its URL (§10.2).
+                scope=f"{base}/.default",
                 api=API_DATAVERSE,
             )
         )
@@ -340,7 +341,9 @@ class PowerPlatformClient:
         if not url:
             return None
         if url.startswith("/"):
-            url = self.api_host + url
+            # An absolute-path reference: it replaces the path (RFC 3986), so a
+            # base with a mount (/powerplatform) is not doubled.
+            url = (origin_of(self.api_host) or self.api_host) + url
         origin = origin_of(url)
         if origin is None or origin not in self._origins:
             return None
@@ -502,6 +505,14 @@ class PowerPlatformClient:
             params=params,
             max_pages=max_pages,
         )
+
+
+def dataverse_base(url: str | None) -> str | None:
+    """An organisation URL lcs-tui may call (https, or loopback http), without its end slash."""
+    if origin_of(url) is None:
+        return None
+    assert url is not None
+    return url.split("?", 1)[0].split("#", 1)[0].rstrip("/")
 
 
 def _operation_or_none(data: Any) -> PpOperation | None:

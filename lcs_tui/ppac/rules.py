@@ -109,10 +109,21 @@ def _common(
         problems.append(
             Problem(f"{source.name} has no finance and operations apps; nothing to {verb}")
         )
-    if source.region and target.region and source.region.lower() != target.region.lower():
+    # Power Platform's region is the geo (europe); Azure regions (westeurope,
+    # northeurope) within one geo are one region for it. The Azure region only
+    # decides where no geo is known.
+    here, there = (
+        (source.geo, target.geo)
+        if source.geo and target.geo
+        else (
+            source.region,
+            target.region,
+        )
+    )
+    if here and there and here.lower() != there.lower():
         problems.append(
             Problem(
-                f"{source.name} is in {source.region} and {target.name} in {target.region}; "
+                f"{source.name} is in {here} and {target.name} in {there}; "
                 f"Power Platform {verb}s only within one region"
             )
         )

@@ -552,3 +552,33 @@ async def test_a_restore_point_goes_out_as_rfc3339_with_an_offset(
     assert first["restorePointDateTime"] == "2026-11-19T07:30:00+00:00"
     assert first["restoreOptions"] == {"skipAuditData": False}
     assert second["restorePointDateTime"] == backup.point_text
+
+
+async def test_dataverse_is_asked_at_the_organisations_own_url_and_audience() -> None:
+    from lcs_tui.ppac.models import PpEnvironment
+
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, json={"applicationdeploymenttype": "OnlineDev"})
+
+    tokens = ScopedTokens()
+    env = PpEnvironment(
+        id="e",
+        name="E",
+        type="Sandbox",
+        finops_type="Internal",
+        url="https://127.0.0.1:8443/dataverse/ana/",
+    )
+    async with client_on(handler, tokens=tokens) as client:
+        details = await client.finops_details(env)
+        assert (
+            await client.finops_details(PpEnvironment(id="x", name="X", url="http://evil.example/"))
+            is None
+        )
+    assert details is not None and details.deployment_type == "OnlineDev"
+    assert seen == [
+        "https://127.0.0.1:8443/dataverse/ana/api/data/v9.2/msprov_getfinopsapplicationdetails"
+    ]
+    assert tokens.asked == [("https://127.0.0.1:8443/dataverse/ana/.default", False)]

@@ -223,3 +223,14 @@ def test_after_a_401_a_service_principal_gets_a_new_token() -> None:
     renewed = session.acquire_token(force_refresh=True)
     assert renewed != first and entra.issued[-1] == renewed
     session.close()
+
+
+def test_a_base_url_with_a_mount_serves_the_loopback_simulator(tmp_path: Path) -> None:
+    profile = pp_profile(
+        api_host="https://127.0.0.1:8443/powerplatform", bap_host="https://127.0.0.1:8443/bap"
+    )
+    assert profile.scope == "https://127.0.0.1:8443/powerplatform/.default"
+    assert profile.bap_scope == "https://127.0.0.1:8443/bap/.default"
+    config = Config(path=tmp_path / "profiles.toml").with_profile(profile)
+    save_config(config)
+    assert load_config(config.path).get("unified") == profile

@@ -590,3 +590,9 @@ async def test_without_an_operation_list_bap_lifecycle_operations_serve(
     assert UDE in service.busy_environments()
     with pytest.raises(Exception, match="no such environment"):
         await service.load_history("missing-env")
+
+
+async def test_one_geo_is_one_region_whatever_the_azure_region(fake: FakePowerPlatform) -> None:
+    next(e for e in fake.envs if e.id == UDE).region = "northeurope"
+    service = await loaded(fake)
+    assert service.copy_verdict(USE, UDE).allowed

@@ -203,7 +203,7 @@ class PowerPlatformService:
     async def _with_details(self, envs: list[PpEnvironment]) -> list[PpEnvironment]:
         """Ask each unified environment's Dataverse for its F&O details (UDE or USE, version)."""
         gate = asyncio.Semaphore(DETAILS_AT_ONCE)
-        failures: list[str] = []
+        failures: list[tuple[str, str]] = []
 
         async def one(env: PpEnvironment) -> PpEnvironment:
             # Every unified one: a sandbox's says UDE or USE, and each its F&O version.
@@ -216,17 +216,17 @@ class PowerPlatformService:
                 try:
                     return env.with_details(await self.client.finops_details(env))
                 except LcsError as exc:
-                    failures.append(f"{env.name} ({exc.message})")
+                    failures.append((env.name, exc.message))
                     return env
 
         found = list(await asyncio.gather(*(one(e) for e in envs)))
         if failures:
+            names = [name for name, _ in failures]
+            shown = ", ".join(names[:5]) + (f" and {len(names) - 5} more" if len(names) > 5 else "")
             self.notes.append(
-                "could not read the F&O details (UDE or USE, version) of "
-                + ", ".join(failures[:5])
-                + (" and more" if len(failures) > 5 else "")
-                + "; their Dataverse did not answer (a service principal needs an "
-                "application user there)"
+                f"could not read the F&O details (UDE or USE, version) of {shown}: "
+                f"{failures[0][1]} (a service principal needs an application user in each "
+                "environment's Dataverse)"
             )
         return found
 

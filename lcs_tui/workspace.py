@@ -3,6 +3,12 @@
 The TUI and the scripting commands both start here; the demo builds the same
 thing on top of the in-process simulator, so the demo runs the real sign-in,
 client and service code — only the network is simulated.
+
+A Power Platform profile (`backend = "powerplatform"`) is one more
+workspace: its `backend` says so, `ppac` is its PowerPlatformService (with
+its PowerPlatformClient), and `client`/`service` — the LCS ones — refuse to
+be used, saying why. What every workspace has (sign-in, the request log's
+observers, the journal's notices, the clock, closing) works for both.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, cast
 
 from lcs_tui.api import LcsClient
 from lcs_tui.http import HttpSettings
@@ -20,9 +26,11 @@ from lcs_tui.service.journal import Journal
 from lcs_tui.service.project import ProjectService
 
 if TYPE_CHECKING:
+    from lcs_tui.api.client import Observer
     from lcs_tui.api.ratelimit import RateLimiter
     from lcs_tui.auth import Session
     from lcs_tui.config import Profile
+    from lcs_tui.ppac.service import PowerPlatformService
     from lcs_tui.simulator import Simulator
     from lcs_tui.simulator.demo import DemoProject
 
@@ -31,6 +39,23 @@ if TYPE_CHECKING:
 #: operations that take hours.
 DEFAULT_POLL_INTERVAL = 30.0
 DEMO_POLL_INTERVAL = 2.0
+
+
+class NotThisBackend(AttributeError):
+    """An LCS part of a Power Platform workspace was used (or the other way round)."""
+
+
+class _OtherBackend:
+    """Stands in for the LCS client and service of a Power Platform workspace."""
+
+    def __init__(self, what: str) -> None:
+        self._what = what
+
+    def __getattr__(self, name: str) -> Any:
+        raise NotThisBackend(
+            f"this is a Power Platform workspace: it has no LCS {self._what} "
+            f"(asked for {name!r}); use workspace.ppac"
+        )
 
 
 @dataclass
@@ -50,10 +75,39 @@ class Workspace:
 
     #: A sign-in started before the UI, so it overlaps Textual's start-up.
     early_sign_in: Future[str] | None = None
+    #: "lcs", or "powerplatform" (then `ppac` is the service and `client`/`service` refuse).
+    backend: str = "lcs"
+    ppac: PowerPlatformService | None = None
+
+    @property
+    def is_powerplatform(self) -> bool:
+        return self.ppac is not None
 
     @property
     def now(self) -> Callable[[], datetime]:
+        if self.ppac is not None:
+            return self.ppac.now
         return self.service.now
+
+    @property
+    def journal_notice(self) -> str | None:
+        """Something the user should know about the journal (either backend), or None."""
+        if self.ppac is not None:
+            return self.ppac.journal_notice
+        return self.service.journal_notice
+
+    @property
+    def journal_problem(self) -> str | None:
+        if self.ppac is not None:
+            return self.ppac.journal_problem
+        return self.service.journal_problem
+
+    def add_observer(self, observer: Observer) -> None:
+        """The request log (or a command's stderr) hears this workspace's requests."""
+        if self.ppac is not None:
+            self.ppac.client.add_observer(observer)
+        else:
+            self.client.add_observer(observer)
 
     def sign_in_without_asking(self) -> str:
         """Sign in without a person (blocking): the demo's password, or the token cache.
@@ -79,6 +133,9 @@ class Workspace:
         return early
 
     async def aclose(self) -> None:
+        if self.ppac is not None:
+            await self.ppac.client.aclose()
+            return
         await self.client.aclose()
 
 
@@ -115,6 +172,16 @@ def open_profile(
 
     settings = http if http is not None else profile.http_settings()
     session = Session(profile, open_secret_store(profile.secret_store), settings)
+    if profile.is_powerplatform:
+        return _open_powerplatform(
+            profile,
+            session,
+            settings,
+            read_only=read_only,
+            journal=journal,
+            now=now,
+            poll_interval=poll_interval,
+        )
     client = LcsClient(
         api_host=profile.api_host,
         token_source=async_token_source(session),
@@ -131,6 +198,63 @@ def open_profile(
     )
     return Workspace(
         profile, session, client, service, read_only=read_only, poll_interval=poll_interval
+    )
+
+
+def _open_powerplatform(
+    profile: Profile,
+    session: Session,
+    settings: HttpSettings,
+    *,
+    read_only: bool,
+    journal: Journal | None,
+    now: Callable[[], datetime] | None,
+    poll_interval: float,
+) -> Workspace:
+    """A Power Platform workspace: its client (two audiences, one sign-in) and service."""
+    from lcs_tui.auth import scoped_token_source
+    from lcs_tui.ppac.client import PowerPlatformClient
+    from lcs_tui.ppac.service import PowerPlatformService
+
+    client = PowerPlatformClient(
+        api_host=profile.api_host,
+        bap_host=profile.bap_host,
+        scope=profile.scope,
+        bap_scope=profile.bap_scope,
+        token_source=scoped_token_source(session),
+        http=settings,
+    )
+    service = PowerPlatformService(
+        client,
+        profile=profile.name,
+        journal=journal if journal is not None else journal_for(profile.name),
+        now=now or client.server_now,
+    )
+    return powerplatform_workspace(
+        profile, session, service, read_only=read_only, poll_interval=poll_interval
+    )
+
+
+def powerplatform_workspace(
+    profile: Profile,
+    session: Session,
+    service: PowerPlatformService,
+    *,
+    read_only: bool = False,
+    demo: bool = False,
+    poll_interval: float = DEFAULT_POLL_INTERVAL,
+) -> Workspace:
+    """The workspace of a Power Platform service (its LCS parts refuse to be used)."""
+    return Workspace(
+        profile,
+        session,
+        cast(LcsClient, _OtherBackend("client")),
+        cast(ProjectService, _OtherBackend("service")),
+        read_only=read_only,
+        demo=demo,
+        poll_interval=poll_interval,
+        backend="powerplatform",
+        ppac=service,
     )
 
 

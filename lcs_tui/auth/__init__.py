@@ -13,12 +13,18 @@ from lcs_tui.auth.errors import (
     explain_api_401,
 )
 from lcs_tui.auth.session import Account, DeviceFlow, Session, browser_available
-from lcs_tui.auth.token_source import AsyncTokenSource, async_token_source
+from lcs_tui.auth.token_source import (
+    AsyncTokenSource,
+    ScopedTokenSource,
+    async_token_source,
+    scoped_token_source,
+)
 
 __all__ = [
     "Account",
     "AsyncTokenSource",
     "DeviceFlow",
+    "ScopedTokenSource",
     "Session",
     "SignInCancelled",
     "SignInError",
@@ -28,4 +34,5 @@ __all__ = [
     "browser_available",
     "error_from_entra",
     "explain_api_401",
+    "scoped_token_source",
 ]

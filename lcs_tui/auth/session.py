@@ -8,6 +8,14 @@ here touches asyncio.
 Token cache: an msal.SerializableTokenCache, loaded from the profile's secret
 store on first use and written back after every change, so a refresh token
 survives restarts only where the user allowed secrets to be kept.
+
+One sign-in, several audiences: a Power Platform profile signs in for the
+Power Platform API (`profile.scope`) and asks for the BAP admin API's and a
+Dataverse organisation's tokens with the same refresh token
+(`acquire_token(scope=...)`). A service principal (Power Platform profiles,
+method `service-principal`) has no user and no refresh token: each token is
+asked for with the client secret (client credentials), which the profile's
+secret store keeps.
 """
 
 from __future__ import annotations
@@ -99,15 +107,19 @@ class Session:
         self._app_secret: str | None = None
         self._http_client: MsalHttpClient | None = None
         self._warnings: list[str] = []
-        #: The access token obtained last and when (time.monotonic()); one
-        #: tuple, so a reader in another thread sees both or neither.
-        self._latest: tuple[str, float] | None = None
+        #: The access token obtained last for each scope and when
+        #: (time.monotonic()); one tuple per scope, so a reader in another
+        #: thread sees both or neither.
+        self._latest: dict[str, tuple[str, float]] = {}
 
     # ------------------------------------------------------------ public API
 
     @property
     def account(self) -> Account | None:
         """The signed-in account according to the token cache (blocks on first use)."""
+
+        if self.profile.uses_service_principal:
+            return self._service_principal_account()
 
         def run() -> list[Account]:
             with self._lock:
@@ -125,26 +137,63 @@ class Session:
         with self._lock:
             return list(self._warnings)
 
-    def acquire_token(self, *, force_refresh: bool = False) -> str:
+    def acquire_token(self, *, force_refresh: bool = False, scope: str | None = None) -> str:
         """An access token without asking the user, or SignInRequired.
 
         Uses the cached access token, else the refresh token; `force_refresh`
         skips the cached access token (after the API answered 401). For
-        password methods a stored password is the last resort.
+        password methods a stored password is the last resort. `scope`: the
+        audience (default: the profile's API), e.g. the BAP admin API of a
+        Power Platform profile.
         """
+        wanted = scope or self.profile.scope
         with self._token_lock:
-            return self._guarded(lambda: self._acquire_silently(force_refresh))
+            if self.profile.uses_service_principal:
+                return self._guarded(lambda: self._acquire_for_client(wanted, force_refresh))
+            return self._guarded(lambda: self._acquire_silently(force_refresh, wanted))
 
-    def recent_token(self, max_age: float) -> str | None:
+    def recent_token(self, max_age: float, *, scope: str | None = None) -> str | None:
         """The access token obtained in the last `max_age` seconds, if any.
 
         Never blocks and asks nothing of MSAL: the token a sign-in just
         produced serves the calls that follow it without another lookup.
         """
-        latest = self._latest
+        latest = self._latest.get(scope or self.profile.scope)
         if latest is None or time.monotonic() - latest[1] >= max_age:
             return None
         return latest[0]
+
+    def sign_in_with_client_secret(
+        self, client_secret: str | None = None, *, remember: bool = True
+    ) -> Account:
+        """A service principal's sign-in: a token with the client secret (None:
+        the stored one). `remember` keeps the given secret in the profile's
+        secret store (the keyring); without it a stored one is removed."""
+        profile = self.profile
+        if not profile.uses_service_principal:
+            raise SignInError(
+                f"Profile {profile.name} signs in with {profile.sign_in_method}, "
+                "not as a service principal",
+                f"run: {login_command(profile.name)}",
+            )
+
+        def run() -> Account:
+            used = client_secret or self._stored("client-secret")
+            if not used:
+                raise SignInRequired(
+                    f"No client secret given for app {profile.client_id}, and none is stored",
+                    "enter it when asked, or set LCS_TUI_CLIENT_SECRET",
+                )
+            app = self._application(used)
+            result: dict[str, Any] = app.acquire_token_for_client(scopes=[profile.scope])
+            self._persist_cache()
+            if "access_token" not in result:
+                raise error_from_entra(result, profile, secrets=(used,))
+            self._note_token(result, profile.scope)
+            self._remember("client-secret", client_secret, remember)
+            return Account(_app_account_name(profile))
+
+        return self._guarded(run)
 
     def sign_in_with_password(
         self,
@@ -276,7 +325,7 @@ class Session:
                 cache = self._load_cache()
                 cache.deserialize("{}")
                 cache.has_state_changed = False
-                self._latest = None
+                self._latest = {}
                 self._secrets.delete(self.profile.name, "token-cache")
                 if forget_secrets:
                     self._secrets.delete(self.profile.name, "password")
@@ -293,7 +342,53 @@ class Session:
 
     # ------------------------------------------------------------- internals
 
-    def _acquire_silently(self, force_refresh: bool) -> str:
+    def _service_principal_account(self) -> Account | None:
+        """A service principal is signed in while its secret can be had."""
+
+        def run() -> bool:
+            return bool(self._app_secret or self._stored("client-secret"))
+
+        return Account(_app_account_name(self.profile)) if self._guarded(run) else None
+
+    def _acquire_for_client(self, scope: str, force_refresh: bool) -> str:
+        """Client credentials: MSAL serves its cached app token until it expires."""
+        profile = self.profile
+        secret = self._stored("client-secret") or self._app_secret
+        if not secret:
+            raise SignInRequired(
+                f"Profile {profile.name} is not signed in (no client secret is stored)",
+                f"sign in: {login_command(profile.name)}, or set LCS_TUI_CLIENT_SECRET",
+            )
+        app = self._application(secret)
+        if force_refresh:
+            self._drop_app_tokens(scope)
+        result: dict[str, Any] = app.acquire_token_for_client(scopes=[scope])
+        self._persist_cache()
+        if "access_token" in result:
+            return self._note_token(result, scope)
+        failure = error_from_entra(result, profile, secrets=(secret,))
+        if failure.code in ("AADSTS7000215", "AADSTS7000222"):
+            # A wrong or expired secret: only the user can give another.
+            raise SignInRequired(
+                failure.message, failure.hint, code=failure.code, detail=failure.detail
+            )
+        raise failure
+
+    def _drop_app_tokens(self, scope: str) -> None:
+        """After a 401: forget the cached app token, so the next one is new."""
+        with self._lock:
+            cache = self._load_cache()
+            self._latest.pop(scope, None)
+            # Listed first: the search reads the dict the removals change.
+            tokens = list(
+                cache.search(
+                    cache.CredentialType.ACCESS_TOKEN, query={"client_id": self.profile.client_id}
+                )
+            )
+            for token in tokens:
+                cache.remove_at(token)
+
+    def _acquire_silently(self, force_refresh: bool, scope: str) -> str:
         profile = self.profile
         secret: str | None = None
         if profile.needs_client_secret:
@@ -314,20 +409,20 @@ class Session:
         account = self._msal_account(app)
         if account is not None:
             result = app.acquire_token_silent_with_error(
-                [profile.scope], account, force_refresh=force_refresh
+                [scope], account, force_refresh=force_refresh
             )
             self._persist_cache()
             if result and "access_token" in result:
-                return self._note_token(result)
+                return self._note_token(result, scope)
             if result:
                 failure = error_from_entra(result, profile, secrets=(secret,))
                 log.info("silent renewal failed for profile %s: %s", profile.name, failure.code)
         if password:
-            result = self._ropc(app, password)
+            result = self._ropc(app, password, scope)
             self._persist_cache()
             if "access_token" in result:
-                self._keep_only(app, result)
-                return self._note_token(result)
+                self._keep_only(app, result, scope)
+                return self._note_token(result, scope)
             failure = error_from_entra(result, profile, secrets=(password, secret))
         if failure is not None and (failure.code in INTERACTION_CODES or failure.code is None):
             raise SignInRequired(
@@ -426,7 +521,7 @@ class Session:
             app: msal.ClientApplication
             try:
                 # MSAL fetches the authority's OpenID configuration right here.
-                if profile.needs_client_secret:
+                if profile.needs_client_secret:  # password+secret, service principal
                     app = lib.ConfidentialClientApplication(
                         profile.client_id, client_credential=client_secret, **options
                     )
@@ -439,9 +534,11 @@ class Session:
             self._app, self._app_secret = app, client_secret
             return app
 
-    def _ropc(self, app: msal.ClientApplication, password: str) -> dict[str, Any]:
+    def _ropc(
+        self, app: msal.ClientApplication, password: str, scope: str | None = None
+    ) -> dict[str, Any]:
         result: dict[str, Any] = app.acquire_token_by_username_password(
-            self.profile.username, password, scopes=[self.profile.scope]
+            self.profile.username, password, scopes=[scope or self.profile.scope]
         )
         return result
 
@@ -453,10 +550,12 @@ class Session:
                 return account
         return accounts[0] if accounts else None
 
-    def _keep_only(self, app: msal.ClientApplication, result: dict[str, Any]) -> Account:
+    def _keep_only(
+        self, app: msal.ClientApplication, result: dict[str, Any], scope: str | None = None
+    ) -> Account:
         """After a sign-in, drop other accounts from the cache: one profile,
         one account (a profile whose user changed must not renew the old one)."""
-        self._note_token(result)
+        self._note_token(result, scope)
         claims = result.get("id_token_claims") or {}
         username = str(claims.get("preferred_username") or self.profile.username or "")
         with self._lock:
@@ -469,9 +568,9 @@ class Session:
             home = f"{claims['oid']}.{claims['tid']}"
         return Account(username, home)
 
-    def _note_token(self, result: dict[str, Any]) -> str:
+    def _note_token(self, result: dict[str, Any], scope: str | None = None) -> str:
         token = str(result["access_token"])
-        self._latest = (token, time.monotonic())
+        self._latest = {**self._latest, scope or self.profile.scope: (token, time.monotonic())}
         return token
 
     def _require_public_client(self, what: str) -> None:
@@ -496,6 +595,10 @@ def browser_available() -> bool:
     except webbrowser.Error:
         return False
     return True
+
+
+def _app_account_name(profile: Profile) -> str:
+    return f"service principal {profile.client_id}"
 
 
 def _pick(accounts: list[Account], username: str | None) -> Account | None:

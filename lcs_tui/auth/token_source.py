@@ -18,6 +18,13 @@ class AsyncTokenSource(Protocol):
     def __call__(self, *, force_refresh: bool = False) -> Awaitable[str]: ...
 
 
+class ScopedTokenSource(Protocol):
+    """A token for one audience (`scope`): the Power Platform client asks for
+    the Power Platform API's, the BAP admin API's and Dataverse organisations'."""
+
+    def __call__(self, *, scope: str, force_refresh: bool = False) -> Awaitable[str]: ...
+
+
 def async_token_source(session: Session) -> AsyncTokenSource:
     """`await source(force_refresh=False)` gives a bearer token.
 
@@ -38,5 +45,20 @@ def async_token_source(session: Session) -> AsyncTokenSource:
             if recent is not None:
                 return recent
         return await asyncio.to_thread(session.acquire_token, force_refresh=force_refresh)
+
+    return source
+
+
+def scoped_token_source(session: Session) -> ScopedTokenSource:
+    """`async_token_source` for several audiences of one sign-in."""
+
+    async def source(*, scope: str, force_refresh: bool = False) -> str:
+        if not force_refresh:
+            recent = session.recent_token(REUSE_SECONDS, scope=scope)
+            if recent is not None:
+                return recent
+        return await asyncio.to_thread(
+            session.acquire_token, force_refresh=force_refresh, scope=scope
+        )
 
     return source

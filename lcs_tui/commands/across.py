@@ -32,12 +32,13 @@ from lcs_tui.commands.runtime import (
     Context,
     refuse_early,
     report_failure,
-    report_wait,
     run_command,
     sign_in,
+    wait_reporter,
 )
 
 if TYPE_CHECKING:
+    from lcs_tui.config import Profile
     from lcs_tui.workspace import Workspace
 
 T = TypeVar("T")
@@ -48,9 +49,12 @@ class ProfileRun(Generic[T]):
     """What reading one of several profiles gave: a result, or the failure that ended it."""
 
     name: str
-    project_id: int
+    #: The LCS project; None for a Power Platform profile (it has none).
+    project_id: int | None
     result: T | None = None
     failure: Failure | None = None
+    #: "lcs" or "powerplatform".
+    backend: str = "lcs"
 
     @property
     def code(self) -> int:
@@ -61,6 +65,7 @@ class ProfileRun(Generic[T]):
         return {
             "profile": self.name,
             "project_id": self.project_id,
+            "backend": self.backend,
             "exit_code": self.code,
             "error": self.failure.to_json() if self.failure is not None else None,
         }
@@ -95,7 +100,8 @@ def run_for_profiles(
     given = getattr(args, "profile", None)
     every = bool(getattr(args, "all_profiles", False))
     if not asks_for_several(given, every=every):
-        return run_command(args, command, single)
+        # These commands read either kind of profile; `single` branches on it.
+        return run_command(args, command, single, backend=None)
     if getattr(args, "demo", False):
         return refuse_early(
             args,
@@ -118,7 +124,7 @@ def run_for_profiles(
         assert failure is not None
         return refuse_early(args, command, failure)
     assert names is not None
-    projects = {name: config.get(name).project_id for name in names}
+    projects = {name: _identity(config.get(name)) for name in names}
     try:
         runs = asyncio.run(_read_all(args, command, projects, read))
         return report(args, runs)
@@ -131,18 +137,31 @@ def run_for_profiles(
         return failure.code
 
 
+def _identity(profile: Profile) -> tuple[int | None, str]:
+    """A profile's project (None for Power Platform) and backend, for its entry."""
+    return (None if profile.is_powerplatform else profile.project_id), profile.backend
+
+
 async def _read_all(
-    args: argparse.Namespace, command: str, projects: dict[str, int], read: Read[T]
+    args: argparse.Namespace,
+    command: str,
+    projects: dict[str, tuple[int | None, str]],
+    read: Read[T],
 ) -> list[ProfileRun[T]]:
-    tasks = [_read_one(args, command, name, project, read) for name, project in projects.items()]
+    tasks = [_read_one(args, command, name, *identity, read) for name, identity in projects.items()]
     return list(await asyncio.gather(*tasks))
 
 
 async def _read_one(
-    args: argparse.Namespace, command: str, name: str, project_id: int, read: Read[T]
+    args: argparse.Namespace,
+    command: str,
+    name: str,
+    project_id: int | None,
+    backend: str,
+    read: Read[T],
 ) -> ProfileRun[T]:
     """One profile from opening to closing; every failure stays in its ProfileRun."""
-    run: ProfileRun[T] = ProfileRun(name, project_id)
+    run: ProfileRun[T] = ProfileRun(name, project_id, backend=backend)
     own = argparse.Namespace(**{**vars(args), "profile": name})
     runtime = RUNTIME
     with speaking_for(name):
@@ -152,8 +171,8 @@ async def _read_one(
             # Opening reads the journal (a file lock) and the secret store:
             # blocking, so in a thread, like the sign-in.
             workspace = await asyncio.to_thread(runtime.open_workspace, own)
-            workspace.client.add_observer(report_wait)
-            notice = workspace.service.journal_notice
+            workspace.add_observer(wait_reporter(workspace.backend))
+            notice = workspace.journal_notice
             if notice:
                 err(f"warning: {notice}")
             await asyncio.to_thread(sign_in, workspace)
@@ -169,7 +188,7 @@ async def _read_one(
 
 
 async def _close(workspace: Workspace, notice: str | None) -> None:
-    problem = workspace.service.journal_problem
+    problem = workspace.journal_problem
     if problem and problem != notice:
         err(f"warning: the operation journal: {problem}")
     for warning in workspace.session.warnings:

@@ -95,10 +95,31 @@ def failure_from(exc: BaseException, profile: Profile | None = None) -> Failure 
     )
     from lcs_tui.auth import SignInError
     from lcs_tui.config import ConfigError
+    from lcs_tui.ppac.errors import PpCapacity, PpRejected
     from lcs_tui.secrets import SecretStoreError
+    from lcs_tui.workspace import NotThisBackend
 
     if isinstance(exc, CommandFailure):
         return exc.failure
+    if isinstance(exc, NotThisBackend):
+        # A command of one backend given a profile of the other (backends.py
+        # refuses most before this; any left say so, never a traceback).
+        kind = "a Power Platform" if profile is not None and profile.is_powerplatform else "an"
+        return Failure(
+            exit_codes.USAGE,
+            f"this command is not for {kind} profile"
+            + (f" ({profile.name})" if profile is not None else ""),
+            "pick another profile with --profile NAME; see docs/scripting.md",
+        )
+    if isinstance(exc, PpCapacity):
+        # Capacity is Power Platform's quota: a pipeline reacts as to LCS's.
+        return Failure(
+            exit_codes.QUOTA, exc.message, exc.hint, exc.activity_id, problems=exc.problems
+        )
+    if isinstance(exc, PpRejected):
+        return Failure(
+            exit_codes.REJECTED, exc.message, exc.hint, exc.activity_id, problems=exc.problems
+        )
     if isinstance(exc, QuotaExceeded):
         return Failure(
             exit_codes.QUOTA,
@@ -127,7 +148,8 @@ def failure_from(exc: BaseException, profile: Profile | None = None) -> Failure 
         return Failure(exit_codes.SIGN_IN, exc.message, exc.hint or "sign in: lcs-tui login")
     if isinstance(exc, LcsAuthError):
         # 401 even after a renewal: signed in, but the token does not fit the project.
-        if profile is not None:
+        # Power Platform's errors (401, 403) already say what to fix.
+        if profile is not None and not profile.is_powerplatform:
             from lcs_tui.auth import explain_api_401
 
             refused = explain_api_401(profile)
@@ -169,8 +191,12 @@ def failure_from(exc: BaseException, profile: Profile | None = None) -> Failure 
     return None
 
 
-#: Commands that may have sent a request that starts something in LCS.
-STARTING_COMMANDS = frozenset({"refresh", "export", "start", "stop"})
+#: The commands of Power Platform profiles (their messages name Power Platform).
+POWERPLATFORM_COMMANDS = frozenset({"copy", "restore", "backup"})
+#: Commands that may have sent a request that starts something in LCS (or Power Platform).
+STARTING_COMMANDS = frozenset(
+    {"refresh", "export", "start", "stop", "copy", "restore", "backup create", "backup delete"}
+)
 
 
 def unexpected_failure(exc: BaseException, command: str) -> Failure:
@@ -188,12 +214,17 @@ def unexpected_failure(exc: BaseException, command: str) -> Failure:
     what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
     report = "if it happens again, please report it with the command that was run"
     if command in STARTING_COMMANDS:
+        service, portal = (
+            ("Power Platform", "the Power Platform admin center")
+            if command.split()[0] in POWERPLATFORM_COMMANDS
+            else ("LCS", "the LCS portal")
+        )
         return Failure(
             exit_codes.OUTCOME_UNKNOWN,
-            f"lcs-tui stopped on an unexpected error ({what}); whether LCS started "
+            f"lcs-tui stopped on an unexpected error ({what}); whether {service} started "
             "the operation is unknown",
             "do NOT simply run the command again: check the environment's history "
-            f"(lcs-tui history ENV) or the LCS portal first; {report}",
+            f"(lcs-tui history ENV) or {portal} first; {report}",
         )
     return Failure(
         exit_codes.UNAVAILABLE,

@@ -92,19 +92,31 @@ def _login(args: argparse.Namespace) -> int:
         for warning in session.warnings:
             err(f"warning: {warning}")
         session.close()
-    if profile.username and account.username.lower() != profile.username.lower():
+    if (
+        profile.username
+        and not profile.uses_service_principal
+        and account.username.lower() != profile.username.lower()
+    ):
         err(
             f"note: profile {profile.name} names {profile.username}, but you signed in as "
             f"{account.username}"
         )
-    out(
-        f"signed in as {account.username} (profile {profile.name}, project "
-        f"{profile.project_id}, {profile.api_host})"
+    where = (
+        f"Power Platform {profile.cloud}"
+        if profile.is_powerplatform
+        else f"project {profile.project_id}"
     )
+    out(f"signed in as {account.username} (profile {profile.name}, {where}, {profile.api_host})")
+    if profile.is_powerplatform:
+        code = _check_powerplatform(profile)
+        if code != EXIT_OK:
+            return code
     if profile.secret_store == "session":
         # Said as it is: nothing outlives this command, so login only proved
         # that the sign-in works.
         variables = "LCS_TUI_PASSWORD" if profile.uses_password else None
+        if profile.uses_service_principal:
+            variables = "LCS_TUI_CLIENT_SECRET"
         scripts = (
             f"scripting commands sign in with {variables}"
             if variables
@@ -119,9 +131,23 @@ def _login(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_powerplatform(profile: Profile) -> int:
+    """After a Power Platform sign-in: does each API answer? (profile_pp's checklist)."""
+    from lcs_tui.commands.profile_pp import report_checks, run_checks
+    from lcs_tui.workspace import open_profile
+
+    workspace = open_profile(profile)
+    try:
+        return report_checks(run_checks(workspace))
+    finally:
+        workspace.session.close()
+
+
 def _sign_in(session: Session, args: argparse.Namespace) -> Account:
     profile = session.profile
     method = profile.sign_in_method
+    if profile.uses_service_principal:
+        return session.sign_in_with_client_secret(_client_secret(session), remember=args.remember)
     if method in ("password", "password+secret"):
         password = _password(args, profile)
         secret = _client_secret(session) if method == "password+secret" else None

@@ -76,6 +76,12 @@ def register(subparsers: Any) -> None:
     add_start_options(export, can_wait=True)
     export.set_defaults(func=_starting("export", "export a database", _export))
 
+    # The operations of Power Platform profiles register beside LCS's.
+    from lcs_tui.commands import pp_backup, pp_operations
+
+    pp_operations.register(subparsers)
+    pp_backup.register(subparsers)
+
 
 def _starting(
     command: str, what: str, body: Callable[[Context], Awaitable[int]]

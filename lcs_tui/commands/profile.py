@@ -40,8 +40,9 @@ class UsageError(Exception):
 
 def register(subparsers: Any) -> None:
     from lcs_tui.commands.profile_show import list_profiles, show_profile
+    from lcs_tui.config.clouds import CLOUDS, CUSTOM_CLOUD
     from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
-    from lcs_tui.config.profile import SECRET_STORES, SIGN_IN_METHODS
+    from lcs_tui.config.profile import BACKENDS, PP_SIGN_IN_METHODS, SECRET_STORES, SIGN_IN_METHODS
 
     parser = subparsers.add_parser(
         "profile",
@@ -58,6 +59,23 @@ def register(subparsers: Any) -> None:
         "with --no-input (or without a terminal) every required value must be a flag.",
     )
     add.add_argument("name", nargs="?", help="profile name (letters, digits, - and _)")
+    add.add_argument(
+        "--backend",
+        choices=list(BACKENDS),
+        default="lcs",
+        help="what the profile opens: " + "; ".join(f"{k}: {v}" for k, v in BACKENDS.items()),
+    )
+    add.add_argument(
+        "--cloud",
+        choices=[*CLOUDS, CUSTOM_CLOUD],
+        help="Power Platform profiles: the tenant's cloud (default public)",
+    )
+    add.add_argument("--bap-host", help="Power Platform profiles: a custom BAP admin API host")
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="Power Platform service principals: do not sign in and check the set-up now",
+    )
     add.add_argument("--tenant", help="Entra tenant: domain (contoso.onmicrosoft.com) or GUID")
     add.add_argument("--client-id", help="application (client) id of your app registration")
     add.add_argument("--username", help="user name (UPN), e.g. ana@contoso.com")
@@ -73,8 +91,10 @@ def register(subparsers: Any) -> None:
         "--method",
         "--sign-in-method",
         dest="method",
-        choices=list(SIGN_IN_METHODS),
-        help="sign-in method: " + "; ".join(f"{k}: {v}" for k, v in SIGN_IN_METHODS.items()),
+        choices=list(dict.fromkeys([*SIGN_IN_METHODS, *PP_SIGN_IN_METHODS])),
+        help="sign-in method: " + "; ".join(f"{k}: {v}" for k, v in SIGN_IN_METHODS.items())
+        + "; Power Platform profiles: "
+        + "; ".join(f"{k}: {v}" for k, v in PP_SIGN_IN_METHODS.items()),
     )
     add.add_argument("--proxy", help="HTTPS proxy URL (default: HTTPS_PROXY from the environment)")
     add.add_argument("--ca-bundle", help="PEM file of CA certificates to trust")
@@ -210,6 +230,12 @@ def selected_profile_name(args: argparse.Namespace) -> str | None:
 def _add(args: argparse.Namespace) -> int:
     from lcs_tui.config import ProfileError, load_config, make_profile, save_config
 
+    if args.backend == "powerplatform":
+        from lcs_tui.commands.profile_pp import add_powerplatform
+
+        return add_powerplatform(args)
+    if args.cloud is not None or args.bap_host is not None:
+        raise UsageError("--cloud and --bap-host are for --backend powerplatform")
     config = load_config()
     asking = interactive(args)
     values = _collect(args, config, asking)
@@ -234,6 +260,11 @@ def next_step(profile: Profile) -> str:
         return (
             f"next: lcs-tui login --profile {name} (signs in once; the app and the "
             "scripting commands then use the kept sign-in)"
+        )
+    if profile.uses_service_principal:
+        return (
+            f"next: every run signs in with the client secret in LCS_TUI_CLIENT_SECRET "
+            f"(secret store session keeps nothing); lcs-tui login --profile {name} checks it"
         )
     if profile.uses_password:
         variables = "LCS_TUI_PASSWORD" + (

@@ -32,18 +32,21 @@ FIELDS = {
     "proxy": "proxy",
     "ca_bundle": "ca_bundle",
     "secret_store": "secret_store",
+    "cloud": "cloud",
+    "bap_host": "bap_host",
 }
 #: Fields an empty value clears (back to "none" or to the derived default).
 CLEARABLE = frozenset({"username", "authority", "proxy", "ca_bundle"})
 #: Changing these means the kept sign-in belongs to another identity or host.
 SIGN_IN_FIELDS = frozenset(
-    {"tenant", "client_id", "username", "api_host", "authority", "sign_in_method"}
+    {"tenant", "client_id", "username", "api_host", "authority", "sign_in_method", "cloud"}
 )
 
 
 def add_set_parser(sub: Any) -> None:
+    from lcs_tui.config.clouds import CLOUDS, CUSTOM_CLOUD
     from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
-    from lcs_tui.config.profile import SECRET_STORES, SIGN_IN_METHODS
+    from lcs_tui.config.profile import PP_SIGN_IN_METHODS, SECRET_STORES, SIGN_IN_METHODS
 
     parser = sub.add_parser(
         "set",
@@ -58,8 +61,9 @@ def add_set_parser(sub: Any) -> None:
         "--method",
         "--sign-in-method",
         dest="method",
-        choices=list(SIGN_IN_METHODS),
-        help="sign-in method: " + "; ".join(f"{k}: {v}" for k, v in SIGN_IN_METHODS.items()),
+        choices=list(dict.fromkeys([*SIGN_IN_METHODS, *PP_SIGN_IN_METHODS])),
+        help="sign-in method: " + "; ".join(f"{k}: {v}" for k, v in SIGN_IN_METHODS.items())
+        + "; Power Platform profiles: " + ", ".join(PP_SIGN_IN_METHODS),
     )
     parser.add_argument("--username", help="user name (UPN); '' clears it")
     parser.add_argument("--tenant", help="Entra tenant: domain or GUID")
@@ -67,6 +71,10 @@ def add_set_parser(sub: Any) -> None:
     parser.add_argument("--project-id", type=int, help="LCS project id")
     parser.add_argument("--geography", choices=[*GEOGRAPHIES, CUSTOM], help="where LCS lives")
     parser.add_argument("--api-host", help="custom API host")
+    parser.add_argument(
+        "--cloud", choices=[*CLOUDS, CUSTOM_CLOUD], help="Power Platform profiles: the cloud"
+    )
+    parser.add_argument("--bap-host", help="Power Platform profiles: a custom BAP host")
     parser.add_argument("--authority", help="sign-in authority; '' derives it again")
     parser.add_argument("--proxy", help="HTTPS proxy URL; '' clears it")
     parser.add_argument("--ca-bundle", help="PEM file of CA certificates; '' clears it")
@@ -131,11 +139,22 @@ def _merged(current: Profile, changes: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = asdict(current)
     for field, value in changes.items():
         values[field] = (None if field in CLEARABLE else value) if value == "" else value
-    if "geography" in changes and "api_host" not in changes:
-        values["api_host"] = None
-    if "api_host" in changes and "geography" not in changes:
-        values["geography"] = None
-    moved = {"tenant", "geography", "api_host"} & changes.keys()
+    if current.is_powerplatform:
+        # A new cloud brings its hosts; a new API host makes the cloud follow it.
+        for gone in ("project_id", "geography", "download_hosts"):
+            values.pop(gone, None)
+        if "cloud" in changes and "api_host" not in changes:
+            values["api_host"] = None
+        if ("cloud" in changes or "api_host" in changes) and "bap_host" not in changes:
+            values["bap_host"] = None
+        if "api_host" in changes and "cloud" not in changes:
+            values["cloud"] = None
+    else:
+        if "geography" in changes and "api_host" not in changes:
+            values["api_host"] = None
+        if "api_host" in changes and "geography" not in changes:
+            values["geography"] = None
+    moved = {"tenant", "geography", "api_host", "cloud"} & changes.keys()
     if moved and "authority" not in changes and current.authority == default_authority(current):
         values["authority"] = None
     if values.get("ca_bundle"):

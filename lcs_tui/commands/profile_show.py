@@ -30,6 +30,9 @@ def list_profiles(args: argparse.Namespace) -> int:
     if not rows:
         err("no profiles yet; create one with: lcs-tui profile add")
         return EXIT_OK
+    for entry in rows:
+        if entry.get("backend") == "powerplatform":  # a cloud, no project
+            entry["geography"] = f"{entry['cloud']} (Power Platform)"
     columns = ("name", "geography", "project_id", "username", "sign_in_method", "secret_store")
     titles = ("NAME", "GEOGRAPHY", "PROJECT", "USER", "METHOD", "SECRETS")
     table = [titles, *[tuple(str(r[c] or "-") for c in columns) for r in rows]]
@@ -61,7 +64,7 @@ def show_profile(args: argparse.Namespace) -> int:
 
 
 def public_fields(p: Profile) -> dict[str, Any]:
-    return {
+    fields: dict[str, Any] = {
         "name": p.name,
         "tenant": p.tenant,
         "client_id": p.client_id,
@@ -75,6 +78,17 @@ def public_fields(p: Profile) -> dict[str, Any]:
         "proxy": p.proxy,
         "ca_bundle": p.ca_bundle,
     }
+    if p.is_powerplatform:
+        # No project and no geography: a cloud, and the BAP host beside the API's.
+        fields.update(
+            project_id=None,
+            geography=None,
+            backend=p.backend,
+            cloud=p.cloud,
+            bap_host=p.bap_host,
+            bap_scope=p.bap_scope,
+        )
+    return fields
 
 
 def stored_state(profile: Profile) -> dict[str, Any]:

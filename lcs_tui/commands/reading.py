@@ -17,6 +17,14 @@ from typing import TYPE_CHECKING, Any
 from lcs_tui.commands import exit_codes
 from lcs_tui.commands.across import add_profiles_option, run_for_profiles
 from lcs_tui.commands.output import emit_json, err, iso, print_table, schema_id, shown
+from lcs_tui.commands.pp_reading import (
+    PpEnvsRead,
+    PpHistoryRead,
+    pp_envs,
+    pp_history,
+    read_pp_envs,
+    read_pp_history,
+)
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
@@ -51,7 +59,14 @@ def register(subparsers: Any) -> None:
     envs.add_argument(
         "--quota",
         action="store_true",
-        help="also show each sandbox's operations left (3 per 24 h) and whether it is busy",
+        help="also show each sandbox's operations left (3 per 24 h) and whether it is busy "
+        "(Power Platform: whether each unified environment is busy)",
+    )
+    envs.add_argument(
+        "--all-environments",
+        action="store_true",
+        help="Power Platform profiles: also the environments without finance and operations "
+        "apps (Dataverse only, default, trial)",
     )
     envs.set_defaults(func=_run_envs)
 
@@ -88,14 +103,14 @@ def register(subparsers: Any) -> None:
 def _run_envs(args: argparse.Namespace) -> int:
     from lcs_tui.commands.reading_across import report_envs
 
-    return run_for_profiles(args, "envs", single=_envs, read=read_envs, report=report_envs)
+    return run_for_profiles(args, "envs", single=_envs, read=read_any_envs, report=report_envs)
 
 
 def _run_history(args: argparse.Namespace) -> int:
     from lcs_tui.commands.reading_across import report_history
 
     return run_for_profiles(
-        args, "history", single=_history, read=read_history_if_there, report=report_history
+        args, "history", single=_history, read=read_any_history, report=report_history
     )
 
 
@@ -130,6 +145,7 @@ class EnvsRead:
     with_quota: bool
     quotas: dict[str, Quota | None]
     busy: set[str]
+    backend: str = "lcs"
 
     def row_json(self, env: Environment) -> dict[str, Any]:
         busy = env.id in self.busy if self.with_quota else None
@@ -155,6 +171,13 @@ def envs_headers(with_quota: bool) -> list[str]:
     return [*headers, "QUOTA", "BUSY"] if with_quota else headers
 
 
+async def read_any_envs(ctx: Context) -> EnvsRead | PpEnvsRead:
+    """One profile's environments, whichever its backend (several profiles at once)."""
+    if ctx.backend == "powerplatform":
+        return await read_pp_envs(ctx)
+    return await read_envs(ctx)
+
+
 async def read_envs(ctx: Context) -> EnvsRead:
     service = ctx.service
     # The app's order (as LCS lists them), so the two never disagree.
@@ -176,6 +199,8 @@ async def read_envs(ctx: Context) -> EnvsRead:
 
 
 async def _envs(ctx: Context) -> int:
+    if ctx.backend == "powerplatform":
+        return await pp_envs(ctx)
     found = await read_envs(ctx)
     if ctx.json:
         emit_json(
@@ -293,6 +318,13 @@ class HistoryRead:
     has_more: bool = False
 
 
+async def read_any_history(ctx: Context) -> HistoryRead | PpHistoryRead:
+    """ENV's history in this profile, whichever its backend (several profiles at once)."""
+    if ctx.backend == "powerplatform":
+        return await read_pp_history(ctx, strict=False)
+    return await read_history_if_there(ctx)
+
+
 async def read_history_if_there(ctx: Context) -> HistoryRead:
     """ENV's history in this profile, if its project has such an environment.
 
@@ -343,6 +375,8 @@ def more_history_hint(pages: int) -> str:
 
 
 async def _history(ctx: Context) -> int:
+    if ctx.backend == "powerplatform":
+        return await pp_history(ctx)
     service = ctx.service
     await service.load_environments()
     env = find_environment(service, ctx.args.env)

@@ -34,6 +34,8 @@ from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.api import Environment, RequestEvent
+    from lcs_tui.api.client import Observer
+    from lcs_tui.ppac.service import PowerPlatformService
     from lcs_tui.service.project import ProjectService
     from lcs_tui.workspace import Workspace
 
@@ -84,6 +86,20 @@ class Context:
         return self.workspace.service
 
     @property
+    def ppac(self) -> PowerPlatformService:
+        """The Power Platform service (only for a Power Platform profile)."""
+        service = self.workspace.ppac
+        if service is None:
+            raise CommandFailure(
+                Failure(exit_codes.USAGE, f"{self.command}: not for an LCS profile")
+            )
+        return service
+
+    @property
+    def backend(self) -> str:
+        return self.workspace.backend
+
+    @property
     def json(self) -> bool:
         return bool(self.args.json)
 
@@ -101,13 +117,18 @@ class Context:
         Against Microsoft's own LCS hosts never below MIN_LCS_INTERVAL: an
         operation takes hours, and a pipeline must not hammer the service.
         """
-        from lcs_tui.config import CUSTOM
+        from lcs_tui.config import CUSTOM, CUSTOM_CLOUD
 
         given = getattr(self.args, "interval", None)
         if given is None:
             return self.workspace.poll_interval
-        real_lcs = not self.workspace.demo and self.workspace.profile.geography != CUSTOM
-        return max(float(given), MIN_LCS_INTERVAL) if real_lcs else float(given)
+        profile = self.workspace.profile
+        if profile.is_powerplatform:
+            custom = profile.cloud == CUSTOM_CLOUD
+        else:
+            custom = profile.geography == CUSTOM
+        real_service = not self.workspace.demo and not custom
+        return max(float(given), MIN_LCS_INTERVAL) if real_service else float(given)
 
     def failure(self, exc: BaseException) -> Failure | None:
         return failure_from(exc, self.workspace.profile)
@@ -196,21 +217,34 @@ def add_wait_options(parser: argparse.ArgumentParser, *, optional_wait: bool) ->
 # --------------------------------------------------------------------- running
 
 
-def run_command(args: argparse.Namespace, command: str, body: Body) -> int:
-    """Open the workspace, sign in, run `body`; every known failure becomes an exit code."""
+def run_command(
+    args: argparse.Namespace, command: str, body: Body, *, backend: str | None = "lcs"
+) -> int:
+    """Open the workspace, sign in, run `body`; every known failure becomes an exit code.
+
+    `backend`: the kind of profile the command is for ("lcs", "powerplatform",
+    or None for both); another kind ends it before any sign-in, saying why.
+    """
+    from lcs_tui.commands.backends import wrong_backend
+
     runtime = RUNTIME
     profile = None
     try:
         workspace = runtime.open_workspace(args)
         profile = workspace.profile
-        workspace.client.add_observer(report_wait)
-        notice = workspace.service.journal_notice
+        mismatch = wrong_backend(command, workspace.backend, backend, profile.name)
+        if mismatch is not None:
+            workspace.session.close()
+            report_failure(args, command, mismatch)
+            return mismatch.code
+        workspace.add_observer(wait_reporter(workspace.backend))
+        notice = workspace.journal_notice
         if notice:
             err(f"warning: {notice}")
         try:
             return asyncio.run(_run(Context(command, args, workspace, runtime), body))
         finally:
-            problem = workspace.service.journal_problem
+            problem = workspace.journal_problem
             if problem and problem != notice:
                 # Written after the POST failed: the operation runs; only the
                 # local record of it is incomplete.
@@ -250,11 +284,24 @@ def report_wait(event: RequestEvent) -> None:
 
     Without it a command sits silent for a minute while LCS throttles it.
     """
+    _report_wait(event, "LCS")
+
+
+def wait_reporter(backend: str) -> Observer:
+    """`report_wait` for a workspace of `backend` (it names the service that throttles)."""
+    if backend == "powerplatform":
+        return lambda event: _report_wait(event, "Power Platform")
+    return report_wait
+
+
+def _report_wait(event: RequestEvent, service: str) -> None:
     if event.kind == "wait":
         seconds = max(0.0, min(event.waited, 86400.0))
         until = datetime.now(timezone.utc) + timedelta(seconds=seconds)
         why = (
-            "throttled by LCS" if event.status == 429 else "pacing to stay under LCS's rate limits"
+            f"throttled by {service}"
+            if event.status == 429
+            else f"pacing to stay under {service}'s rate limits"
         )
         err(
             f"waiting until {until:%H:%M:%S} UTC ({seconds:.0f} s): {why} "
@@ -295,6 +342,14 @@ def sign_in(workspace: Workspace) -> None:
         session.acquire_token()
         return
     except SignInRequired:
+        if workspace.profile.uses_service_principal:
+            # A pipeline's service principal: the secret from its secret variables,
+            # for this run only (never copied into the keyring).
+            secret = os.environ.get(CLIENT_SECRET_ENV)
+            if not secret:
+                raise
+            session.sign_in_with_client_secret(secret, remember=False)
+            return
         password = os.environ.get(PASSWORD_ENV)
         if not password or not workspace.profile.uses_password:
             raise

@@ -36,6 +36,7 @@ from lcs_tui.commands.operation_view import (
     watch_operation,
 )
 from lcs_tui.commands.output import emit_json, err, out, schema_id
+from lcs_tui.commands.pp_reading import PpStatusRead, pp_status, read_pp_status
 from lcs_tui.commands.runtime import (
     Context,
     add_common_options,
@@ -76,13 +77,24 @@ def register(subparsers: Any) -> None:
 
 
 def _run(args: argparse.Namespace) -> int:
-    return run_for_profiles(args, "status", single=_status, read=read_status, report=report_status)
+    return run_for_profiles(
+        args, "status", single=_status, read=read_any_status, report=report_status
+    )
+
+
+async def read_any_status(ctx: Context) -> StatusRead | PpStatusRead:
+    """The operation in this profile, whichever its backend (several profiles at once)."""
+    if ctx.backend == "powerplatform":
+        return await read_pp_status(ctx)
+    return await read_status(ctx)
 
 
 # ------------------------------------------------------------ one profile
 
 
 async def _status(ctx: Context) -> int:
+    if ctx.backend == "powerplatform":
+        return await pp_status(ctx)
     subject = await _subject(ctx, strict=True)
     if subject is None:  # only without --env: there is no environment to report on
         raise CommandFailure(_not_located(ctx))
@@ -233,7 +245,9 @@ async def _status_of(
 # ------------------------------------------------------------ several profiles
 
 
-def report_status(args: argparse.Namespace, runs: list[ProfileRun[StatusRead]]) -> int:
+def report_status(
+    args: argparse.Namespace, runs: list[ProfileRun[StatusRead | PpStatusRead]]
+) -> int:
     found = [(run.name, read) for run in runs if (read := run.result) is not None and read.found]
     searched = [(run.name, read) for run in runs if (read := run.result) is not None]
     nowhere = None
@@ -270,18 +284,31 @@ def report_status(args: argparse.Namespace, runs: list[ProfileRun[StatusRead]]) 
             }
         )
     else:
-        shown = [(name, read.view) for name, read in found if read.view and confirmed(read.view)]
-        for index, (name, view) in enumerate(shown):
-            if index:
-                out()
-            print_human(view, profile=name)
+        from lcs_tui.commands.pp_view import PpOperationView, print_pp_human
+
+        index = 0
+        for name, read in found:
+            view = read.view
+            if isinstance(view, PpOperationView):
+                if view.status is None and view.operation_id is None:
+                    continue
+                if index:
+                    out()
+                print_pp_human(view, profile=name)
+            elif view is not None and confirmed(view):
+                if index:
+                    out()
+                print_human(view, profile=name)
+            else:
+                continue
+            index += 1
     if nowhere is not None:
         nowhere.print()
     report_failed_profiles(runs)
     return code
 
 
-def _profile_json(run: ProfileRun[StatusRead]) -> dict[str, Any]:
+def _profile_json(run: ProfileRun[StatusRead | PpStatusRead]) -> dict[str, Any]:
     """A profile's entry: its outcome — the operation's, when it is there."""
     entry = run.to_json()
     read = run.result

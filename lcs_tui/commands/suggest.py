@@ -7,8 +7,8 @@ whole list: the closest names come first, then the full list.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Protocol, cast
 
 from lcs_tui.commands import exit_codes
 from lcs_tui.commands.failures import CommandFailure, Failure, usage
@@ -16,6 +16,13 @@ from lcs_tui.service.ordering import display_order
 
 if TYPE_CHECKING:
     from lcs_tui.api import Environment
+
+class Named(Protocol):
+    """An environment of either backend, as far as suggesting its name goes."""
+
+    @property
+    def name(self) -> str: ...
+
 
 #: How many close names to offer.
 MAX_SUGGESTIONS = 3
@@ -65,8 +72,13 @@ def unknown_environment(
     return usage(message, f"use a name or an id; the project's environments: {known}")
 
 
+def _ordered(envs: Sequence[Named]) -> list[Named]:
+    # LCS's display order (a Power Platform list keeps the service's order).
+    return cast("list[Named]", display_order(cast("Iterable[Environment]", envs)))
+
+
 def unknown_in_profiles(
-    wanted: str, read: Sequence[tuple[str, Sequence[Environment]]], unread: Sequence[str]
+    wanted: str, read: Sequence[tuple[str, Sequence[Named]]], unread: Sequence[str]
 ) -> Failure:
     """The usage failure for an ENV that is in none of several profiles.
 
@@ -75,14 +87,14 @@ def unknown_in_profiles(
     """
     owners: dict[str, str] = {}
     for profile, envs in read:
-        for env in display_order(envs):
+        for env in _ordered(envs):
             owners.setdefault(env.name, profile)
     message = f"no environment {wanted!r} in profiles " + ", ".join(name for name, _ in read)
     suggestions = close_names(wanted, list(owners))
     if suggestions:
         message += "; did you mean " + " or ".join(f"{s} ({owners[s]})" for s in suggestions) + "?"
     known = "; ".join(
-        f"{profile}: {', '.join(e.name for e in display_order(envs)) or 'none'}"
+        f"{profile}: {', '.join(e.name for e in _ordered(envs)) or 'none'}"
         for profile, envs in read
     )
     hint = f"use a name or an id; the environments — {known}"

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Any
 
 from lcs_tui.api import (
     LcsConnectionError,
@@ -49,10 +50,12 @@ class Watched:
     changes: list[StatusSeen] = field(default_factory=list)
     #: Set when the wait ended without a final status (timeout, outage).
     failure: Failure | None = None
+    #: How a status word is read: LCS's words, or Power Platform's (PpStatus).
+    vocabulary: Callable[[str], Any] = OperationStatus
 
     @property
     def finished(self) -> bool:
-        return self.status is not None and OperationStatus(self.status).finished
+        return self.status is not None and bool(self.vocabulary(self.status).finished)
 
 
 @dataclass
@@ -65,6 +68,10 @@ class Watch:
     timeout: float | None
     #: Command that picks the wait up again, for the "continues in LCS" hint.
     resume_hint: str
+    #: The service the operation runs in, as messages name it.
+    service: str = "LCS"
+    #: Seconds the service asked to wait before the next poll (its Retry-After).
+    asked_wait: Callable[[], float] | None = None
 
     async def run(self, watched: Watched, *, poll_first: bool) -> Watched:
         """Watch until a final status, updating `watched` as it goes (so what was
@@ -92,8 +99,9 @@ class Watch:
                 if mono() - unreachable_since >= UNREACHABLE_LIMIT:
                     watched.failure = Failure(
                         exit_codes.UNAVAILABLE,
-                        f"LCS could not be reached for {UNREACHABLE_LIMIT / 60:.0f} minutes "
-                        f"while waiting ({exc.message}); the operation continues in LCS",
+                        f"{self.service} could not be reached for "
+                        f"{UNREACHABLE_LIMIT / 60:.0f} minutes while waiting ({exc.message}); "
+                        f"the operation continues in {self.service}",
                         f"check later: {self.resume_hint}",
                     )
                     return watched
@@ -104,11 +112,13 @@ class Watch:
                 if watched.finished:
                     watched.completed_at = completed
                     return watched
+                if self.asked_wait is not None:
+                    hold_off = self.asked_wait()
             if deadline is not None and mono() >= deadline:
                 watched.failure = Failure(
                     exit_codes.TIMED_OUT,
-                    f"gave up waiting after {self.timeout:g} s; the operation continues in LCS "
-                    f"(last status {watched.status or 'unknown'})",
+                    f"gave up waiting after {self.timeout:g} s; the operation continues in "
+                    f"{self.service} (last status {watched.status or 'unknown'})",
                     f"check later: {self.resume_hint}",
                 )
                 return watched
@@ -127,7 +137,8 @@ class Watch:
         at = self.now()
         watched.status = word
         watched.changes.append(StatusSeen(at, word))
-        note = "" if OperationStatus(word).known else " (not a documented status; still watching)"
+        known = bool(watched.vocabulary(word).known)
+        note = "" if known else " (not a documented status; still watching)"
         err(f"{self._stamp(at)}  {self.label}: {word}{note}")
 
     def _stamp(self, at: datetime | None = None) -> str:

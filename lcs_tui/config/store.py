@@ -16,9 +16,18 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lcs_tui.config.clouds import CLOUDS, CUSTOM_CLOUD
 from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
 from lcs_tui.config.keymap import Keymap, parse_keys, render_keys
-from lcs_tui.config.profile import Profile, ProfileError, default_authority
+from lcs_tui.config.profile import (
+    BACKEND_LCS,
+    BACKEND_POWERPLATFORM,
+    BACKENDS,
+    Profile,
+    ProfileError,
+    default_authority,
+    make_profile,
+)
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -42,8 +51,26 @@ _OPTIONAL = (
     "ca_bundle",
     "secret_store",
     "download_hosts",
+    "backend",
 )
 _KNOWN = (*_REQUIRED, *_OPTIONAL)
+#: A Power Platform profile (`backend = "powerplatform"`): no project, no
+#: geography; a cloud, and the hosts only when outside the cloud table.
+_PP_REQUIRED = ("tenant", "client_id")
+_PP_OPTIONAL = (
+    "backend",
+    "cloud",
+    "sign_in_method",
+    "username",
+    "api_host",
+    "bap_host",
+    "authority",
+    "proxy",
+    "ca_bundle",
+    "secret_store",
+)
+#: A Power Platform profile without sign_in_method signs in by device code.
+_PP_DEFAULT_METHOD = "device-code"
 
 
 class ConfigError(Exception):
@@ -208,6 +235,13 @@ _Fail = Callable[[str, "str | None", "str | None"], ConfigError]
 
 def _parse_profile(name: str, table: dict[str, Any], fail: _Fail) -> Profile:
     section = f"profiles.{name}"
+    backend = table.get("backend", BACKEND_LCS)
+    if backend not in BACKENDS:
+        raise fail(
+            f"unknown backend {backend!r}; one of: {', '.join(BACKENDS)}", section, "backend"
+        )
+    if backend == BACKEND_POWERPLATFORM:
+        return _parse_powerplatform(name, table, fail)
     for key in table:
         if key not in _KNOWN:
             raise fail(
@@ -260,6 +294,69 @@ def _parse_profile(name: str, table: dict[str, Any], fail: _Fail) -> Profile:
         raise fail(exc.message, section, exc.key) from None
 
 
+def _parse_powerplatform(name: str, table: dict[str, Any], fail: _Fail) -> Profile:
+    section = f"profiles.{name}"
+    for key in table:
+        if key not in _PP_OPTIONAL and key not in _PP_REQUIRED:
+            hint = (
+                "; a Power Platform profile has a cloud, no project or geography"
+                if key in ("project_id", "geography", "download_hosts")
+                else ""
+            )
+            raise fail(
+                f"unknown key {key!r} in [{section}]{hint}; known keys: "
+                f"{', '.join((*_PP_REQUIRED, *_PP_OPTIONAL))}",
+                section,
+                key,
+            )
+    for key in _PP_REQUIRED:
+        if key not in table:
+            raise fail(f"[{section}] is missing {key!r}", section, key)
+    for key, value in table.items():
+        if not isinstance(value, str):
+            raise fail(f"{key} must be a quoted string, not {value!r}", section, key)
+    try:
+        return make_profile(
+            name=name,
+            backend=BACKEND_POWERPLATFORM,
+            tenant=table["tenant"],
+            client_id=table["client_id"],
+            sign_in_method=table.get("sign_in_method", _PP_DEFAULT_METHOD),
+            username=table.get("username") or None,
+            cloud=table.get("cloud"),
+            api_host=table.get("api_host") or None,
+            bap_host=table.get("bap_host") or None,
+            authority=table.get("authority") or None,
+            proxy=table.get("proxy") or None,
+            ca_bundle=table.get("ca_bundle") or None,
+            secret_store=table.get("secret_store", "keyring"),
+        )
+    except ProfileError as exc:
+        raise fail(exc.message, section, exc.key) from None
+
+
+def _render_powerplatform(p: Profile) -> list[tuple[str, str | int | None]]:
+    cloud = CLOUDS.get(p.cloud or "")
+    custom_api = cloud is None or cloud.api_host != p.api_host
+    custom_bap = cloud is None or cloud.bap_host != p.bap_host
+    if cloud is None and p.bap_host == p.api_host:
+        custom_bap = False  # derived from api_host again when read
+    return [
+        ("backend", BACKEND_POWERPLATFORM),
+        ("tenant", p.tenant),
+        ("client_id", p.client_id),
+        ("username", p.username),
+        ("cloud", p.cloud if p.cloud != CUSTOM_CLOUD else None),
+        ("api_host", p.api_host if custom_api else None),
+        ("bap_host", p.bap_host if custom_bap else None),
+        ("authority", p.authority if p.authority != default_authority(p) else None),
+        ("sign_in_method", p.sign_in_method),
+        ("secret_store", p.secret_store),
+        ("proxy", p.proxy),
+        ("ca_bundle", p.ca_bundle),
+    ]
+
+
 def _render(config: Config) -> str:
     lines = [
         "# lcs-tui profiles, written by `lcs-tui profile`; hand edits are fine.",
@@ -272,6 +369,11 @@ def _render(config: Config) -> str:
     for name in sorted(config.profiles):
         p = config.profiles[name]
         lines += ["", f"[profiles.{name}]"]
+        if p.is_powerplatform:
+            for key, value in _render_powerplatform(p):
+                if value is not None:
+                    lines.append(f"{key} = {_toml_string(str(value))}")
+            continue
         values: list[tuple[str, str | int | None]] = [
             ("tenant", p.tenant),
             ("client_id", p.client_id),

@@ -1,4 +1,11 @@
-"""Operations this app started or watches, as the journal stores them."""
+"""Operations this app started or watches, as the journal stores them.
+
+One journal, two backends: an LCS refresh or export, or a Power Platform
+copy or restore (`backend = "powerplatform"`). A Power Platform operation
+keeps its operation id as `activity_id`, its target as
+`poll_environment_id`, `project_id` 0, and in `extra` what following it
+needs (`poll_url`, the copy options or restore point, the stages last seen).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from lcs_tui.api import OperationStatus, Outcome
+from lcs_tui.ppac.models import PpStatus
 
 #: Local states before or instead of an LCS status word.
 STARTING = "Starting"  # written before the POST; no activity id yet
@@ -17,6 +25,14 @@ NOT_STARTED_LOCALLY = "NotSent"  # the POST failed before reaching LCS, or LCS r
 NOT_FOUND = "NotFound"  # watched by id, but LCS knows no such operation there
 
 LOCAL_STATES = frozenset({STARTING, OUTCOME_UNKNOWN, NOT_STARTED_LOCALLY, NOT_FOUND})
+
+#: `backend` of a Power Platform operation (copy, restore).
+POWERPLATFORM = "powerplatform"
+#: `extra` keys of a Power Platform operation.
+EXTRA_POLL_URL = "poll_url"
+EXTRA_STAGES = "stages"
+EXTRA_OPTIONS = "options"
+EXTRA_RESTORE_POINT = "restore_point"
 
 
 def activity_key(activity_id: str) -> str:
@@ -49,6 +65,8 @@ class TrackedOperation:
     discovered: bool = False
     profile: str = "default"
     extra: dict[str, Any] = field(default_factory=dict)
+    #: "lcs" (refresh, export) or "powerplatform" (copy, restore).
+    backend: str = "lcs"
 
     @classmethod
     def new(cls, key: str | None = None, **values: Any) -> TrackedOperation:
@@ -57,8 +75,17 @@ class TrackedOperation:
         return cls(key=key or uuid.uuid4().hex, **values)
 
     @property
-    def lcs_status(self) -> OperationStatus:
+    def lcs_status(self) -> OperationStatus | PpStatus:
+        """The status word read with its backend's vocabulary (one interface for both)."""
+        if self.backend == POWERPLATFORM:
+            return PpStatus(self.status)
         return OperationStatus(self.status)
+
+    @property
+    def poll_url(self) -> str | None:
+        """A Power Platform operation's status URL (`Operation-Location`), if it has one."""
+        value = self.extra.get(EXTRA_POLL_URL)
+        return value if isinstance(value, str) and value else None
 
     @property
     def finished(self) -> bool:
@@ -97,6 +124,16 @@ class TrackedOperation:
             return f"export {self.environment_name}" + (
                 f" → {self.backup_name}" if self.backup_name else ""
             )
+        if self.kind == "copy":
+            if self.source_name is None:  # found in the operation history
+                return f"copy into {self.environment_name}"
+            return f"copy {self.source_name}→{self.environment_name}"
+        if self.kind == "restore":
+            point = self.extra.get(EXTRA_RESTORE_POINT)
+            at = f" @{point}" if isinstance(point, str) and point else ""
+            if self.source_name is None:
+                return f"restore into {self.environment_name}"
+            return f"restore {self.source_name}{at}→{self.environment_name}"
         # Watched by id: LCS's status answer does not say what kind it is.
         return f"operation on {self.environment_name}"
 
@@ -130,4 +167,6 @@ class TrackedOperation:
             raise ValueError("operation status is not a string")
         if not isinstance(values.get("extra", {}), dict):
             raise ValueError("operation extra is not an object")
+        if not isinstance(values.get("backend", "lcs"), str):
+            raise ValueError("operation backend is not a string")
         return cls(**values)

@@ -22,7 +22,11 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from lcs_tui.config import Config
+    from lcs_tui.jobs import JobStateStore, JobStore
     from lcs_tui.workspace import Workspace
+
+#: The jobs file and the jobs' state directory the app runs jobs from.
+Jobs = tuple["JobStore", "JobStateStore"]
 
 
 @dataclass
@@ -44,6 +48,8 @@ class StartUp:
     remember: bool = True
     #: Something to tell the user at start (a session file that could not be read).
     notice: str | None = None
+    #: Where the app's jobs are defined and journaled (None: no jobs run).
+    jobs: Jobs | None = None
 
 
 def demo_start(*, read_only: bool) -> StartUp:
@@ -60,10 +66,53 @@ def demo_start(*, read_only: bool) -> StartUp:
         time_scale=time_scale, token_lifetime=timedelta(hours=time_scale), fabrikam=True
     )
     workspaces = [
-        open_demo(read_only=read_only, simulator=sim, project=project)
-        for project in DEMO_PROJECTS
+        open_demo(read_only=read_only, simulator=sim, project=project) for project in DEMO_PROJECTS
     ]
-    return StartUp(workspaces, [p.profile for p in DEMO_PROJECTS], remember=False)
+    return StartUp(
+        workspaces,
+        [p.profile for p in DEMO_PROJECTS],
+        remember=False,
+        jobs=demo_jobs(),
+    )
+
+
+def demo_jobs() -> Jobs:
+    """The demo's jobs, in a folder of their own that the next demo replaces.
+
+    One golden copy on Contoso, as soon as possible: CONTOSO-TRAIN's refresh
+    quota is used up when the demo starts and frees within a simulated hour
+    (half a minute at the demo's pace), so a new user sees the job wait for
+    it, then refresh, export and download, with the downloaded file in the
+    same temporary folder.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from lcs_tui.jobs import PREVIOUS, Download, Export, Job, JobStateStore, JobStore, Refresh
+    from lcs_tui.jobs.schedule import Schedule
+    from lcs_tui.simulator.demo import (
+        CONTOSO,
+        PROD_ENVIRONMENT_NAME,
+        TRAIN_ENVIRONMENT_NAME,
+    )
+
+    folder = Path(tempfile.mkdtemp(prefix="lcs-tui-demo-jobs-"))
+    store = JobStore(folder / "jobs.toml")
+    store.add(
+        Job(
+            "golden-copy",
+            CONTOSO.profile,
+            (
+                Refresh(PROD_ENVIRONMENT_NAME, TRAIN_ENVIRONMENT_NAME, TRAIN_ENVIRONMENT_NAME),
+                Export(TRAIN_ENVIRONMENT_NAME, "train-golden-{date}"),
+                Download(PREVIOUS, str(folder / "backups")),
+            ),
+            Schedule.asap(),
+            notify=("terminal",),
+            description="Refresh TRAIN from PROD, export it as the golden copy, download it",
+        )
+    )
+    return store, JobStateStore(folder / "state")
 
 
 def profiles_start(
@@ -88,7 +137,14 @@ def profiles_start(
         keys={name: keys for name, keys in config.keys.items() if name in ACTION_NAMES},
         key_problems=problems,
         shown=shown if shown in names else None,
+        jobs=_user_jobs(),
     )
+
+
+def _user_jobs() -> Jobs:
+    from lcs_tui.jobs import JobStateStore, JobStore
+
+    return JobStore(), JobStateStore()
 
 
 def remembered_start(config: Config, *, read_only: bool) -> StartUp:

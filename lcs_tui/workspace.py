@@ -267,6 +267,7 @@ def open_demo(
     sign_in_method: str = "password",
     sign_in_automatically: bool = True,
     project: DemoProject | None = None,
+    limiter: RateLimiter | None = None,
 ) -> Workspace:
     """The demo: a seeded simulated project, signed in through the real MSAL code.
 
@@ -274,7 +275,8 @@ def open_demo(
     `sign_in_automatically=False` the app asks, as it would for a real
     profile (used to show and test the sign-in screens). `project`: which of
     the simulator's demo projects (demo.DEMO_PROJECTS), named after it; by
-    default Contoso, as a profile called "demo".
+    default Contoso, as a profile called "demo". `limiter`: the client's
+    pacing, shared by several workspaces (tests give one on a fake clock).
     """
     from lcs_tui.auth import Session, async_token_source
     from lcs_tui.config import make_profile
@@ -305,6 +307,7 @@ def open_demo(
         token_source=async_token_source(session),
         http=settings,
         user_key=demo.USERNAME,
+        limiter=limiter,
     )
     service = ProjectService(
         client, profile.project_id, profile=profile.name, journal=journal, now=sim.clock.now

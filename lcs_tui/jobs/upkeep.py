@@ -13,7 +13,7 @@ same as `lcs-tui refresh` does.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -40,6 +40,16 @@ class Upkeep:
         self._read: dict[str, float] = {}
         #: How many reads each kind took: the benchmark and the tests count them.
         self.reads: dict[str, int] = {}
+
+    def loaded_now(self, histories: Iterable[str]) -> None:
+        """The host (the TUI) has just loaded the project: environments,
+        backups and these histories are fresh; reading them again would only
+        spend the history endpoint's budget shared with the host."""
+        now = self.monotonic()
+        self._read["environments"] = now
+        self._read["backups"] = now
+        for environment_id in histories:
+            self._read[f"history:{environment_id}"] = now
 
     def _due(self, what: str, max_age: float) -> bool:
         last = self._read.get(what)

@@ -85,6 +85,8 @@ class JobView:
         detail = self.waiting or self.current_text
         if self.status == "scheduled" and self.next_run_text:
             detail = f"next run {self.next_run_text}"
+            if self.run_status in ("cancelled", "failed", "completed", "missed"):
+                detail += f" (last run {self.run_status})"
         return f"{status}: {detail}" if detail else status
 
 

@@ -44,6 +44,8 @@ class Problem:
     """A reason an action cannot go ahead, phrased for the user."""
 
     message: str
+    #: It passes by itself (no quota left yet, busy for now): a job can wait for it.
+    transient: bool = False
 
 
 def _no_quota(env: Environment, frees_at: datetime | None) -> Problem:
@@ -52,16 +54,21 @@ def _no_quota(env: Environment, frees_at: datetime | None) -> Problem:
         if frees_at
         else "try again once the oldest of them is 24 hours old"
     )
-    return Problem(f"{env.name} has no operations left in the last 24 hours; {when}")
+    return Problem(
+        f"{env.name} has no operations left in the last 24 hours; {when}", transient=True
+    )
 
 
 def _busy(env: Environment, busy: BusyEnvironments) -> Problem:
     known = busy.get(env.id) if isinstance(busy, Mapping) else None
     if known is not None:
-        return Problem(f"{env.name} is busy with {known.reason}; wait until it finishes")
+        return Problem(
+            f"{env.name} is busy with {known.reason}; wait until it finishes", transient=True
+        )
     return Problem(
         f"{env.name} is busy with another operation; wait until it finishes "
-        "(its history in LCS shows which)"
+        "(its history in LCS shows which)",
+        transient=True,
     )
 
 

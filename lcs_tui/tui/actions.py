@@ -9,7 +9,8 @@ the action is listed and nothing can disagree.
 
 Scopes: "app" (anywhere), "workspace" (one project's screen), the panes
 "backups" and "operations" (their actions run on the workspace's screen),
-and "tables" (every table's own moves).
+"jobs" (the jobs pane; its actions too run on the workspace's screen) and
+"tables" (every table's own moves).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Scope = Literal["app", "workspace", "backups", "operations", "tables"]
+Scope = Literal["app", "workspace", "backups", "operations", "jobs", "tables"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +103,51 @@ ACTIONS: tuple[Action, ...] = (
         title="Stop watching the operation",
         help="stop watching the highlighted operation (it goes on in LCS)",
         section="Operations",
+    ),
+    Action(
+        name="job_details",
+        keys=("enter",),
+        target="screen.job_details",
+        scope="jobs",
+        label="Steps",
+        title="Show the job's steps",
+        help="the highlighted job's steps, where each stands, and its last run",
+        section="Jobs",
+        palette=False,
+    ),
+    Action(
+        name="pause_job",
+        keys=("space",),
+        target="screen.pause_job",
+        scope="jobs",
+        label="Pause/resume",
+        title="Pause or resume the job",
+        help="pause the highlighted job (a running step goes on in LCS), or resume it",
+        section="Jobs",
+        palette=False,
+    ),
+    Action(
+        name="run_job_now",
+        keys=("n",),
+        target="screen.run_job_now",
+        scope="jobs",
+        label="Run now",
+        title="Run the job now",
+        help="start the highlighted job's next run now instead of at its time",
+        section="Jobs",
+        mutating=True,
+        palette=False,
+    ),
+    Action(
+        name="cancel_job",
+        keys=("x",),
+        target="screen.cancel_job",
+        scope="jobs",
+        label="Cancel job",
+        title="Cancel the job's run",
+        help="cancel the job's run, after asking (a step started in LCS goes on)",
+        section="Jobs",
+        palette=False,
     ),
     Action(
         name="start_stop",
@@ -305,7 +351,16 @@ BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
 #: The names a user may remap in the `[keys]` table of the config file.
 ACTION_NAMES: tuple[str, ...] = tuple(BY_NAME)
 #: The help page's sections, in order.
-SECTIONS = ("Operations", "Environments", "Backups", "Views", "Moving", "Projects", "Help")
+SECTIONS = (
+    "Operations",
+    "Jobs",
+    "Environments",
+    "Backups",
+    "Views",
+    "Moving",
+    "Projects",
+    "Help",
+)
 
 
 def in_scope(scope: Scope) -> tuple[Action, ...]:

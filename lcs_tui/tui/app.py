@@ -36,6 +36,8 @@ from lcs_tui.untrusted import inert
 
 if TYPE_CHECKING:
     from lcs_tui.service.project import ProjectService
+    from lcs_tui.startup import Jobs
+    from lcs_tui.tui.controllers.jobs import JobsController, JobsEvent
     from lcs_tui.tui.widgets.downloads import InterruptedDownload
     from lcs_tui.workspace import Workspace
 
@@ -70,6 +72,7 @@ class LcsApp(App[None]):
         shown: str | None = None,
         theme: str | None = None,
         notices: Sequence[str] = (),
+        jobs: Jobs | None = None,
     ) -> None:
         super().__init__()
         opened = [workspaces] if not isinstance(workspaces, Sequence) else list(workspaces)
@@ -94,6 +97,18 @@ class LcsApp(App[None]):
         self._background_started = False
         #: Each workspace's screen, once its mode has made it.
         self._screens: dict[str, WorkspaceScreen] = {}
+        #: The jobs this window runs (None: started without jobs, as most tests are).
+        self.jobs: JobsController | None = None
+        if jobs is not None:
+            from lcs_tui.tui.controllers.jobs import JobsController
+
+            store, states = jobs
+            self.jobs = JobsController(
+                lambda: self.runtimes,
+                store=store,
+                states=states,
+                read_only=any(rt.workspace.read_only for rt in self.runtimes.values()),
+            )
 
     # -- the workspace shown (tests and benchmarks read these) ----------------------------
 
@@ -156,6 +171,9 @@ class LcsApp(App[None]):
         # after BACKGROUND_START_LIMIT, whatever it is doing): their sign-ins
         # and loads would only slow the first screen the user waits for.
         self.set_timer(BACKGROUND_START_LIMIT, self._start_background)
+        if self.jobs is not None:
+            self.jobs.subscribe(self._jobs_event)
+            self.jobs.start()
         self.set_interval(1.0, self._every_second)
         # Normally resumed right after the first full screen; this bounds the
         # pause when LCS is slow or down.
@@ -184,6 +202,8 @@ class LcsApp(App[None]):
     async def on_unmount(self) -> None:
         # For the line `lcs-tui` prints once the terminal is back (launch.py).
         self.still_running = [op for rt in self.runtimes.values() for op in rt.running()]
+        if self.jobs is not None:
+            await self.jobs.aclose()
         for runtime in self.runtimes.values():
             await runtime.aclose()
 
@@ -242,6 +262,17 @@ class LcsApp(App[None]):
                 severity="error",
                 timeout=10,
             )
+
+    def _jobs_event(self, event: JobsEvent) -> None:
+        from lcs_tui.tui.controllers.jobs import JobsShown
+
+        if not self.is_running:
+            return
+        if isinstance(event, JobsShown):
+            for name, screen in self._screens.items():
+                screen.show_jobs([view for view in event.views if view.profile == name])
+            return
+        self.notify(event.text, title=event.title, severity=event.severity, timeout=15)
 
     def _finished(self, where: str, op: TrackedOperation) -> None:
         if op.outcome is Outcome.SUCCEEDED:

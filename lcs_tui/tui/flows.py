@@ -26,6 +26,7 @@ from lcs_tui.tui.widgets.request_log import RequestLog
 if TYPE_CHECKING:
     from lcs_tui.service.project import ProjectService
     from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
+    from lcs_tui.tui.screens.job_options import JobRequest
     from lcs_tui.tui.widgets.downloads import DownloadsPanel
     from lcs_tui.workspace import Workspace
 
@@ -44,6 +45,16 @@ class OperationFlows(Screen[None]):
     panes_shown: bool
 
     def highlighted_env(self) -> Environment | None:
+        raise NotImplementedError
+
+    @property
+    def jobs_offered(self) -> bool:
+        """Whether the refresh dialog offers to make a job (job_flows.py)."""
+        return False
+
+    def plan_refresh_job(
+        self, request: JobRequest, source: Environment, target: Environment
+    ) -> None:
         raise NotImplementedError
 
     def show_environments(self) -> None:
@@ -82,6 +93,7 @@ class OperationFlows(Screen[None]):
             target,
             quota=self._quota_label,
             notes=self.service.refresh_notes,
+            jobs=self.jobs_offered,
         )
 
         def picked(ok: bool | None) -> None:
@@ -89,12 +101,23 @@ class OperationFlows(Screen[None]):
                 return
             source_id, target_id = picker.chosen
             src, tgt = self.service.environments[source_id], self.service.environments[target_id]
+            confirm = RefreshConfirm(
+                src,
+                tgt,
+                self._quota_label(tgt),
+                jobs=self.jobs_offered,
+                job_only=picker.job_only,
+            )
 
             def confirmed(yes: bool | None) -> None:
-                if yes:
+                if not yes:
+                    return
+                if confirm.job_request is not None:
+                    self.plan_refresh_job(confirm.job_request, src, tgt)
+                else:
                     self.start_refresh(source_id, target_id)
 
-            self.app.push_screen(RefreshConfirm(src, tgt, self._quota_label(tgt)), confirmed)
+            self.app.push_screen(confirm, confirmed)
 
         self.app.push_screen(picker, picked)
 

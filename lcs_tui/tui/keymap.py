@@ -59,7 +59,9 @@ def bindings(scope: Scope) -> list[BindingType]:
             result.append(
                 Binding(
                     ",".join(action.keys),
-                    f"read_only({(action.off_label or action.label or action.title)!r})",
+                    # On the same node as the action (a pane's may run on its screen).
+                    action.target[: action.target.find(".") + 1]
+                    + f"read_only({(action.off_label or action.label or action.title)!r})",
                     show=False,
                     id=read_only_id(action.name),
                 )

@@ -44,8 +44,15 @@ def run_tui(*, profile: str | None, demo: bool, read_only: bool) -> int:
         shown=first.profile.name,
         theme=start.theme,
         notices=[*start.key_problems, *([start.notice] if start.notice else [])],
+        jobs=start.jobs,
     )
     app.run()
+    if demo and start.jobs is not None:
+        import shutil
+
+        # The demo's jobs, their state and what they downloaded: the next
+        # --demo starts afresh, like its simulated LCS.
+        shutil.rmtree(start.jobs[0].path.parent, ignore_errors=True)
     if start.remember:
         from lcs_tui.startup import remember
 

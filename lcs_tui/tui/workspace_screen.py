@@ -32,7 +32,7 @@ from lcs_tui.tui import collector, keymap
 from lcs_tui.tui.actions import ACTIONS
 from lcs_tui.tui.controllers import events as ev
 from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
-from lcs_tui.tui.flows import OperationFlows
+from lcs_tui.tui.job_flows import JobFlows
 from lcs_tui.tui.widgets.backups import BackupsPane
 from lcs_tui.tui.widgets.environments import (
     EnvironmentHistory,
@@ -41,6 +41,7 @@ from lcs_tui.tui.widgets.environments import (
     EnvironmentSummary,
 )
 from lcs_tui.tui.widgets.footer import FittedFooter
+from lcs_tui.tui.widgets.jobs import JobsPanel
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 PAINT_PATIENCE = 0.3
 
 
-class WorkspaceScreen(OperationFlows):
+class WorkspaceScreen(JobFlows):
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.bindings("workspace"),
         Binding("escape", "close_filter", show=False),
@@ -84,6 +85,7 @@ class WorkspaceScreen(OperationFlows):
                 yield EnvironmentSummary(id="environment-summary")
                 yield EnvironmentHistory(id="environment-history")
             yield BackupsPane(id="backups")
+        yield JobsPanel(id="jobs")
         operations = OperationsTable(id="operations")
         operations.display = False
         yield operations
@@ -117,6 +119,8 @@ class WorkspaceScreen(OperationFlows):
         if runtime.needs_user is not None:
             self.call_after_refresh(self._event, runtime.needs_user)
         self.show_demo_clock()
+        if self.jobs is not None:
+            self.show_jobs(self.jobs.of_profile(ws.profile.name))
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -132,7 +136,7 @@ class WorkspaceScreen(OperationFlows):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_only":
             return self.workspace.read_only
-        mutating = {a.target for a in ACTIONS if a.mutating}
+        mutating = {a.target.removeprefix("screen.") for a in ACTIONS if a.mutating}
         return not (action in mutating and self.workspace.read_only)
 
     def action_read_only(self, what: str) -> None:
@@ -241,7 +245,7 @@ class WorkspaceScreen(OperationFlows):
 
     def show_operations(self) -> None:
         ops = list(self.service.operations.values())
-        self.query_one(OperationsTable).show(ops, self.service.now())
+        self.query_one(OperationsTable).show(ops, self.service.now(), self.etas(ops))
         running = sum(1 for op in ops if op.needs_watching)
         self.query_one("#operations").border_title = (
             f"Operations ({running} running)" if running else "Operations"

@@ -56,7 +56,10 @@ class NotificationCenter:
         desktop: Channel | None = None,
         terminal: Channel | None = None,
         webhooks: Mapping[str, Channel] | Callable[[], Mapping[str, Channel]] | None = None,
+        shown: Callable[[Notification], None] | None = None,
     ) -> None:
+        #: Called with every notification before it is sent (the TUI shows each as a toast).
+        self.shown = shown
         self.desktop: Channel = desktop if desktop is not None else DesktopChannel()
         self.terminal: Channel = terminal if terminal is not None else TerminalChannel()
         self._webhooks = webhooks if webhooks is not None else {}
@@ -65,7 +68,12 @@ class NotificationCenter:
 
     @classmethod
     def from_store(
-        cls, store: JobStore, *, desktop: Channel | None = None, terminal: Channel | None = None
+        cls,
+        store: JobStore,
+        *,
+        desktop: Channel | None = None,
+        terminal: Channel | None = None,
+        shown: Callable[[Notification], None] | None = None,
     ) -> NotificationCenter:
         """Webhooks as jobs.toml names them, their URLs from the keyring."""
         from lcs_tui.secrets import KeyringStore
@@ -79,7 +87,7 @@ class NotificationCenter:
                 return {}
             return {n: WebhookChannel(n, t.kind, secrets) for n, t in targets.items()}
 
-        return cls(desktop=desktop, terminal=terminal, webhooks=webhooks)
+        return cls(desktop=desktop, terminal=terminal, webhooks=webhooks, shown=shown)
 
     def _webhook(self, name: str) -> Channel | None:
         hooks = self._webhooks() if callable(self._webhooks) else self._webhooks
@@ -87,6 +95,8 @@ class NotificationCenter:
 
     async def send(self, note: Notification, targets: Sequence[str]) -> list[str]:
         problems: list[str] = []
+        if self.shown is not None:
+            self.shown(note)
         for name in dict.fromkeys(targets):
             if name == "desktop":
                 problem = await self.desktop.send(note)

@@ -51,9 +51,15 @@ class Dialog(ModalScreen[bool]):
 
 class ConfirmDialog(Dialog):
     def __init__(
-        self, title: str, body: str | Text, confirm_label: str = "Confirm", variant: str = "warning"
+        self,
+        title: str,
+        body: str | Text,
+        confirm_label: str = "Confirm",
+        variant: str = "warning",
+        cancel_label: str = "Cancel",
     ) -> None:
         super().__init__()
+        self._cancel_label = cancel_label
         self._title = title
         self._body = body
         self._confirm_label = confirm_label
@@ -66,7 +72,7 @@ class ConfirmDialog(Dialog):
             yield Label(safe(self._title), classes="title")
             yield Static(body)
             with Horizontal(classes="buttons"):
-                yield Button("Cancel", id="cancel")
+                yield Button(self._cancel_label, id="cancel")
                 yield Button(self._confirm_label, id="confirm", variant=self._variant)  # type: ignore[arg-type]
 
     def on_mount(self) -> None:

@@ -17,9 +17,11 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Select, Static
 
 from lcs_tui.api import Environment
+from lcs_tui.jobs import ScheduleError
 from lcs_tui.service.checks import Problem
 from lcs_tui.tui.format import safe
 from lcs_tui.tui.screens.common import Dialog
+from lcs_tui.tui.screens.job_options import JobOptions, JobRequest
 
 ProblemCheck = Callable[[str, str], list[Problem]]
 #: Things worth knowing about a refresh from a source that are not problems.
@@ -47,8 +49,14 @@ class RefreshPicker(Dialog):
         target_id: str | None,
         quota: QuotaLabel | None = None,
         notes: SourceNotes | None = None,
+        *,
+        jobs: bool = False,
     ) -> None:
+        """`jobs`: a refresh held up only for now (quota, busy) may go on as a job."""
         super().__init__()
+        self._jobs = jobs
+        #: The choice can only go ahead as a job that waits (set with `chosen`).
+        self.job_only = False
         self._quota = quota
         self._notes = notes
         self._envs = {e.id: e for e in envs}
@@ -116,23 +124,38 @@ class RefreshPicker(Dialog):
             button.disabled = True
             return
         problems = self._check(*chosen)
+        waits = self._can_wait(problems)
         if problems:
-            problems_widget.update(
-                Text("\n").join(safe(f"✘ {p.message}", limit=400) for p in problems)
-            )
+            shown = Text("\n").join(safe(f"✘ {p.message}", limit=400) for p in problems)
+            if waits:
+                shown.append_text(
+                    Text(
+                        "\nℹ This passes by itself: it can go ahead as a job that waits for it.",
+                        style="dim",
+                    )
+                )
+            problems_widget.update(shown)
         else:
             passed = Text("✔ all checks passed", style="green")
             for note in self._notes(chosen[0]) if self._notes else []:
                 passed.append("\n")
                 passed.append_text(safe(f"ℹ {note}", "dim", limit=400))
             problems_widget.update(passed)
-        button.disabled = bool(problems)
+        button.disabled = bool(problems) and not waits
+        button.label = "Continue as a job…" if waits else "Continue…"
+
+    def _can_wait(self, problems: list[Problem]) -> bool:
+        return self._jobs and bool(problems) and all(p.transient for p in problems)
 
     @on(Button.Pressed, "#continue")
     def _continue(self) -> None:
         chosen = self._selection()
-        if chosen and not self._check(*chosen):
+        if chosen is None:
+            return
+        problems = self._check(*chosen)
+        if not problems or self._can_wait(problems):
             self.chosen = chosen
+            self.job_only = bool(problems)
             self.dismiss(True)
 
 
@@ -140,15 +163,31 @@ class RefreshConfirm(Dialog):
     """Step 2: the consequences, and the target's name typed to confirm."""
 
     DEFAULT_CSS = """
-    RefreshConfirm > Vertical { border: thick $error; }
+    RefreshConfirm > Vertical { border: thick $error; overflow-y: auto; }
     """
 
-    def __init__(self, source: Environment, target: Environment, quota: str = "") -> None:
-        """`quota`: what is left of the target's operations today ("1/3 left")."""
+    def __init__(
+        self,
+        source: Environment,
+        target: Environment,
+        quota: str = "",
+        *,
+        jobs: bool = False,
+        job_only: bool = False,
+    ) -> None:
+        """`quota`: what is left of the target's operations today ("1/3 left").
+
+        `jobs`: offer to make it a job (then export, then download, later);
+        `job_only`: it cannot start now (the quota is used up, the target is
+        busy), only as a job that waits."""
         super().__init__()
         self._source = source
         self._target = target
         self._quota = quota
+        self._jobs = jobs or job_only
+        self._job_only = job_only
+        #: Set when the user asked for a job rather than a start now.
+        self.job_request: JobRequest | None = None
 
     def _quota_note(self) -> str:
         if not self._quota:
@@ -186,23 +225,46 @@ class RefreshConfirm(Dialog):
             yield Label(Text.assemble("Type ", target, " to confirm:"), classes="field-label")
             yield Input(placeholder="type the name here", id="typed")
             yield Static(id="mismatch", classes="problems")
+            if self._jobs:
+                yield JobOptions(t.name, job_only=self._job_only)
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-                label = safe(f"Refresh {t.name}", limit=60)
-                yield Button(label, id="confirm", variant="error", disabled=True)
+                yield Button(self._button_label(), id="confirm", variant="error", disabled=True)
+
+    def _button_label(self) -> Text:
+        is_job = self._job_only
+        if not is_job and self._jobs and self.is_mounted:
+            is_job = self.query_one(JobOptions).is_job
+        return safe(("Save the job" if is_job else f"Refresh {self._target.name}"), limit=60)
 
     def on_mount(self) -> None:
         self.query_one("#typed", Input).focus()
+
+    @on(JobOptions.Changed)
+    def _options_changed(self) -> None:
+        self.query_one("#confirm", Button).label = self._button_label()
+        self.query_one("#mismatch", Static).update("")
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
         self.query_one("#confirm", Button).disabled = event.value.strip() != self._target.name
         self.query_one("#mismatch", Static).update("")  # a complaint about the old text
 
+    def confirm(self) -> None:
+        if self.query_one("#typed", Input).value.strip() != self._target.name:
+            return
+        if self._jobs and (self._job_only or self.query_one(JobOptions).is_job):
+            try:
+                self.job_request = self.query_one(JobOptions).request()
+            except ScheduleError as exc:
+                self.query_one("#mismatch", Static).update(safe(f"✘ {exc}", limit=400))
+                return
+        self.dismiss(True)
+
     @on(Input.Submitted, "#typed")
     def _submitted(self, event: Input.Submitted) -> None:
         if event.value.strip() == self._target.name:
-            self.dismiss(True)
+            self.confirm()
         else:
             # Exactly as LCS shows it: a near miss is not a confirmation.
             self.query_one("#mismatch", Static).update(

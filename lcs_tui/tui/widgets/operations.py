@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from rich.text import Text
@@ -31,12 +32,14 @@ def elapsed(op: TrackedOperation, now: datetime) -> str:
     return duration(end - start)
 
 
-def note(op: TrackedOperation) -> Text:
+def note(op: TrackedOperation, eta: str = "") -> Text:
+    """What LCS or the app said of it; else, while it runs, its ETA."""
     if op.message:
         return safe(op.message, "dim")
+    found = ""
     if op.discovered:
-        return Text("found in history" if op.kind != "operation" else "watched by id", style="dim")
-    return Text("")
+        found = "found in history" if op.kind != "operation" else "watched by id"
+    return Text(" · ".join(part for part in (found, eta) if part), style="dim")
 
 
 class OperationsTable(PaneTable):
@@ -47,7 +50,14 @@ class OperationsTable(PaneTable):
         for key, label, width in COLUMNS:
             self.add_column(label, key=key, width=width)
 
-    def show(self, operations: list[TrackedOperation], now: datetime) -> None:
+    def show(
+        self,
+        operations: list[TrackedOperation],
+        now: datetime,
+        etas: Mapping[str, str] | None = None,
+    ) -> None:
+        """`etas`: operation key → "ETA 15:40 UTC (typical 2h10m, from 6 past refreshes)"."""
+        etas = etas or {}
         ordered = sorted(operations, key=lambda op: op.requested_at or datetime.min, reverse=True)
         for op in ordered:
             cells = {
@@ -55,7 +65,7 @@ class OperationsTable(PaneTable):
                 "status": status_text(op.status),
                 "elapsed": plain(elapsed(op, now)),
                 "activity": Text(short_id(op.activity_id, 13), style="dim"),
-                "note": note(op),
+                "note": note(op, etas.get(op.key, "")),
             }
             if op.key in self.rows:
                 for column, value in cells.items():

@@ -10,11 +10,13 @@ for ten minutes runs in milliseconds and can still assert how long was waited.
 from __future__ import annotations
 
 import asyncio
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from lcs_tui.api import LcsClient, RequestEvent
+from lcs_tui.api.ratelimit import RateLimiter
 from lcs_tui.auth import Session, async_token_source
 from lcs_tui.config import Profile, make_profile
 from lcs_tui.http import HttpSettings
@@ -45,12 +47,37 @@ class FakeTime:
         await asyncio.sleep(0)
 
 
+#: The fake time each simulator made here keeps its rate limits on.
+_PACING: weakref.WeakKeyDictionary[Simulator, FakeTime] = weakref.WeakKeyDictionary()
+
+
 def demo_sim(fake: FakeTime | None = None, **kwargs: object) -> Simulator:
-    values: dict[str, object] = {"clock": ManualClock(START), "failure_rate": 0.0}
-    if fake is not None:
-        values["rate_time"] = fake.monotonic
+    """The demo simulator on a manual clock, its rate limits on fake time
+    (`fake`, or one of its own): see `limiter_for`."""
+    fake = fake or FakeTime()
+    values: dict[str, object] = {
+        "clock": ManualClock(START),
+        "failure_rate": 0.0,
+        "rate_time": fake.monotonic,
+    }
     values.update(kwargs)
-    return Simulator.demo(**values)  # type: ignore[arg-type]
+    sim = Simulator.demo(**values)  # type: ignore[arg-type]
+    if values["rate_time"] == fake.monotonic:  # (a new bound method each time: ==, not is)
+        _PACING[sim] = fake
+    return sim
+
+
+def limiter_for(sim: Simulator) -> RateLimiter | None:
+    """A client's pacing on the same fake time as the simulator's limits.
+
+    The client paces its calls to stay under LCS's limits (six history reads
+    per project a minute, ...); on real time a test whose start-up used that
+    budget waited up to a minute for the next read, and failed on a loaded
+    machine. On the fake time a pacing wait passes at once (the fake sleep
+    moves the clock), the simulator sees the calls spaced, and no 429 comes.
+    """
+    fake = _PACING.get(sim)
+    return None if fake is None else RateLimiter(clock=fake.monotonic, sleep=fake.sleep)
 
 
 def clock(sim: Simulator) -> ManualClock:

@@ -20,7 +20,7 @@ from lcs_tui.tui.app import LcsApp
 from lcs_tui.tui.screens.signin import ErrorDialog
 from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.workspace import open_demo
-from tests.recovery.support import PROD, TEST, FakeTime, clock, demo_sim
+from tests.recovery.support import PROD, TEST, FakeTime, clock, demo_sim, limiter_for
 
 REFRESH_PATH = "/databasemovement/v1/refresh/"
 SIZE = (160, 48)
@@ -32,7 +32,7 @@ class QuietApp(LcsApp):
 
 
 def make_app(sim: Simulator, journal: Path) -> QuietApp:
-    workspace = open_demo(simulator=sim, journal=Journal(journal))
+    workspace = open_demo(simulator=sim, journal=Journal(journal), limiter=limiter_for(sim))
     workspace.poll_interval = 0.05
     return QuietApp(workspace)
 

@@ -11,14 +11,15 @@ from textual.pilot import Pilot
 from lcs_tui.simulator import ManualClock, Simulator
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.workspace import open_demo
+from tests.recovery.support import demo_sim, limiter_for
 
 START = datetime(2026, 11, 20, 8, 0)
 
 
 def demo_simulator(**kwargs: object) -> Simulator:
-    values: dict[str, object] = {"clock": ManualClock(START), "failure_rate": 0.0}
-    values.update(kwargs)
-    return Simulator.demo(**values)  # type: ignore[arg-type]
+    """The demo on a manual clock; its rate limits and the client's pacing on
+    fake time (tests/recovery/support.py, `limiter_for`)."""
+    return demo_sim(**{"clock": ManualClock(START), **kwargs})
 
 
 class BellCountingApp(LcsApp):
@@ -33,7 +34,7 @@ class BellCountingApp(LcsApp):
 def make_app(
     sim: Simulator, *, read_only: bool = False, poll_interval: float = 0.05
 ) -> BellCountingApp:
-    workspace = open_demo(simulator=sim, read_only=read_only)
+    workspace = open_demo(simulator=sim, read_only=read_only, limiter=limiter_for(sim))
     workspace.poll_interval = poll_interval
     return BellCountingApp(workspace)
 

@@ -38,7 +38,8 @@ class StartUp:
     profiles: list[str]
     #: Opens a profile not open yet (None: nothing more to open, the demo).
     open_profile: Callable[[str], Workspace] | None = None
-    #: The user's `[keys]` (action → keys), and what was wrong with them.
+    #: The user's `[keys]` (action → keys), and what was wrong with them (and with
+    #: the profiles asked for: a Power Platform one is not opened in the app).
     keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     key_problems: list[str] = field(default_factory=list)
     #: The workspace to show first, and the theme, from the last session.
@@ -125,11 +126,27 @@ def profiles_start(
     limiter = RateLimiter(clock=time.monotonic)
 
     def opener(name: str) -> Workspace:
-        return open_profile(config.get(name), read_only=read_only, limiter=limiter)
+        profile = config.get(name)
+        if profile.is_powerplatform:
+            raise ValueError(not_in_the_app(name))
+        return open_profile(profile, read_only=read_only, limiter=limiter)
 
     from lcs_tui.tui.actions import ACTION_NAMES
 
     problems = [str(problem) for problem in config.keys.check(ACTION_NAMES)]
+    unified = [name for name in names if config.get(name).is_powerplatform]
+    problems.extend(not_in_the_app(name) for name in unified)
+    names = [name for name in names if name not in unified]
+    if not names:
+        lcs = [name for name in config.profiles if not config.get(name).is_powerplatform]
+        if not lcs:
+            from lcs_tui.config import ConfigError
+
+            raise ConfigError(
+                "every profile is a Power Platform one, and the app shows LCS projects only "
+                "for now: use lcs-tui envs / copy / restore / backup with --profile NAME"
+            )
+        names = lcs[:1]
     return StartUp(
         workspaces=[opener(name) for name in names],
         profiles=list(config.profiles),
@@ -145,6 +162,13 @@ def _user_jobs() -> Jobs:
     from lcs_tui.jobs import JobStateStore, JobStore
 
     return JobStore(), JobStateStore()
+
+
+def not_in_the_app(name: str) -> str:
+    return (
+        f"Profile {name} is a Power Platform one: the app does not show unified environments "
+        f"yet. Use lcs-tui envs / copy / restore / backup --profile {name}."
+    )
 
 
 def remembered_start(config: Config, *, read_only: bool) -> StartUp:

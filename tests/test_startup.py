@@ -91,3 +91,27 @@ def test_the_demo_opens_both_demo_projects_on_one_simulator() -> None:
     ]
     assert all(ws.read_only for ws in start.workspaces)
     assert not start.remember  # the demo starts afresh at every launch
+
+
+def test_a_power_platform_profile_is_not_opened_in_the_app_and_says_where_to_go() -> None:
+    config = three_profiles().with_profile(
+        make_profile(
+            name="unified",
+            backend="powerplatform",
+            tenant="contoso.onmicrosoft.com",
+            client_id=demo.CLIENT_ID,
+            sign_in_method="device-code",
+        )
+    )
+    save_config(config)
+    config = load_config()
+    start = profiles_start(config, ["contoso", "unified"], read_only=False)
+    assert names(start) == ["contoso"]
+    (problem,) = start.key_problems
+    assert "unified is a Power Platform one" in problem and "--profile unified" in problem
+    assert start.open_profile is not None
+    with pytest.raises(ValueError, match="envs / copy / restore"):
+        start.open_profile("unified")
+    # Asked for it alone: the default LCS profile opens instead, with the same word.
+    start = profiles_start(config, ["unified"], read_only=False)
+    assert names(start) == ["contoso"] and start.key_problems

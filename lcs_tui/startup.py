@@ -80,11 +80,11 @@ def demo_start(*, read_only: bool) -> StartUp:
 def demo_jobs() -> Jobs:
     """The demo's jobs, in a folder of their own that the next demo replaces.
 
-    One golden copy on Contoso, as soon as possible: CONTOSO-TRAIN's refresh
-    quota is used up when the demo starts and frees within a simulated hour
-    (half a minute at the demo's pace), so a new user sees the job wait for
-    it, then refresh, export and download, with the downloaded file in the
-    same temporary folder.
+    On Contoso: a golden copy of CONTOSO-TEST, as soon as possible, so a new
+    user sees a job go through its refresh, export and download within a few
+    minutes (at the demo's pace), the file landing in the same temporary
+    folder; and a weekly refresh of CONTOSO-TRAIN on Sunday nights, to show
+    a schedule and its next run.
     """
     import tempfile
     from pathlib import Path
@@ -94,6 +94,7 @@ def demo_jobs() -> Jobs:
     from lcs_tui.simulator.demo import (
         CONTOSO,
         PROD_ENVIRONMENT_NAME,
+        TEST_ENVIRONMENT_NAME,
         TRAIN_ENVIRONMENT_NAME,
     )
 
@@ -104,13 +105,23 @@ def demo_jobs() -> Jobs:
             "golden-copy",
             CONTOSO.profile,
             (
-                Refresh(PROD_ENVIRONMENT_NAME, TRAIN_ENVIRONMENT_NAME, TRAIN_ENVIRONMENT_NAME),
-                Export(TRAIN_ENVIRONMENT_NAME, "train-golden-{date}"),
+                Refresh(PROD_ENVIRONMENT_NAME, TEST_ENVIRONMENT_NAME, TEST_ENVIRONMENT_NAME),
+                Export(TEST_ENVIRONMENT_NAME, "test-golden-{date}"),
                 Download(PREVIOUS, str(folder / "backups")),
             ),
             Schedule.asap(),
             notify=("terminal",),
-            description="Refresh TRAIN from PROD, export it as the golden copy, download it",
+            description="Refresh TEST from PROD, export it as the golden copy, download it",
+        )
+    )
+    store.add(
+        Job(
+            "weekly-train",
+            CONTOSO.profile,
+            (Refresh(PROD_ENVIRONMENT_NAME, TRAIN_ENVIRONMENT_NAME, TRAIN_ENVIRONMENT_NAME),),
+            Schedule.every("0 22 * * SUN"),
+            notify=("terminal",),
+            description="Refresh TRAIN from PROD on Sunday nights, off-peak",
         )
     )
     return store, JobStateStore(folder / "state")

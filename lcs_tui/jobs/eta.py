@@ -64,6 +64,13 @@ class Eta:
             return f"longer than usual: expected by {when} ({self.typical.describe()})"
         return f"ETA {when} ({self.typical.describe()})"
 
+    def short(self, zone: str = "UTC") -> str:
+        """ "15:40 UTC", "overdue (15:40 UTC)" or "about 2h10m": for a narrow column."""
+        if self.finishes_at is None:
+            return f"about {human_duration(self.typical.duration.total_seconds())}"
+        when = _clock(self.finishes_at, zone)
+        return f"overdue ({when})" if self.overdue else when
+
 
 def typical_duration(
     history: Iterable[HistoryEntry], kind: str, *, samples: int = SAMPLES

@@ -292,9 +292,13 @@ class WorkspaceScreen(JobFlows):
                 self.show_summary()
         table = self.query_one(OperationsTable)
         now = self.service.now()
-        for op in self.service.operations.values():
-            if op.key in table.rows and not op.finished:
+        running = [op for op in self.service.operations.values() if not op.finished]
+        etas = self.etas(running)
+        for op in running:
+            if op.key in table.rows:
                 table.update_cell(op.key, "elapsed", Text(elapsed(op, now)))
+                # An ETA turns into "longer than usual" as time passes.
+                table.show_note(op, etas.get(op.key, ""))
 
     def show_demo_clock(self) -> None:
         """The demo runs a faster clock: say so, or elapsed times and dates mislead."""

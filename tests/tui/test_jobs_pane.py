@@ -26,6 +26,7 @@ from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.workspace import Workspace, open_demo
 from tests.recovery.support import FakeTime
 from tests.tui.support import (
+    cell_text,
     demo_simulator,
     highlight,
     loaded,
@@ -284,6 +285,14 @@ async def test_the_demo_shows_its_golden_copy_job() -> None:
     async with app.run_test(size=SIZE) as pilot:
         await loaded(pilot)
         await wait_until(pilot, lambda: "golden-copy" in screen_text(app), what="the job on screen")
-        await wait_until(pilot, lambda: "waiting (1/3)" in jobs_text(app), what="it waits")
-        assert "CONTOSO-TRAIN's quota frees at" in jobs_text(app)
-        assert app.view.query_one(OperationsTable) is not None
+        await wait_until(pilot, lambda: "running (1/3)" in jobs_text(app), what="it runs")
+        assert "refresh CONTOSO-PROD → CONTOSO-TEST" in jobs_text(app)
+        assert "weekly-train" in jobs_text(app) and "next run" in jobs_text(app)
+        table = app.view.query_one(OperationsTable)
+        await wait_until(
+            pilot,
+            lambda: any(
+                "CONTOSO-TEST" in cell_text(table, key.value, "what") for key in table.rows
+            ),
+            what="its refresh in the operations pane",
+        )

@@ -101,6 +101,8 @@ class JobsController:
         #: Each workspace's load generation last seen, and those loaded since.
         self._generations: dict[str, int] = {}
         self._fresh: set[str] = set()
+        #: Each workspace's operations as last seen (a job's step may add one).
+        self._operations: dict[str, frozenset[str]] = {}
 
     # -- for the app and the screens ------------------------------------------------------
 
@@ -220,6 +222,7 @@ class JobsController:
 
     def _runner_event(self, event: JobEvent) -> None:
         if isinstance(event, JobChanged):
+            self._operations_may_have_changed(event.view.profile)
             self.views = tuple(
                 event.view if view.name == event.job else view for view in self.views
             )
@@ -231,6 +234,17 @@ class JobsController:
             if event.level == "info":
                 severity = "information"
             self._emit(JobSaid(event.job, event.text, severity))
+
+    def _operations_may_have_changed(self, profile: str) -> None:
+        """A step that started an operation: the workspace shows and watches it
+        as it does one the user started (only when its operations changed)."""
+        runtime = self._runtimes().get(profile)
+        if runtime is None:
+            return
+        keys = frozenset(runtime.service.operations)
+        if self._operations.get(profile) != keys:
+            self._operations[profile] = keys
+            runtime.operations_changed()
 
     def _notification(self, note: Notification) -> None:
         severities: dict[str, Severity] = {FAILURE: "error", WAITING: "warning"}

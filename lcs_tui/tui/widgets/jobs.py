@@ -86,7 +86,7 @@ class JobsPanel(Vertical):
                     limit=120,
                 ),
                 "next": plain(view.next_run_text),
-                "eta": plain(view.eta.describe() if view.eta else None),
+                "eta": plain(view.eta.short() if view.eta else None),
             }
             if view.name in table.rows:
                 for column, value in cells.items():

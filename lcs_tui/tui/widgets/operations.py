@@ -77,6 +77,12 @@ class OperationsTable(PaneTable):
             if row_key.value not in wanted:
                 self.remove_row(row_key)
 
+    def show_note(self, op: TrackedOperation, eta: str) -> None:
+        """The note cell again, redrawn only when its text changed."""
+        text = note(op, eta)
+        if str(self.get_cell(op.key, "note")) != text.plain:
+            self.update_cell(op.key, "note", text, update_width=True)
+
     @property
     def highlighted_key(self) -> str | None:
         return highlighted_key(self)

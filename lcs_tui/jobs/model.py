@@ -84,7 +84,8 @@ class Download:
     #: PREVIOUS, LATEST, or a backup's name or id.
     backup: str
     folder: str
-    connections: int = 4
+    #: None: chosen by measuring, as every default download (docs/downloads.md).
+    connections: int | None = None
     kind: str = field(default="download", init=False)
     changes_lcs: bool = field(default=False, init=False)
 
@@ -167,8 +168,12 @@ class Job:
                     "but no export comes before it",
                     "put an export step before it, or name the backup (or 'latest')",
                 )
-            if isinstance(step, Download) and not 1 <= step.connections <= 16:
-                raise JobError(f"step {index}: connections must be 1-16")
+            if (
+                isinstance(step, Download)
+                and step.connections is not None
+                and not 1 <= step.connections <= 32
+            ):
+                raise JobError(f"step {index}: connections must be 1-32 (or left out: chosen)")
             if isinstance(step, Wait):
                 given = [w for w in (step.until, step.quota, step.idle) if w is not None]
                 if len(given) != 1:

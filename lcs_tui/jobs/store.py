@@ -493,8 +493,10 @@ class _Parser:
         if kind == "export":
             return Export(text("environment"), text("name"))
         if kind == "download":
-            connections = table.get("connections", 4)
-            if not isinstance(connections, int) or isinstance(connections, bool):
+            connections = table.get("connections")
+            if connections is not None and (
+                not isinstance(connections, int) or isinstance(connections, bool)
+            ):
                 raise self.fail("connections must be a whole number", header, "connections", index)
             return Download(text("backup"), text("folder"), connections)
         if kind == "notify":
@@ -607,7 +609,7 @@ def _step_values(step: Step) -> list[tuple[str, str]]:
         return [("environment", q(step.environment)), ("name", q(step.name))]
     if isinstance(step, Download):
         values = [("backup", q(step.backup)), ("folder", q(step.folder))]
-        if step.connections != 4:
+        if step.connections is not None:
             values.append(("connections", str(step.connections)))
         return values
     if isinstance(step, Notify):

@@ -129,3 +129,17 @@ def test_the_file_round_trips_and_a_hand_edit_is_seen_at_once(tmp_path: Path) ->
     assert store.get("golden") == job
     store.path.write_text(store.path.read_text().replace("0 22 * * SUN", "30 21 * * SAT"))
     assert store.get("golden").schedule.cron == "30 21 * * SAT"
+
+
+def test_a_download_step_chooses_its_connections_unless_told(tmp_path: Path) -> None:
+    """As every default download does (docs/downloads.md): no fixed 4."""
+    from lcs_tui.jobs import PREVIOUS, Download, Export, Job
+
+    store = JobStore(tmp_path / "jobs.toml")
+    chosen = Download(PREVIOUS, str(tmp_path))
+    fixed = Download(PREVIOUS, str(tmp_path), connections=8)
+    for name, step in (("chosen", chosen), ("fixed", fixed)):
+        store.add(Job(name, "demo", (Export("CONTOSO-UAT", "uat-{date}"), step)))
+    assert "connections" not in (tmp_path / "jobs.toml").read_text().split("[jobs.fixed]")[0]
+    assert store.get("chosen").steps[1] == chosen and chosen.connections is None
+    assert store.get("fixed").steps[1] == fixed

@@ -23,14 +23,14 @@ from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from lcs_tui.api.models import Outcome
-from lcs_tui.service.operations import NOT_FOUND, TrackedOperation
+from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui import collector, keymap
 from lcs_tui.tui.actions import ACTIONS, Action
 from lcs_tui.tui.controllers import events as ev
 from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 from lcs_tui.tui.format import PAGE_LIMIT
 from lcs_tui.tui.keymap import Keymap
+from lcs_tui.tui.notices import unexpected_worker_error, workspace_notice
 from lcs_tui.tui.workspace_screen import PAINT_PATIENCE, WorkspaceScreen
 from lcs_tui.untrusted import inert
 
@@ -240,28 +240,13 @@ class LcsApp(App[None]):
             event, (ev.Loaded, ev.LoadFailed, ev.SignInNeeded, ev.SignInFailed)
         ):
             self.call_later(self._start_background)
-        if isinstance(event, ev.OperationFinished):
-            self._finished(where, event.operation)
-        elif isinstance(event, ev.Notice):
+        said = workspace_notice(event, where)
+        if said is not None:
             self.notify(
-                event.message,
-                title=where + event.title,
-                severity=event.severity,
-                timeout=event.timeout,
+                said.message, title=said.title, severity=said.severity, timeout=said.timeout
             )
-        elif isinstance(event, ev.PollProblem):
-            self.notify(
-                f"{event.operation.title()}: {event.error}",
-                title=where + "Status check failed",
-                severity="warning",
-            )
-        elif isinstance(event, ev.LoadFailed) and event.message:
-            self.notify(
-                event.message,
-                title=where + "Could not load the project",
-                severity="error",
-                timeout=10,
-            )
+            if said.ring:
+                self.ring()
 
     def _jobs_event(self, event: JobsEvent) -> None:
         from lcs_tui.tui.controllers.jobs import JobsShown
@@ -273,27 +258,6 @@ class LcsApp(App[None]):
                 screen.show_jobs([view for view in event.views if view.profile == name])
             return
         self.notify(event.text, title=event.title, severity=event.severity, timeout=15)
-
-    def _finished(self, where: str, op: TrackedOperation) -> None:
-        if op.outcome is Outcome.SUCCEEDED:
-            self.notify(f"{op.title()} completed.", title=where + "Operation finished", timeout=15)
-        elif op.status == NOT_FOUND:
-            self.notify(
-                op.message or f"LCS knows no operation {op.activity_id}.",
-                title=where + "Not found",
-                severity="warning",
-                timeout=15,
-            )
-        else:
-            self.notify(
-                f"{op.title()} ended with {op.status}. LCS's API does not say why: the "
-                f"environment's history in the LCS portal does. Activity id {op.activity_id} "
-                "(quote it to Microsoft support).",
-                title=where + "Operation failed",
-                severity="error",
-                timeout=30,
-            )
-        self.ring()
 
     def ring(self) -> None:
         """The terminal bell, unless the app was started without it."""
@@ -328,20 +292,8 @@ class LcsApp(App[None]):
         page): said, with a way on, never a stuck screen."""
         if event.state is not WorkerState.ERROR or not self.is_running:
             return
-        error = event.worker.error
-        detail = f"{type(error).__name__}: {error}" if error is not None else "unknown error"
-        if event.worker.group == "start":
-            what = "Something unexpected happened while starting it"
-            todo = (
-                "Look at the Operations pane: an operation marked Outcome unknown may have "
-                "started — check the environment's history before trying again."
-            )
-        else:
-            what = "Something unexpected went wrong"
-            todo = "lcs-tui goes on; Ctrl+R reloads the project."
-        self.notify(
-            f"{what}: {detail}. {todo}", title="Unexpected error", severity="error", timeout=30
-        )
+        said = unexpected_worker_error(event.worker.error, event.worker.group)
+        self.notify(said.message, title=said.title, severity=said.severity, timeout=said.timeout)
 
     # -- keys that work everywhere -----------------------------------------------------------
 

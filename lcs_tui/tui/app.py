@@ -321,7 +321,9 @@ class LcsApp(App[None]):
     def action_overview(self) -> None:
         from lcs_tui.tui.screens.overview import OverviewScreen
 
-        self.push_screen(OverviewScreen(self.runtimes, self.show_workspace))
+        jobs = self.jobs
+        views = (lambda: jobs.views) if jobs is not None else tuple
+        self.push_screen(OverviewScreen(self.runtimes, self.show_workspace, views))
 
     def action_next_project(self) -> None:
         self._step(1)

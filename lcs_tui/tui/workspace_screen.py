@@ -17,7 +17,6 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -41,7 +40,7 @@ from lcs_tui.tui.widgets.environments import (
     EnvironmentSummary,
 )
 from lcs_tui.tui.widgets.footer import FittedFooter
-from lcs_tui.tui.widgets.jobs import JobsPanel
+from lcs_tui.tui.widgets.jobs import JobsPanel, JobsTable
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
@@ -296,7 +295,7 @@ class WorkspaceScreen(JobFlows):
         etas = self.etas(running)
         for op in running:
             if op.key in table.rows:
-                table.update_cell(op.key, "elapsed", Text(elapsed(op, now)))
+                table.show_elapsed(op.key, elapsed(op, now))
                 # An ETA turns into "longer than usual" as time passes.
                 table.show_note(op, etas.get(op.key, ""))
 
@@ -318,8 +317,13 @@ class WorkspaceScreen(JobFlows):
             self.runtime.read_history(env_id)
 
     def highlight_row(self, key: str) -> None:
-        """Focus the row with this key: an operation, or an environment."""
-        for table in (self.query_one(OperationsTable), self.query_one(EnvironmentsTable)):
+        """Focus the row with this key: an operation, a job, or an environment."""
+        tables: tuple[DataTable[Any], ...] = (
+            self.query_one(OperationsTable),
+            self.query_one(JobsTable),
+            self.query_one(EnvironmentsTable),
+        )
+        for table in tables:
             if key in table.rows:
                 table.focus()
                 table.move_cursor(row=table.get_row_index(key))

@@ -20,9 +20,11 @@ from lcs_tui.startup import demo_jobs
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.tui.screens.common import ConfirmDialog, TextPage
 from lcs_tui.tui.screens.job_options import JobOptions
+from lcs_tui.tui.screens.overview import OverviewScreen
 from lcs_tui.tui.screens.refresh import RefreshConfirm, RefreshPicker
 from lcs_tui.tui.widgets.jobs import JobsPanel, JobsTable
 from lcs_tui.tui.widgets.operations import OperationsTable
+from lcs_tui.tui.widgets.tables import PaneTable
 from lcs_tui.workspace import Workspace, open_demo
 from tests.recovery.support import FakeTime
 from tests.tui.support import (
@@ -296,3 +298,32 @@ async def test_the_demo_shows_its_golden_copy_job() -> None:
             ),
             what="its refresh in the operations pane",
         )
+
+
+async def test_the_overview_lists_jobs_by_urgency_and_enter_jumps_to_the_job(
+    tmp_path: Path,
+) -> None:
+    rig = Rig()
+    later = Schedule.once(rig.sim.clock.now() + timedelta(days=30))
+    seed(tmp_path, Job("uat-export", "demo", (Export("CONTOSO-UAT", "uat-{date}"),), later))
+    app = rig.app(tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await loaded(pilot)
+        await wait_until(pilot, lambda: "uat-export" in jobs_text(app), what="the job listed")
+        app.action_overview()
+        await pilot.pause()
+        overview = app.screen
+        assert isinstance(overview, OverviewScreen)
+        await wait_until(pilot, lambda: "job uat-export" in screen_text(app), what="its row")
+        table = overview.query_one(PaneTable)
+        key = "demo\x1fuat-export"
+        assert key in table.rows
+        # Scheduled, not under way: below the running refresh of CONTOSO-PERF.
+        keys = [row.value for row in table.rows]
+        running = next(k for k in keys if cell_text(table, k, "urgency") == "running")
+        assert keys.index(running) < keys.index(key)
+        table.move_cursor(row=table.get_row_index(key))
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: app.screen is app.view, what="back on the workspace")
+        await pilot.pause()
+        assert app.view.query_one(JobsTable).has_focus

@@ -8,7 +8,7 @@ from what the workspaces already know (no calls of its own).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,6 +27,7 @@ from lcs_tui.tui.widgets.operations import elapsed
 from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
 
 if TYPE_CHECKING:
+    from lcs_tui.jobs import JobView
     from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 
 #: Urgency, most urgent first.
@@ -64,8 +65,34 @@ class Row:
         return f"{self.workspace}\x1f{self.target or ''}"
 
 
-def overview_rows(runtimes: Mapping[str, WorkspaceRuntime]) -> list[Row]:
+#: A job's status → its urgency in the overview.
+JOB_URGENCY = {
+    "failed": FAILED,
+    "unreadable": FAILED,
+    "missed": FAILED,
+    "needs_you": NEEDS_YOU,
+    "running": RUNNING,
+    "waiting": RUNNING,
+}
+
+
+def overview_rows(
+    runtimes: Mapping[str, WorkspaceRuntime], jobs: Sequence[JobView] = ()
+) -> list[Row]:
     rows: list[Row] = []
+    for view in jobs:
+        if view.profile not in runtimes:
+            continue
+        rows.append(
+            Row(
+                JOB_URGENCY.get(view.status, IDLE),
+                view.profile,
+                view.name,
+                safe(f"job {view.name}"),
+                safe(("paused · " if view.paused else "") + view.status.replace("_", " ")),
+                safe(view.summary.partition(": ")[2] or view.summary, limit=120),
+            )
+        )
     for name, runtime in runtimes.items():
         service = runtime.service
         now = service.now()
@@ -136,9 +163,12 @@ class OverviewScreen(Screen[None]):
         self,
         runtimes: Mapping[str, WorkspaceRuntime],
         show: Callable[..., None],
+        jobs: Callable[[], Sequence[JobView]] = tuple,
     ) -> None:
+        """`jobs`: every job's latest view (the app's JobsController)."""
         super().__init__()
         self._runtimes = runtimes
+        self._jobs = jobs
         self._show = show
 
     def compose(self) -> ComposeResult:
@@ -162,7 +192,7 @@ class OverviewScreen(Screen[None]):
 
     def redraw(self) -> None:
         table = self.query_one(PaneTable)
-        rows = overview_rows(self._runtimes)
+        rows = overview_rows(self._runtimes, self._jobs())
         current = highlighted_key(table)
         table.clear()
         for row in rows:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from rich.text import Text
 
@@ -25,11 +25,20 @@ COLUMNS = (
 
 
 def elapsed(op: TrackedOperation, now: datetime) -> str:
+    """How long it has run: to the second for its first minute, then to the
+    minute ("40m", "2h07m") — an operation of hours needs no seconds, and
+    a cell that changes every second repaints its row every second (the
+    largest part of the idle CPU while many operations are watched)."""
     start = op.started_at or op.requested_at
     if start is None:
         return "—"
     end = op.finished_at if op.finished and op.finished_at else now
-    return duration(end - start)
+    seconds = int((end - start).total_seconds())
+    if op.finished or seconds < 60:
+        return duration(end - start)
+    if seconds < 3600:
+        return f"{seconds // 60}m"
+    return duration(timedelta(seconds=seconds - seconds % 60))
 
 
 def note(op: TrackedOperation, eta: str = "") -> Text:
@@ -76,6 +85,11 @@ class OperationsTable(PaneTable):
         for row_key in list(self.rows):
             if row_key.value not in wanted:
                 self.remove_row(row_key)
+
+    def show_elapsed(self, key: str, text: str) -> None:
+        """The elapsed cell again, redrawn only when its text changed."""
+        if str(self.get_cell(key, "elapsed")) != text:
+            self.update_cell(key, "elapsed", Text(text))
 
     def show_note(self, op: TrackedOperation, eta: str) -> None:
         """The note cell again, redrawn only when its text changed."""

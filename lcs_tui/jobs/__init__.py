@@ -44,26 +44,74 @@ ETA for any operation: `lcs_tui.jobs.eta.estimate(history, kind, started_at=…,
 Notifications: `lcs_tui.jobs.notify` (`NotificationCenter`, `Notification.about`).
 """
 
-from lcs_tui.jobs import control
-from lcs_tui.jobs.creation import Plan, add_job, plan_job
-from lcs_tui.jobs.eta import Eta, estimate, typical_duration
-from lcs_tui.jobs.model import (
-    LATEST,
-    PREVIOUS,
-    Download,
-    Export,
-    Job,
-    JobError,
-    Notify,
-    Refresh,
-    Step,
-    Wait,
-)
-from lcs_tui.jobs.runner import JobChanged, JobEvent, JobNotice, JobRunner, TickResult
-from lcs_tui.jobs.schedule import Schedule, ScheduleError
-from lcs_tui.jobs.state import JobState, JobStateStore
-from lcs_tui.jobs.store import JobStore, NotifyDefaults, NotifyTarget
-from lcs_tui.jobs.views import JobView, StepView, job_view
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lcs_tui.jobs import control
+    from lcs_tui.jobs.creation import Plan, add_job, plan_job
+    from lcs_tui.jobs.eta import Eta, estimate, typical_duration
+    from lcs_tui.jobs.model import (
+        LATEST,
+        PREVIOUS,
+        Download,
+        Export,
+        Job,
+        JobError,
+        Notify,
+        Refresh,
+        Step,
+        Wait,
+    )
+    from lcs_tui.jobs.runner import JobChanged, JobEvent, JobNotice, JobRunner, TickResult
+    from lcs_tui.jobs.schedule import Schedule, ScheduleError
+    from lcs_tui.jobs.state import JobState, JobStateStore
+    from lcs_tui.jobs.store import JobStore, NotifyDefaults, NotifyTarget
+    from lcs_tui.jobs.views import JobView, StepView, job_view
+
+#: Where each name lives. Imported when first asked for: the app imports this
+#: package on its start-up path, and the runner, the store and the schedules
+#: (cronsim, zoneinfo, tomllib) are not needed before the first screen.
+_WHERE = {
+    "control": "lcs_tui.jobs.control",
+    **dict.fromkeys(("Plan", "add_job", "plan_job"), "lcs_tui.jobs.creation"),
+    **dict.fromkeys(("Eta", "estimate", "typical_duration"), "lcs_tui.jobs.eta"),
+    **dict.fromkeys(
+        (
+            "LATEST",
+            "PREVIOUS",
+            "Download",
+            "Export",
+            "Job",
+            "JobError",
+            "Notify",
+            "Refresh",
+            "Step",
+            "Wait",
+        ),
+        "lcs_tui.jobs.model",
+    ),
+    **dict.fromkeys(
+        ("JobChanged", "JobEvent", "JobNotice", "JobRunner", "TickResult"), "lcs_tui.jobs.runner"
+    ),
+    **dict.fromkeys(("Schedule", "ScheduleError"), "lcs_tui.jobs.schedule"),
+    **dict.fromkeys(("JobState", "JobStateStore"), "lcs_tui.jobs.state"),
+    **dict.fromkeys(("JobStore", "NotifyDefaults", "NotifyTarget"), "lcs_tui.jobs.store"),
+    **dict.fromkeys(("JobView", "StepView", "job_view"), "lcs_tui.jobs.views"),
+}
+
+
+def __getattr__(name: str) -> Any:
+    where = _WHERE.get(name)
+    if where is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    module = importlib.import_module(where)
+    value = module if name == "control" else getattr(module, name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "LATEST",

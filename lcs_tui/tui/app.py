@@ -12,6 +12,7 @@ MSAL, keyring and disk run in threads, awaited from the loop.
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -97,18 +98,12 @@ class LcsApp(App[None]):
         self._background_started = False
         #: Each workspace's screen, once its mode has made it.
         self._screens: dict[str, WorkspaceScreen] = {}
-        #: The jobs this window runs (None: started without jobs, as most tests are).
+        #: The jobs this window runs, once the shown workspace's first screen is
+        #: up (None until then, and when started without jobs, as most tests are).
         self.jobs: JobsController | None = None
-        if jobs is not None:
-            from lcs_tui.tui.controllers.jobs import JobsController
-
-            store, states = jobs
-            self.jobs = JobsController(
-                lambda: self.runtimes,
-                store=store,
-                states=states,
-                read_only=any(rt.workspace.read_only for rt in self.runtimes.values()),
-            )
+        self._jobs_files = jobs
+        #: The job runner's clock for spacing its reads (tests give a fake one).
+        self.jobs_monotonic: Callable[[], float] = time.monotonic
 
     # -- the workspace shown (tests and benchmarks read these) ----------------------------
 
@@ -171,9 +166,6 @@ class LcsApp(App[None]):
         # after BACKGROUND_START_LIMIT, whatever it is doing): their sign-ins
         # and loads would only slow the first screen the user waits for.
         self.set_timer(BACKGROUND_START_LIMIT, self._start_background)
-        if self.jobs is not None:
-            self.jobs.subscribe(self._jobs_event)
-            self.jobs.start()
         self.set_interval(1.0, self._every_second)
         # Normally resumed right after the first full screen; this bounds the
         # pause when LCS is slow or down.
@@ -198,6 +190,25 @@ class LcsApp(App[None]):
         for runtime in self.runtimes.values():
             if not runtime.started:
                 self._start(runtime)
+        self._start_jobs()
+
+    def _start_jobs(self) -> None:
+        """The job runner, after the first screen: its imports and its first
+        reads of the jobs files would only delay it."""
+        if self._jobs_files is None or self.jobs is not None:
+            return
+        from lcs_tui.tui.controllers.jobs import JobsController
+
+        store, states = self._jobs_files
+        self.jobs = JobsController(
+            lambda: self.runtimes,
+            store=store,
+            states=states,
+            read_only=any(rt.workspace.read_only for rt in self.runtimes.values()),
+            monotonic=self.jobs_monotonic,
+        )
+        self.jobs.subscribe(self._jobs_event)
+        self.jobs.start()
 
     async def on_unmount(self) -> None:
         # For the line `lcs-tui` prints once the terminal is back (launch.py).

@@ -65,8 +65,7 @@ class Rig:
 
     def hosting(self, jobs: tuple[JobStore, JobStateStore], workspace: Workspace) -> LcsApp:
         app = LcsApp(workspace, jobs=jobs)
-        assert app.jobs is not None
-        app.jobs.runner.monotonic = self.time.monotonic
+        app.jobs_monotonic = self.time.monotonic
         return app
 
     def advance(self, by: timedelta) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import Callable, Collection, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -80,6 +81,7 @@ class JobsController:
         states: JobStateStore,
         read_only: bool,
         desktop: Channel | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
     ) -> None:
         self._runtimes = runtimes
         notifier = NotificationCenter.from_store(
@@ -92,6 +94,7 @@ class JobsController:
             notifier=notifier,
             polls_operations=False,
             read_only=read_only,
+            monotonic=monotonic,
         )
         self.views: tuple[JobView, ...] = ()
         self._listeners: list[Listener] = []

@@ -48,9 +48,20 @@ class FittedFooter(Footer):
     def compose(self) -> ComposeResult:
         items = list(super().compose())
         room = self.app.size.width - 1
-        while sum(_cost(item) for item in items) > room:
-            droppable = [item for item in items if _rank(item) >= 0]
-            if not droppable:
-                break
-            items.remove(max(droppable, key=_rank))
+        # Each item's width once: Textual recomposes the footer at every focus
+        # and bindings change (dozens of times during start-up), and a key's
+        # display text is looked up through the keymap each time it is read.
+        costs = {id(item): _cost(item) for item in items}
+        total = sum(costs.values())
+        # Dropped from the end of this list: the least needed, the first of equals.
+        droppable = [
+            item
+            for _, _, item in sorted(
+                (_rank(item), -index, item) for index, item in enumerate(items) if _rank(item) >= 0
+            )
+        ]
+        while total > room and droppable:
+            dropped = droppable.pop()
+            items.remove(dropped)
+            total -= costs[id(dropped)]
         yield from items

@@ -21,6 +21,7 @@ from lcs_tui.tui.screens.signin import PasswordDialog
 from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.tui.widgets.status_bar import StatusBar
 from lcs_tui.workspace import Workspace, open_demo
+from tests.recovery.support import demo_sim, limiter_for
 from tests.tui.support import START, screen_text, wait_until
 
 
@@ -32,8 +33,14 @@ class QuietApp(LcsApp):
 
 
 def two_projects(**kwargs: object) -> tuple[Simulator, list[Workspace]]:
-    sim = Simulator.demo(clock=ManualClock(START), failure_rate=0.0, fabrikam=True)
-    workspaces = [open_demo(simulator=sim, project=p, **kwargs) for p in demo.DEMO_PROJECTS]  # type: ignore[arg-type]
+    # Rate limits and the (shared, as in the app) client pacing on fake time:
+    # a load after another's used the per-user budget waits no real minute.
+    sim = demo_sim(clock=ManualClock(START), fabrikam=True)
+    limiter = limiter_for(sim)
+    workspaces = [
+        open_demo(simulator=sim, project=p, limiter=limiter, **kwargs)  # type: ignore[arg-type]
+        for p in demo.DEMO_PROJECTS
+    ]
     for ws in workspaces:
         ws.poll_interval = 0.05
     return sim, workspaces

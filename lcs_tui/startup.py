@@ -63,8 +63,15 @@ def demo_start(*, read_only: bool) -> StartUp:
     time_scale = 120.0
     from datetime import timedelta
 
+    # No random failures: with the demo's fixed seed one in ten operations
+    # failed, and it was always the golden copy's export — a new user's first
+    # job ended "failed" every time. Failed operations are in the seeded
+    # history; the watch of a failing one is in the tests.
     sim = Simulator.demo(
-        time_scale=time_scale, token_lifetime=timedelta(hours=time_scale), fabrikam=True
+        time_scale=time_scale,
+        token_lifetime=timedelta(hours=time_scale),
+        fabrikam=True,
+        failure_rate=0.0,
     )
     workspaces = [
         open_demo(read_only=read_only, simulator=sim, project=project) for project in DEMO_PROJECTS
@@ -99,6 +106,7 @@ def demo_jobs() -> Jobs:
     )
 
     folder = Path(tempfile.mkdtemp(prefix="lcs-tui-demo-jobs-"))
+    (folder / "backups").mkdir()  # a download step needs its folder to exist
     store = JobStore(folder / "jobs.toml")
     store.add(
         Job(

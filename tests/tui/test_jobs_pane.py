@@ -14,7 +14,7 @@ import tomllib
 from textual.widgets import Button, Checkbox, Input, Select
 
 from lcs_tui.api.ratelimit import RateLimiter
-from lcs_tui.jobs import Export, Job, JobStateStore, JobStore, Refresh, Schedule
+from lcs_tui.jobs import Download, Export, Job, JobStateStore, JobStore, Refresh, Schedule
 from lcs_tui.simulator import ManualClock, Simulator, demo
 from lcs_tui.startup import demo_jobs
 from lcs_tui.tui.app import LcsApp
@@ -273,6 +273,13 @@ async def test_read_only_runs_no_job_that_changes_lcs(tmp_path: Path) -> None:
         await app.jobs.tick()
         await pilot.pause()
     assert api_operations(sim, "refresh", demo.TEST_ENVIRONMENT_ID) == []
+
+
+def test_the_demos_golden_copy_downloads_into_a_folder_that_exists() -> None:
+    store, _states = demo_jobs()
+    download = store.get("golden-copy").steps[2]
+    # A download step refuses a folder that does not exist: the demo's job failed there.
+    assert isinstance(download, Download) and Path(download.folder).is_dir()
 
 
 async def test_the_demo_shows_its_golden_copy_job() -> None:

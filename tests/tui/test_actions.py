@@ -330,9 +330,16 @@ async def test_a_mistyped_activity_id_is_marked_not_found_and_blocks_nothing() -
         assert demo.UAT_ENVIRONMENT_ID not in app.service.busy_environment_ids()
         # Said as what it is: an unknown id, not a failed operation of some kind.
         assert cell_text(ops, op.key, "what") == "operation on CONTOSO-UAT"
-        said = notifications(app)
-        assert any(n.startswith("Not found: LCS knows no such operation") for n in said)
-        assert not any("Operation failed" in n for n in said)
+        # The row and the notification come from one status answer, but not in
+        # one frame: wait for the notification too.
+        await wait_until(
+            pilot,
+            lambda: any(
+                n.startswith("Not found: LCS knows no such operation") for n in notifications(app)
+            ),
+            what="the notification",
+        )
+        assert not any("Operation failed" in n for n in notifications(app))
         app.view.show_environments()
         assert cell_text(envs, demo.UAT_ENVIRONMENT_ID, "quota") == quota_before
         assert not app.service.refresh_problems(demo.PROD_ENVIRONMENT_ID, demo.UAT_ENVIRONMENT_ID)

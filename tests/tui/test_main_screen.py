@@ -147,9 +147,10 @@ async def test_filter_narrows_the_backups_as_you_type_and_escape_restores() -> N
         await pilot.press("slash")
         assert app.query_one("#backup-filter", Input).has_focus
         await pilot.press(*"golden")
-        await wait_until(pilot, lambda: pane.shown_count < total, what="the filter")
         expected = sum(1 for b in sim.backups() if "golden" in b.name.lower())
-        assert pane.shown_count == expected > 0
+        assert 0 < expected < total
+        # Filtered as typed: "g" first, then "golden" — wait for the whole word.
+        await wait_until(pilot, lambda: pane.shown_count == expected, what="the filter")
         assert f"({expected} of {total})" in str(pane.border_title)
         # Down goes from the filter box into the matches, the filter kept.
         await pilot.press("down")

@@ -149,6 +149,7 @@ class JobRunner:
         self._ticking = False
         self._said: set[str] = set()
         self._last_views: dict[str, JobView] = {}
+        self._problem: str | None = None
 
     # -- for hosts ---------------------------------------------------------------------
 
@@ -192,8 +193,32 @@ class JobRunner:
         return views
 
     async def aviews(self) -> list[JobView]:
-        """`views()` in a thread: for an event loop that must not wait on files."""
-        return await asyncio.to_thread(self.views)
+        """`views()` for an event loop: the files are read in a thread, the
+        views built on the loop (they read the workspaces' services, which
+        only the loop may touch)."""
+        from lcs_tui.service.project import utc_now
+
+        def read() -> list[tuple[Job, JobState]] | None:
+            try:
+                jobs = self.store.jobs()
+            except Exception as exc:
+                self._problem = f"jobs file: {exc}"
+                return None
+            return [(job, self.states.read(job.name)) for job in jobs]
+
+        self._problem = None
+        found = await asyncio.to_thread(read)
+        if found is None:
+            if self._problem:
+                self._say(None, self._problem)
+            return []
+        spaces = self.workspaces()
+        views = []
+        for job, state in found:
+            ws = spaces.get(job.profile)
+            now = ws.service.now() if ws is not None else utc_now()
+            views.append(job_view(job, state, now=now, service=ws.service if ws else None))
+        return views
 
     async def tick(self) -> TickResult:
         if self._ticking:

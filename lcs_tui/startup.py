@@ -1,7 +1,8 @@
 """Which workspaces the app opens at start, and with what (no Textual here).
 
-- `--demo`: the two simulated demo projects (Contoso and Fabrikam), on one
-  simulator, so the switcher and the overview have something to show.
+- `--demo`: the two simulated demo projects (Contoso and Fabrikam) and the
+  tenant's unified environments (Power Platform), on one simulator, so the
+  switcher and the overview have something to show.
 - `--profile a,b` / `--all-profiles`: those profiles.
 - `--profile a`: that one.
 - nothing: the workspaces open when the app last closed (session.json),
@@ -38,8 +39,7 @@ class StartUp:
     profiles: list[str]
     #: Opens a profile not open yet (None: nothing more to open, the demo).
     open_profile: Callable[[str], Workspace] | None = None
-    #: The user's `[keys]` (action → keys), and what was wrong with them (and with
-    #: the profiles asked for: a Power Platform one is not opened in the app).
+    #: The user's `[keys]` (action → keys), and what was wrong with them.
     keys: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     key_problems: list[str] = field(default_factory=list)
     #: The workspace to show first, and the theme, from the last session.
@@ -56,7 +56,7 @@ class StartUp:
 def demo_start(*, read_only: bool) -> StartUp:
     from lcs_tui.simulator import Simulator
     from lcs_tui.simulator.demo import DEMO_PROJECTS
-    from lcs_tui.workspace import open_demo
+    from lcs_tui.workspace import open_demo, open_demo_tenant
 
     # One simulator for both projects: one tenant, one clock (at 120x, as
     # the single demo), tokens that last an hour of real time.
@@ -71,17 +71,23 @@ def demo_start(*, read_only: bool) -> StartUp:
         time_scale=time_scale,
         token_lifetime=timedelta(hours=time_scale),
         fabrikam=True,
+        powerplatform=True,
         failure_rate=0.0,
     )
     workspaces = [
         open_demo(read_only=read_only, simulator=sim, project=project) for project in DEMO_PROJECTS
     ]
+    workspaces.append(open_demo_tenant(sim, read_only=read_only, name=DEMO_TENANT))
     return StartUp(
         workspaces,
-        [p.profile for p in DEMO_PROJECTS],
+        [ws.profile.name for ws in workspaces],
         remember=False,
         jobs=demo_jobs(),
     )
+
+
+#: The demo's Power Platform workspace: the same tenant's unified environments.
+DEMO_TENANT = "unified"
 
 
 def demo_jobs() -> Jobs:
@@ -145,27 +151,11 @@ def profiles_start(
     limiter = RateLimiter(clock=time.monotonic)
 
     def opener(name: str) -> Workspace:
-        profile = config.get(name)
-        if profile.is_powerplatform:
-            raise ValueError(not_in_the_app(name))
-        return open_profile(profile, read_only=read_only, limiter=limiter)
+        return open_profile(config.get(name), read_only=read_only, limiter=limiter)
 
     from lcs_tui.tui.actions import ACTION_NAMES
 
     problems = [str(problem) for problem in config.keys.check(ACTION_NAMES)]
-    unified = [name for name in names if config.get(name).is_powerplatform]
-    problems.extend(not_in_the_app(name) for name in unified)
-    names = [name for name in names if name not in unified]
-    if not names:
-        lcs = [name for name in config.profiles if not config.get(name).is_powerplatform]
-        if not lcs:
-            from lcs_tui.config import ConfigError
-
-            raise ConfigError(
-                "every profile is a Power Platform one, and the app shows LCS projects only "
-                "for now: use lcs-tui envs / copy / restore / backup with --profile NAME"
-            )
-        names = lcs[:1]
     return StartUp(
         workspaces=[opener(name) for name in names],
         profiles=list(config.profiles),
@@ -181,13 +171,6 @@ def _user_jobs() -> Jobs:
     from lcs_tui.jobs import JobStateStore, JobStore
 
     return JobStore(), JobStateStore()
-
-
-def not_in_the_app(name: str) -> str:
-    return (
-        f"Profile {name} is a Power Platform one: the app does not show unified environments "
-        f"yet. Use lcs-tui envs / copy / restore / backup --profile {name}."
-    )
 
 
 def remembered_start(config: Config, *, read_only: bool) -> StartUp:

@@ -323,3 +323,54 @@ def open_demo(
         demo_password=demo.PASSWORD if sign_in_automatically else None,
         simulator=sim,
     )
+
+
+def open_demo_tenant(
+    simulator: Simulator, *, read_only: bool = False, name: str = "unified"
+) -> Workspace:
+    """The demo's unified tenant: the simulator's Power Platform side, signed in
+    with the demo password through the real MSAL code, like the demo projects.
+
+    `simulator` must be made with `powerplatform=True` (the same tenant and
+    clock as the LCS projects, so their linked environments match).
+    """
+    from lcs_tui.auth import Session, scoped_token_source
+    from lcs_tui.config import make_profile
+    from lcs_tui.ppac.client import PowerPlatformClient
+    from lcs_tui.ppac.service import PowerPlatformService
+    from lcs_tui.secrets import MemoryStore
+    from lcs_tui.simulator import demo
+
+    profile = make_profile(
+        name=name,
+        backend="powerplatform",
+        tenant=demo.TENANT_DOMAIN,
+        client_id=demo.CLIENT_ID,
+        username=demo.USERNAME,
+        sign_in_method="password",
+        secret_store="session",
+    )
+    settings = HttpSettings(
+        async_transport=simulator.async_transport(), sync_transport=simulator.sync_transport()
+    )
+    session = Session(profile, MemoryStore(), settings)
+    client = PowerPlatformClient(
+        api_host=profile.api_host,
+        bap_host=profile.bap_host,
+        scope=profile.scope,
+        bap_scope=profile.bap_scope,
+        token_source=scoped_token_source(session),
+        http=settings,
+    )
+    service = PowerPlatformService(client, profile=name, journal=None, now=simulator.clock.now)
+    workspace = powerplatform_workspace(
+        profile,
+        session,
+        service,
+        read_only=read_only,
+        demo=True,
+        poll_interval=DEMO_POLL_INTERVAL,
+    )
+    workspace.demo_password = demo.PASSWORD
+    workspace.simulator = simulator
+    return workspace

@@ -81,11 +81,13 @@ def test_an_unknown_action_in_keys_is_reported_not_fatal(tmp_path: Path) -> None
     assert "refesh" in problem and "did you mean 'refresh'" in problem
 
 
-def test_the_demo_opens_both_demo_projects_on_one_simulator() -> None:
+def test_the_demo_opens_both_demo_projects_and_the_tenant_on_one_simulator() -> None:
     start = demo_start(read_only=True)
-    assert names(start) == ["contoso", "fabrikam"]
+    assert names(start) == ["contoso", "fabrikam", "unified"]
     assert start.workspaces[0].simulator is start.workspaces[1].simulator
-    assert [ws.profile.project_id for ws in start.workspaces] == [
+    assert start.workspaces[2].simulator is start.workspaces[0].simulator
+    assert start.workspaces[2].is_powerplatform
+    assert [ws.profile.project_id for ws in start.workspaces[:2]] == [
         demo.PROJECT_ID,
         demo.FABRIKAM_PROJECT_ID,
     ]
@@ -93,7 +95,7 @@ def test_the_demo_opens_both_demo_projects_on_one_simulator() -> None:
     assert not start.remember  # the demo starts afresh at every launch
 
 
-def test_a_power_platform_profile_is_not_opened_in_the_app_and_says_where_to_go() -> None:
+def test_a_power_platform_profile_opens_beside_an_lcs_one() -> None:
     config = three_profiles().with_profile(
         make_profile(
             name="unified",
@@ -106,12 +108,11 @@ def test_a_power_platform_profile_is_not_opened_in_the_app_and_says_where_to_go(
     save_config(config)
     config = load_config()
     start = profiles_start(config, ["contoso", "unified"], read_only=False)
-    assert names(start) == ["contoso"]
-    (problem,) = start.key_problems
-    assert "unified is a Power Platform one" in problem and "--profile unified" in problem
-    assert start.open_profile is not None
-    with pytest.raises(ValueError, match="envs / copy / restore"):
-        start.open_profile("unified")
-    # Asked for it alone: the default LCS profile opens instead, with the same word.
+    assert names(start) == ["contoso", "unified"]
+    assert [ws.backend for ws in start.workspaces] == ["lcs", "powerplatform"]
+    assert not start.key_problems
+    # Alone, too; and from the switcher.
     start = profiles_start(config, ["unified"], read_only=False)
-    assert names(start) == ["contoso"] and start.key_problems
+    assert names(start) == ["unified"]
+    assert start.open_profile is not None
+    assert start.open_profile("unified").is_powerplatform

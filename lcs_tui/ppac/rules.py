@@ -170,12 +170,19 @@ def copy_verdict(
     problems = _common(source, target, "copy", busy)
     problems += _direction(source, target, "copy", notes)
     if candidates is not None and target.id not in candidates and not problems:
-        problems.append(
-            Problem(
-                f"Power Platform does not list {target.name} as a copy target of {source.name} "
-                "(its copy candidates); reload, or pick one of those it lists"
+        if not candidates and source.is_linked and not source.url:
+            # An LCS environment without a Dataverse organisation has no copy
+            # candidates at all: its Power Platform integration is off (§2.2).
+            why = (
+                f"{source.name} has no Dataverse database, so Power Platform copies nothing "
+                "from it: enable its Power Platform integration in LCS first"
             )
-        )
+        else:
+            why = (
+                f"Power Platform does not list {target.name} as a copy target of "
+                f"{source.name} (its copy candidates); reload, or pick one of those it lists"
+            )
+        problems.append(Problem(why))
     return Verdict(_unique(problems), notes)
 
 

@@ -10,7 +10,9 @@ the action is listed and nothing can disagree.
 Scopes: "app" (anywhere), "workspace" (one project's screen), the panes
 "backups" and "operations" (their actions run on the workspace's screen),
 "jobs" (the jobs pane; its actions too run on the workspace's screen) and
-"tables" (every table's own moves).
+"tables" (every table's own moves). A Power Platform workspace's screen has
+"unified" and "unified_backups" (its backups table), and of "workspace" only
+the actions in SHARED_WITH_UNIFIED.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Scope = Literal["app", "workspace", "backups", "operations", "jobs", "tables"]
+Scope = Literal[
+    "app", "workspace", "backups", "operations", "jobs", "tables", "unified", "unified_backups"
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +54,7 @@ class Action:
     off_label: str = ""
 
 
-ACTIONS: tuple[Action, ...] = (
+_COMMON_AND_LCS: tuple[Action, ...] = (
     Action(
         name="refresh",
         keys=("r",),
@@ -347,12 +351,100 @@ ACTIONS: tuple[Action, ...] = (
     ),
 )
 
+#: The Power Platform workspace's own actions (tui/unified/).
+UNIFIED_ACTIONS: tuple[Action, ...] = (
+    Action(
+        name="copy",
+        keys=("c",),
+        target="copy",
+        scope="unified",
+        label="Copy",
+        title="Copy an environment",
+        help="copy an environment over a unified sandbox or UDE (validated first, "
+        "confirmed by typing its name)",
+        section="Unified environments",
+        mutating=True,
+    ),
+    Action(
+        name="restore",
+        keys=("r",),
+        target="restore",
+        scope="unified",
+        label="Restore",
+        title="Restore a backup",
+        help="restore the highlighted backup (or a point in time) into a sandbox",
+        section="Unified environments",
+        mutating=True,
+    ),
+    Action(
+        name="create_backup",
+        keys=("b",),
+        target="create_backup",
+        scope="unified",
+        label="Back up",
+        title="Back up an environment",
+        help="make a manual backup of the highlighted environment, with a label",
+        section="Unified environments",
+        mutating=True,
+    ),
+    Action(
+        name="delete_backup",
+        keys=("delete",),
+        target="screen.delete_backup",
+        scope="unified_backups",
+        label="Delete",
+        title="Delete the backup",
+        help="delete the highlighted manual backup (asked first)",
+        section="Unified environments",
+        mutating=True,
+    ),
+    Action(
+        name="all_environments",
+        keys=("a",),
+        target="all_environments",
+        scope="unified",
+        label="All",
+        title="Show every environment",
+        help="show the tenant's environments without F&O too (or hide them again)",
+        section="Unified environments",
+        footer=False,
+    ),
+    Action(
+        name="no_export",
+        keys=("e", "d"),
+        target="no_export",
+        scope="unified",
+        label="",
+        title="Export or download a backup",
+        help="why unified environments have no bacpac export or download",
+        section="Unified environments",
+        footer=False,
+    ),
+)
+ACTIONS: tuple[Action, ...] = _COMMON_AND_LCS + UNIFIED_ACTIONS
+#: Workspace actions a Power Platform workspace's screen offers too.
+SHARED_WITH_UNIFIED = ("toggle_log", "zoom", "reload", "forget_operation")
+#: The scopes of an LCS workspace's screen, and of a Power Platform one's.
+LCS_SCOPES = frozenset({"workspace", "backups", "operations", "jobs"})
+UNIFIED_SCOPES = frozenset({"unified", "unified_backups"})
+
+
+def offered(action: Action, *, unified: bool) -> bool:
+    """Whether a workspace of this backend offers the action (the palette's list)."""
+    if action.scope in ("app", "tables"):
+        return True
+    if unified:
+        return action.scope in UNIFIED_SCOPES or action.name in SHARED_WITH_UNIFIED
+    return action.scope not in UNIFIED_SCOPES
+
+
 BY_NAME: dict[str, Action] = {action.name: action for action in ACTIONS}
 #: The names a user may remap in the `[keys]` table of the config file.
 ACTION_NAMES: tuple[str, ...] = tuple(BY_NAME)
 #: The help page's sections, in order.
 SECTIONS = (
     "Operations",
+    "Unified environments",
     "Jobs",
     "Environments",
     "Backups",

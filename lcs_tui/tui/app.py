@@ -26,7 +26,7 @@ from textual.worker import Worker, WorkerState
 
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui import collector, keymap
-from lcs_tui.tui.actions import ACTIONS, Action
+from lcs_tui.tui.actions import ACTIONS, Action, offered
 from lcs_tui.tui.controllers import events as ev
 from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 from lcs_tui.tui.format import PAGE_LIMIT
@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from lcs_tui.service.project import ProjectService
     from lcs_tui.startup import Jobs
     from lcs_tui.tui.controllers.jobs import JobsController, JobsEvent
+    from lcs_tui.tui.unified.screen import UnifiedScreen
     from lcs_tui.tui.widgets.downloads import InterruptedDownload
     from lcs_tui.workspace import Workspace
 
@@ -49,6 +50,15 @@ COLLECTOR_PAUSE_LIMIT = 5.0
 BACKGROUND_START_LIMIT = 2.0
 #: Opens a configured profile that is not open yet (the project switcher).
 ProfileOpener = Callable[[str], "Workspace"]
+
+
+def runtime_for(workspace: Workspace) -> WorkspaceRuntime:
+    """An LCS project's runtime, or a Power Platform tenant's (tui/unified/)."""
+    if workspace.is_powerplatform:
+        from lcs_tui.tui.unified.runtime import UnifiedRuntime
+
+        return UnifiedRuntime(workspace)
+    return WorkspaceRuntime(workspace)
 
 
 class LcsApp(App[None]):
@@ -78,7 +88,7 @@ class LcsApp(App[None]):
         super().__init__()
         opened = [workspaces] if not isinstance(workspaces, Sequence) else list(workspaces)
         self.runtimes: dict[str, WorkspaceRuntime] = {
-            ws.profile.name: WorkspaceRuntime(ws) for ws in opened
+            ws.profile.name: runtime_for(ws) for ws in opened
         }
         self.keys = keys or Keymap()
         #: Every configured profile, for the switcher (open or not).
@@ -97,7 +107,7 @@ class LcsApp(App[None]):
         self.interrupted: dict[str, list[InterruptedDownload]] = {}
         self._background_started = False
         #: Each workspace's screen, once its mode has made it.
-        self._screens: dict[str, WorkspaceScreen] = {}
+        self._screens: dict[str, WorkspaceScreen | UnifiedScreen] = {}
         #: The jobs this window runs, once the shown workspace's first screen is
         #: up (None until then, and when started without jobs, as most tests are).
         self.jobs: JobsController | None = None
@@ -112,11 +122,19 @@ class LcsApp(App[None]):
         return self.runtimes[self.shown]
 
     @property
-    def view(self) -> WorkspaceScreen:
+    def shown_screen(self) -> WorkspaceScreen | UnifiedScreen:
         """The shown workspace's screen (under any dialog on top of it)."""
         screen = self._screens.get(self.shown)
         if screen is None:
             raise LookupError("no workspace screen")
+        return screen
+
+    @property
+    def view(self) -> WorkspaceScreen:
+        """The shown LCS workspace's screen (tests and benchmarks read it)."""
+        screen = self.shown_screen
+        if not isinstance(screen, WorkspaceScreen):
+            raise LookupError("the workspace shown is not an LCS project")
         return screen
 
     def _get_dom_base(self) -> Any:
@@ -173,7 +191,15 @@ class LcsApp(App[None]):
 
     def _add(self, runtime: WorkspaceRuntime) -> None:
         def screen() -> Screen[Any]:
-            made = WorkspaceScreen(runtime, paint_patience=self.paint_patience)
+            made: WorkspaceScreen | UnifiedScreen
+            if runtime.workspace.is_powerplatform:
+                from lcs_tui.tui.unified.runtime import UnifiedRuntime
+                from lcs_tui.tui.unified.screen import UnifiedScreen
+
+                assert isinstance(runtime, UnifiedRuntime)
+                made = UnifiedScreen(runtime)
+            else:
+                made = WorkspaceScreen(runtime, paint_patience=self.paint_patience)
             self._screens[runtime.name] = made
             return made
 
@@ -229,7 +255,7 @@ class LcsApp(App[None]):
                 return
         self.exit()
 
-    def _workspace_screens(self) -> list[WorkspaceScreen]:
+    def _workspace_screens(self) -> list[WorkspaceScreen | UnifiedScreen]:
         return list(self._screens.values())
 
     def _every_second(self) -> None:
@@ -238,7 +264,7 @@ class LcsApp(App[None]):
         for runtime in self.runtimes.values():
             runtime.every_second()
         with contextlib.suppress(LookupError):  # no workspace screen yet
-            self.view.every_second()
+            self.shown_screen.every_second()
 
     # -- what any workspace reports --------------------------------------------------------
 
@@ -318,7 +344,8 @@ class LcsApp(App[None]):
         from lcs_tui.tui.screens.common import TextPage
         from lcs_tui.tui.screens.texts import help_page
 
-        self.push_screen(TextPage("lcs-tui — keys", help_page(self.keys)))
+        unified = self.current.workspace.is_powerplatform
+        self.push_screen(TextPage("lcs-tui — keys", help_page(self.keys, unified=unified)))
 
     def action_projects(self) -> None:
         from lcs_tui.tui.screens.projects import ProjectSwitcher
@@ -358,7 +385,7 @@ class LcsApp(App[None]):
             except Exception as exc:
                 self.notify(f"{name}: {exc}", title="Could not open the profile", severity="error")
                 return
-            runtime = WorkspaceRuntime(workspace)
+            runtime = runtime_for(workspace)
             self.runtimes[name] = runtime
             self._add(runtime)
             self._start(runtime)
@@ -369,7 +396,19 @@ class LcsApp(App[None]):
 
     def _highlight(self, key: str) -> None:
         with contextlib.suppress(LookupError):
-            self.view.highlight_row(key)
+            self.shown_screen.highlight_row(key)
+
+    def show_linked_lcs_environment(self, lcs_environment_id: str) -> bool:
+        """From a tenant's LCS-linked environment to its row in an open LCS workspace."""
+        wanted = lcs_environment_id.replace("-", "").lower()
+        for name, runtime in self.runtimes.items():
+            if runtime.workspace.is_powerplatform:
+                continue
+            for env_id in runtime.service.environments:
+                if env_id.replace("-", "").lower() == wanted:
+                    self.show_workspace(name, row=env_id)
+                    return True
+        return False
 
     # -- the command palette ---------------------------------------------------------------
 
@@ -382,8 +421,11 @@ class LcsApp(App[None]):
             if command.title not in self.REPLACED_SYSTEM_COMMANDS:
                 yield command
         read_only = self.current.workspace.read_only
+        unified = self.current.workspace.is_powerplatform
         for action in ACTIONS:
             if not action.palette or (action.mutating and read_only):
+                continue
+            if not offered(action, unified=unified):
                 continue
             keys = self.keys.shown(action.name)
             yield SystemCommand(
@@ -395,6 +437,6 @@ class LcsApp(App[None]):
             if action.scope == "app":
                 await self.run_action(action.target)
             else:
-                await self.run_action(action.target.removeprefix("screen."), self.view)
+                await self.run_action(action.target.removeprefix("screen."), self.shown_screen)
 
         return run

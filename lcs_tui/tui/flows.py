@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual import on, work
 from textual.css.query import NoMatches
-from textual.screen import Screen
 from textual.widgets import DataTable
 
 from lcs_tui.api import Environment, LcsError, LcsRejected, OutcomeUnknown, QuotaExceeded
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.service.project import ActionRefused
+from lcs_tui.tui.screen_base import WorkspaceScreenBase
 from lcs_tui.tui.widgets.backups import BackupsPane
 from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.tui.widgets.request_log import RequestLog
@@ -36,7 +36,7 @@ ENVIRONMENT_RECHECKS = (20.0, 40.0, 60.0, 120.0, 240.0)
 DEFAULT_POLL = 30.0
 
 
-class OperationFlows(Screen[None]):
+class OperationFlows(WorkspaceScreenBase):
     """The base of the workspace screen, which sets these and draws."""
 
     runtime: WorkspaceRuntime

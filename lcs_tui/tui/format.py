@@ -33,6 +33,13 @@ STATUS_STYLES: dict[str, str] = {
     "RollbackInProgress": "bold dark_orange",
     "RollbackFailed": "bold red reverse",
     "RollbackCompleted": "dark_orange",
+    # Power Platform's words (copy, restore): PPAC-API.md §5.
+    "Succeeded": "bold green",
+    "Running": "bold yellow",
+    "Queued": "cyan",
+    "Accepted": "cyan",
+    "Canceled": "red",
+    "Cancelled": "red",
     STARTING: "cyan",
     OUTCOME_UNKNOWN: "bold magenta",
     NOT_STARTED_LOCALLY: "red dim",

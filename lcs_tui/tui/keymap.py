@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from textual.binding import Binding, BindingType
 
-from lcs_tui.tui.actions import ACTIONS, BY_NAME, SECTIONS, Action, Scope, in_scope
+from lcs_tui.tui.actions import ACTIONS, BY_NAME, SECTIONS, Action, Scope, in_scope, offered
 
 #: How keys are written for people (Textual's names on the left).
 _KEY_NAMES = {
@@ -44,8 +44,13 @@ def bindings(scope: Scope) -> list[BindingType]:
     A mutating action gets a hidden twin on the same keys: with --read-only
     the action is off (check_action) and the twin says why instead.
     """
+    return bindings_of(in_scope(scope))
+
+
+def bindings_of(actions: tuple[Action, ...]) -> list[BindingType]:
+    """`bindings` for a chosen list of actions."""
     result: list[BindingType] = []
-    for action in in_scope(scope):
+    for action in actions:
         result.append(
             Binding(
                 ",".join(action.keys),
@@ -111,11 +116,12 @@ class Keymap:
                 mapping[read_only_id(name)] = ",".join(keys)
         return mapping
 
-    def help_text(self) -> str:
-        """The help page's list of keys, section by section, from the actions."""
+    def help_text(self, *, unified: bool = False) -> str:
+        """The help page's list of keys, section by section, from the actions
+        (those of an LCS workspace, or with `unified` of a Power Platform one)."""
         lines: list[str] = []
         for section in SECTIONS:
-            actions = [a for a in ACTIONS if a.section == section]
+            actions = [a for a in ACTIONS if a.section == section and offered(a, unified=unified)]
             if not actions:
                 continue
             lines.append(section)

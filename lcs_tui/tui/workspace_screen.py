@@ -15,9 +15,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
-from textual import events, on
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
@@ -28,7 +28,6 @@ from lcs_tui.api import Environment
 from lcs_tui.config.geographies import GEOGRAPHIES
 from lcs_tui.service.ordering import display_order
 from lcs_tui.tui import collector, keymap
-from lcs_tui.tui.actions import ACTIONS
 from lcs_tui.tui.controllers import events as ev
 from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 from lcs_tui.tui.job_flows import JobFlows
@@ -44,9 +43,6 @@ from lcs_tui.tui.widgets.jobs import JobsPanel, JobsTable
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
-
-if TYPE_CHECKING:
-    from lcs_tui.tui.screens.signin import DeviceCodeDialog
 
 #: Seconds the first load may take to draw everything at once (see above).
 PAINT_PATIENCE = 0.3
@@ -65,7 +61,6 @@ class WorkspaceScreen(JobFlows):
         self.service = runtime.service
         self.paint_patience = paint_patience
         self.panes_shown = False
-        self._device_dialog: DeviceCodeDialog | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._history_timer: Timer | None = None
 
@@ -125,28 +120,6 @@ class WorkspaceScreen(JobFlows):
         if self._unsubscribe is not None:
             self._unsubscribe()
 
-    def on_resize(self, event: events.Resize) -> None:
-        # Below 100 columns the footer drops its spacing, and it keeps the
-        # keys that fit (widgets/footer.py), q Quit and ? Help first.
-        footer = self.query_one(FittedFooter)
-        footer.compact = event.size.width < 100
-        footer.refresh(recompose=True)
-
-    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "read_only":
-            return self.workspace.read_only
-        mutating = {a.target.removeprefix("screen.") for a in ACTIONS if a.mutating}
-        return not (action in mutating and self.workspace.read_only)
-
-    def action_read_only(self, what: str) -> None:
-        self.notify(
-            f"{what} is off: lcs-tui was started with --read-only. "
-            "Start it without --read-only to change anything.",
-            title="Read-only",
-            severity="warning",
-            timeout=4,
-        )
-
     # -- what the runtime reports -------------------------------------------------------
 
     def _event(self, event: ev.WorkspaceEvent) -> None:
@@ -158,7 +131,7 @@ class WorkspaceScreen(JobFlows):
         elif isinstance(event, ev.RequestLogged):
             self.query_one(RequestLog).record(event.event, datetime.now())
         elif isinstance(event, ev.SignedIn):
-            self._close_device_dialog(True)
+            self.close_device_dialog(True)
             bar.user, bar.connection = self.runtime.user_text, self.runtime.connection
         elif isinstance(event, (ev.SignInNeeded, ev.SignInFailed, ev.DeviceCodeShown)):
             bar.user, bar.connection = self.runtime.user_text, self.runtime.connection
@@ -337,50 +310,3 @@ class WorkspaceScreen(JobFlows):
     def _environment_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if self.app.is_running:  # not while Textual removes the widgets at exit
             self.show_summary()
-
-    # -- signing in -----------------------------------------------------------------------
-
-    def ask_to_sign_in(self, event: Any) -> None:
-        """Only the user can sign this workspace in: ask, in the way the profile says."""
-        from lcs_tui.tui.screens.signin import DeviceCodeDialog, ErrorDialog, PasswordDialog
-
-        runtime = self.runtime
-        if isinstance(event, ev.DeviceCodeShown):
-            self._device_dialog = DeviceCodeDialog(
-                event.text, event.user_code, event.url, event.cancel
-            )
-            self.app.push_screen(self._device_dialog)
-            return
-        if isinstance(event, ev.SignInFailed):
-            if event.device_flow_over:
-                self._close_device_dialog(False)
-
-            def retry(again: bool | None) -> None:
-                if again:
-                    runtime.emit(ev.SignInNeeded())
-
-            self.app.push_screen(ErrorDialog("Sign-in failed", event.message, event.hint), retry)
-            return
-        profile = self.workspace.profile
-        if profile.sign_in_method == "device-code":
-            runtime.sign_in_with_device_code()
-            return
-        dialog = PasswordDialog(
-            profile.username or "?",
-            need_secret=profile.needs_client_secret,
-            error=event.error,
-            workspace=f"{profile.name} (project {profile.project_id})",
-        )
-
-        def done(ok: bool | None) -> None:
-            if ok:
-                runtime.sign_in_with_password(dialog.password, dialog.secret)
-            else:
-                self.query_one(StatusBar).connection = "not signed in"
-
-        self.app.push_screen(dialog, done)
-
-    def _close_device_dialog(self, signed_in: bool) -> None:
-        dialog, self._device_dialog = self._device_dialog, None
-        if dialog is not None and dialog in self.app.screen_stack:
-            dialog.finish(signed_in)

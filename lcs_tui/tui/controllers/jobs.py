@@ -125,7 +125,8 @@ class JobsController:
         loaded: dict[str, Workspace] = {}
         for name, runtime in self._runtimes().items():
             generation = runtime.load_generation
-            if generation <= 0:
+            # Power Platform workspaces have no job steps in the app yet.
+            if generation <= 0 or runtime.workspace.is_powerplatform:
                 continue
             loaded[name] = runtime.workspace
             if self._generations.get(name) != generation:

@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from lcs_tui.api import LcsError, RequestEvent, TokenUnavailable
 from lcs_tui.service.operations import TrackedOperation
@@ -43,12 +43,28 @@ if TYPE_CHECKING:
 Listener = Callable[[WorkspaceEvent], None]
 
 
+class TrackingService(Protocol):
+    """What the runtime itself needs of a workspace's service, LCS's or Power Platform's."""
+
+    @property
+    def operations(self) -> dict[str, TrackedOperation]: ...
+
+    @property
+    def journal_notice(self) -> str | None: ...
+
+    def write_journal_in_background(self) -> None: ...
+
+    def close(self) -> None: ...
+
+
 class WorkspaceRuntime:
     """Sign-in, loading and watching of one workspace, on the app's event loop."""
 
     def __init__(self, workspace: Workspace) -> None:
         self.workspace = workspace
         self.service: ProjectService = workspace.service
+        #: The service whose operations are journaled and watched (either backend).
+        self.tracked: TrackingService = workspace.ppac or workspace.service
         self.username: str | None = None
         #: The status bar's words for the user and the connection.
         self.user_text = "signing in…"
@@ -64,13 +80,19 @@ class WorkspaceRuntime:
         self._started = False
         self._history_asked: set[str] = set()
         self.sign_in = SignIn(workspace, self.emit, offline=self._sign_in_offline)
-        self.loader = Loader(self.service, self.emit, needs_sign_in=self.needs_sign_in)
-        self.watcher = Watcher(
-            self.service,
-            self.emit,
-            may_poll=lambda: self.username is not None,
-            loaded=lambda: self.loader.generation > 0,
-            needs_sign_in=self.needs_sign_in,
+        self.loader, self.watcher = self._controllers()
+
+    def _controllers(self) -> tuple[Loader, Watcher]:
+        """Loading and watching, for this backend (a Power Platform runtime has its own)."""
+        return (
+            Loader(self.service, self.emit, needs_sign_in=self.needs_sign_in),
+            Watcher(
+                self.service,
+                self.emit,
+                may_poll=lambda: self.username is not None,
+                loaded=lambda: self.loader.generation > 0,
+                needs_sign_in=self.needs_sign_in,
+            ),
         )
 
     # -- what the views read --------------------------------------------------------
@@ -90,7 +112,7 @@ class WorkspaceRuntime:
         return not loading_now and not self.watcher.polling and not self.watcher.reconciling
 
     def running(self) -> list[TrackedOperation]:
-        return [op for op in self.service.operations.values() if not op.finished]
+        return [op for op in self.tracked.operations.values() if not op.finished]
 
     def state(self) -> str:
         """A word or two for the project switcher and the overview."""
@@ -98,7 +120,7 @@ class WorkspaceRuntime:
             return "needs sign-in"
         if self.username is None:
             return self.connection
-        running = sum(1 for op in self.service.operations.values() if op.needs_watching)
+        running = sum(1 for op in self.tracked.operations.values() if op.needs_watching)
         words = self.connection if self.connection != "online" else "signed in"
         return f"{words}, {running} running" if running else words
 
@@ -159,8 +181,8 @@ class WorkspaceRuntime:
         self._started = True
         # The event loop never writes the journal itself (fsync, another
         # copy's lock): a writer thread does, in order.
-        self.service.write_journal_in_background()
-        self.workspace.client.add_observer(self._observe)
+        self.tracked.write_journal_in_background()
+        self.workspace.add_observer(self._observe)
         self.spawn(self.sign_in.silently())
         self.spawn(self._poll_loop())
         self.every_second()  # a journal that could not be read is said at once
@@ -203,7 +225,7 @@ class WorkspaceRuntime:
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
-        await asyncio.to_thread(self.service.close)
+        await asyncio.to_thread(self.tracked.close)
         await self.workspace.aclose()
 
     # -- what the user asks ---------------------------------------------------------
@@ -256,7 +278,7 @@ class WorkspaceRuntime:
 
     def every_second(self) -> None:
         """Housekeeping: tell the user, once per problem, when the journal is in trouble."""
-        notice = self.service.journal_notice
+        notice = self.tracked.journal_notice
         if notice and notice != self._journal_notice_shown:
             self._journal_notice_shown = notice
             self.emit(Notice("Operation journal", notice, "warning", 30))

@@ -8,7 +8,7 @@ from what the workspaces already know (no calls of its own).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,12 @@ from lcs_tui.tui.widgets.operations import elapsed
 from lcs_tui.tui.widgets.tables import PaneTable, highlighted_key
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from lcs_tui.jobs import JobView
+    from lcs_tui.ppac.service import PowerPlatformService
+    from lcs_tui.service.operations import TrackedOperation
+    from lcs_tui.service.project import ProjectService
     from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 
 #: Urgency, most urgent first.
@@ -94,8 +99,6 @@ def overview_rows(
             )
         )
     for name, runtime in runtimes.items():
-        service = runtime.service
-        now = service.now()
         if runtime.needs_user is not None:
             rows.append(
                 Row(
@@ -107,47 +110,73 @@ def overview_rows(
                     Text("show the project to sign in", style="dim"),
                 )
             )
-        for op in service.operations.values():
-            if op.finished and op.outcome is Outcome.SUCCEEDED:
-                continue
-            urgency = (
-                FAILED
-                if op.outcome in (Outcome.FAILED, Outcome.UNKNOWN)
-                and (op.finished or op.activity_id is None)
-                else RUNNING
-            )
-            rows.append(
-                Row(
-                    urgency,
-                    name,
-                    op.key,
-                    safe(op.title()),
-                    status_text(op.status),
-                    safe(elapsed(op, now)),
-                )
-            )
-        busy = service.busy_environments()
-        for env in display_order(service.environments.values()):
-            reason = busy.get(env.id)
-            quota = quota_text(service.quota(env.id), env)
-            detail = quota
-            if reason is not None:
-                detail = Text.assemble(safe(reason.reason), "  ·  ", quota)
-            rows.append(
-                Row(
-                    BUSY if reason else IDLE,
-                    name,
-                    env.id,
-                    safe(env.name),
-                    safe(env.type or "—"),
-                    detail,
-                    quota_left=q.left if (q := service.quota(env.id)) and env.is_sandbox else 99,
-                )
-            )
+        if runtime.workspace.ppac is not None:
+            rows.extend(_tenant_rows(name, runtime.workspace.ppac))
+        else:
+            rows.extend(_project_rows(name, runtime.service))
     # Stable: within one urgency, the environments with the fewest
     # operations left first, then each workspace's own order.
     rows.sort(key=lambda r: (r.urgency, r.quota_left))
     return rows
+
+
+def _operation_rows(
+    name: str, operations: Iterable[TrackedOperation], now: datetime
+) -> Iterator[Row]:
+    for op in operations:
+        if op.finished and op.outcome is Outcome.SUCCEEDED:
+            continue
+        urgency = (
+            FAILED
+            if op.outcome in (Outcome.FAILED, Outcome.UNKNOWN)
+            and (op.finished or op.activity_id is None)
+            else RUNNING
+        )
+        yield Row(
+            urgency, name, op.key, safe(op.title()), status_text(op.status), safe(elapsed(op, now))
+        )
+
+
+def _project_rows(name: str, service: ProjectService) -> Iterator[Row]:
+    """An LCS project: its operations, then every environment with its quota."""
+    yield from _operation_rows(name, service.operations.values(), service.now())
+    busy = service.busy_environments()
+    for env in display_order(service.environments.values()):
+        reason = busy.get(env.id)
+        quota = quota_text(service.quota(env.id), env)
+        detail = quota
+        if reason is not None:
+            detail = Text.assemble(safe(reason.reason), "  ·  ", quota)
+        yield Row(
+            BUSY if reason else IDLE,
+            name,
+            env.id,
+            safe(env.name),
+            safe(env.type or "—"),
+            detail,
+            quota_left=q.left if (q := service.quota(env.id)) and env.is_sandbox else 99,
+        )
+
+
+def _tenant_rows(name: str, service: PowerPlatformService) -> Iterator[Row]:
+    """A Power Platform tenant: its copies and restores, then its unified environments
+    (the LCS-linked ones are the LCS workspaces' rows; no quota applies here)."""
+    from lcs_tui.tui.unified.tables import environment_order
+
+    yield from _operation_rows(name, service.operations.values(), service.now())
+    busy = service.busy_environments()
+    for env in environment_order(service.environments.values()):
+        if not env.is_unified:
+            continue
+        reason = busy.get(env.id)
+        yield Row(
+            BUSY if reason else IDLE,
+            name,
+            env.id,
+            safe(env.name),
+            safe(env.kind_label),
+            safe(reason.reason) if reason else Text("no daily quota", style="dim"),
+        )
 
 
 class OverviewScreen(Screen[None]):

@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from lcs_tui.tui.keymap import Keymap
 
 
-def help_page(keys: Keymap) -> str:
+def help_page(keys: Keymap, *, unified: bool = False) -> str:
     """The help page: how to move, then every action's keys (from the one list
     of actions and the user's key map), then what each pane shows."""
     down, up, zoom = keys.shown("cursor_down"), keys.shown("cursor_up"), keys.shown("zoom")
@@ -30,7 +30,30 @@ def help_page(keys: Keymap) -> str:
         "x cancels a download and c clears the finished ones. Ctrl+P opens the command "
         "palette: every action by name, and the themes.\n\n"
     )
+    if unified:
+        return intro_unified(keys) + keys.help_text(unified=True) + "\n" + NOTES_UNIFIED
     return intro + keys.help_text() + "\n" + NOTES
+
+
+def intro_unified(keys: Keymap) -> str:
+    down, up = keys.shown("cursor_down"), keys.shown("cursor_up")
+    return (
+        "A Power Platform workspace: the tenant's environments with finance and operations "
+        "apps, the unified ones first, then those linked from LCS (Enter on one shows it "
+        "in its LCS project when that is open). Move between panes with Tab / Shift+Tab, "
+        f"within a pane with the arrow keys or {down} / {up}. The backups pane shows the "
+        "highlighted environment's system and manual backups.\n\n"
+    )
+
+
+NOTES_UNIFIED = (
+    "A copy or restore is checked here first (which directions Power Platform allows, "
+    "busy targets, retention), then validated by Power Platform, and only then — with "
+    "the target's name typed — started. It is journaled before it is sent and never "
+    "sent twice; it is watched through its stages (Validate, Prepare, Run, Finalize) "
+    "in the background, shown or not, for as long as it takes. Unified environments "
+    "have no .bacpac export or download.\n"
+)
 
 
 NOTES = (

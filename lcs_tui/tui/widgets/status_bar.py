@@ -22,6 +22,8 @@ class StatusBar(Static):
 
     profile: reactive[str] = reactive("")
     project: reactive[str] = reactive("")
+    #: What `project` is: an LCS project's id, or a Power Platform tenant.
+    project_word: reactive[str] = reactive("project")
     #: The geography's name, e.g. "Europe" ("custom" for a host of one's own).
     geography: reactive[str] = reactive("")
     host: reactive[str] = reactive("")
@@ -58,8 +60,8 @@ class StatusBar(Static):
             text = Text.assemble(
                 ("lcs-tui ─ " if wordy else "", "bold"),
                 (inert(self.profile, limit=40), "bold"),
-                " ─ project " if wordy else " ─ ",
-                (self.project, "bold"),
+                f" ─ {self.project_word} " if wordy else " ─ ",
+                (inert(self.project, limit=80), "bold"),
             )
             if geography and self.geography:
                 text.append(" ─ ")

@@ -287,3 +287,29 @@ async def test_no_export_here_is_explained() -> None:
         await pilot.pause()
         assert "bacpac" in screen_text(app) and "No export" in screen_text(app)
         assert not isinstance(app.screen, ErrorDialog)
+
+
+async def test_hostile_names_and_labels_from_power_platform_are_shown_inertly() -> None:
+    from tests.hostile import OSC52, assert_inert
+    from tests.tui.support import screen_text as painted
+
+    sim = tenant_sim()
+    tenant = sim._world.powerplatform
+    use = next(e for e in tenant.environments if e.display_name == d.PP_USE_ENVIRONMENT_NAME)
+    use.display_name = f"UAT{OSC52}\u202e"
+    for backup in tenant.backups:
+        if backup.environment_id == use.environment_id:
+            backup.label = f"golden{OSC52}"
+    app, _, _ = tenant_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await tenant_loaded(pilot)
+        env_id = await highlight(pilot, f"UAT{OSC52}\u202e")
+        await wait_until(pilot, lambda: env_id in runtime(app).pp.backups, what="backups")
+        await pilot.pause()
+        text = painted(app)
+        assert_inert(text)
+        assert "UAT\\x1b]52;c;" in text  # seen as what it is, not obeyed
+        await pilot.press("r")
+        await wait_until(pilot, lambda: isinstance(app.screen, RestorePicker), what="picker")
+        await pilot.pause()
+        assert_inert(painted(app))

@@ -88,6 +88,9 @@ async def test_a_running_copy_step_is_described_with_its_stage(tmp_path: Path) -
     assert view.steps[0].text == f"copy {UPE} → {UDE} (everything)"
     assert view.summary.startswith(f"running (1/1): copy {UPE} → {UDE} (everything): InProgress")
     assert "stage " in view.summary and "/4)" in view.summary
+    # ETA from the target's own history: ANA's copy three days ago took 4h12m.
+    assert view.eta is not None
+    assert "typical 4h12m, from 1 past copy" in view.eta.describe(), view.eta.describe()
     await b.aclose()
 
 

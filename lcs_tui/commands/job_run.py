@@ -32,8 +32,8 @@ from lcs_tui.commands.runtime import (
     add_common_options,
     positive_seconds,
     report_failure,
-    report_wait,
     sign_in,
+    wait_reporter,
 )
 
 if TYPE_CHECKING:
@@ -161,7 +161,7 @@ async def _open(args: argparse.Namespace, profiles: list[str]) -> dict[str, Work
         with speaking_for(name):
             try:
                 workspace = RUNTIME.open_workspace(ns)
-                workspace.client.add_observer(report_wait)
+                workspace.add_observer(wait_reporter(workspace.backend))
                 await asyncio.to_thread(sign_in, workspace)
             except Exception as exc:
                 failure = failure_from(exc) or Failure(exit_codes.UNAVAILABLE, str(exc))

@@ -4,6 +4,9 @@
 command), shows exactly what it will do, and — like `refresh` — asks for
 the typed name of every sandbox it refreshes; a script passes
 `--confirm-target NAME` for each (and `--yes` for the yes/no of an export).
+On a Power Platform profile the job copies and restores unified
+environments (`--copy`, `--restore`; job_steps.py), checked by the same
+rules as `lcs-tui copy` and `restore`, each target typed the same way.
 The others read and write only local files (jobs.toml, the job's state):
 whichever runner drives the job, in this process or another, obeys at its
 next tick. `job run` runs a job now, in the foreground (runner.py).
@@ -33,7 +36,7 @@ if TYPE_CHECKING:
 
 
 class _StepAction(argparse.Action):
-    """Keeps --refresh/--export/--download/--wait-*/--notify-step in command-line order."""
+    """Keeps the step options (job_steps.py) in command-line order."""
 
     def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
         steps = list(getattr(namespace, "steps", None) or [])
@@ -54,20 +57,20 @@ def register(subparsers: Any) -> None:
         "add",
         help="create a job (steps in the order given)",
         description="Create a job. Steps run in the order given; schedule with --at, "
-        "--cron or --asap (the default). A job that refreshes asks you to type the target's "
-        "name now, not at 3 a.m.; in a script pass --confirm-target NAME.",
+        "--cron or --asap (the default). A job that refreshes, copies or restores asks you to "
+        "type the target's name now, not at 3 a.m.; in a script pass --confirm-target NAME. "
+        "LCS profiles refresh, export and download; Power Platform profiles copy and restore.",
     )
     add.add_argument("name", metavar="NAME", help="the job's name (letters, digits, - and _)")
-    for option, metavar, text in (
-        ("--refresh", "SOURCE:TARGET", "refresh TARGET (a sandbox) from SOURCE"),
-        ("--export", "ENV:TEMPLATE", "export ENV as TEMPLATE ({date} {time} {env} {yyyy}…)"),
-        ("--download", "BACKUP:FOLDER", "download previous|latest|NAME into FOLDER"),
-        ("--wait-until", "TIME", "wait until TIME ('2026-11-22 22:00', in --zone)"),
-        ("--wait-quota", "ENV", "wait until ENV has an operation left"),
-        ("--wait-idle", "ENV", "wait until ENV is not busy"),
-        ("--notify-step", "TEXT", "send a notification saying TEXT"),
-    ):
+    from lcs_tui.commands.job_steps import STEP_OPTIONS
+
+    for option, metavar, text in STEP_OPTIONS:
         add.add_argument(option, metavar=metavar, action=_StepAction, help=text)
+    add.add_argument(
+        "--keep-audit-data",
+        action="store_true",
+        help="copy or restore the audit data too (left out by default, as in the admin center)",
+    )
     when = add.add_mutually_exclusive_group()
     when.add_argument("--at", metavar="TIME", help="run once at TIME ('2026-11-22 22:00')")
     when.add_argument("--cron", metavar="EXPR", help="run on a cron schedule ('0 22 * * SUN')")
@@ -81,7 +84,8 @@ def register(subparsers: Any) -> None:
         metavar="NAME",
         action="append",
         default=[],
-        help="the name of a sandbox the job refreshes, typed for a script",
+        help="the name of an environment the job overwrites (refresh, copy, restore), "
+        "typed for a script",
     )
     add.add_argument("--yes", "-y", action="store_true", help="no yes/no question (scripts)")
     add.add_argument("--replace", action="store_true", help="replace a job of the same name")
@@ -141,39 +145,18 @@ def _add(args: argparse.Namespace) -> int:
     async def body(ctx: Context) -> int:
         return await _create(ctx, job)
 
-    return run_command(args, "job add", body)
+    # Either kind of profile; the plan says when the steps do not fit it.
+    return run_command(args, "job add", body, backend=None)
 
 
 def _job_from_args(args: argparse.Namespace) -> Job:
-    from lcs_tui.jobs import Download, Export, Job, JobError, Notify, Refresh, Schedule, Wait
-    from lcs_tui.jobs.model import Step
+    from lcs_tui.commands.job_steps import steps_from_args
+    from lcs_tui.jobs import Job, JobError, Schedule
     from lcs_tui.jobs.schedule import ScheduleError, check_zone, parse_moment
-
-    def pair(option: str, value: str) -> tuple[str, str]:
-        left, sep, right = value.partition(":")
-        if not sep or not left or not right:
-            raise JobError(f"--{option.replace('_', '-')} {value!r}: write it as A:B")
-        return left, right
 
     try:
         zone = check_zone(args.zone)
-        steps: list[Step] = []
-        for dest, value in args.steps:
-            if dest == "refresh":
-                steps.append(Refresh(*pair(dest, value)))
-            elif dest == "export":
-                steps.append(Export(*pair(dest, value)))
-            elif dest == "download":
-                backup, folder = pair(dest, value)
-                steps.append(Download(backup, folder))
-            elif dest == "wait_until":
-                steps.append(Wait(until=parse_moment(value), zone=zone))
-            elif dest == "wait_quota":
-                steps.append(Wait(quota=value))
-            elif dest == "wait_idle":
-                steps.append(Wait(idle=value))
-            else:
-                steps.append(Notify(value))
+        steps = steps_from_args(args, zone)
         if args.at:
             schedule = Schedule.once(parse_moment(args.at), zone)
         elif args.cron:
@@ -206,9 +189,16 @@ def _job_from_args(args: argparse.Namespace) -> Job:
 async def _create(ctx: Context, job: Job) -> int:
     from lcs_tui.jobs import JobError, JobStateStore, JobStore, add_job, job_view, plan_job
 
-    service = ctx.service
-    await service.load_environments()
-    await service.load_backups()
+    service: Any
+    if ctx.backend == "powerplatform":
+        from lcs_tui.jobs.pp_creation import load_for_plan
+
+        service = ctx.ppac
+        await load_for_plan(job, service)
+    else:
+        service = ctx.service
+        await service.load_environments()
+        await service.load_backups()
     try:
         plan = plan_job(job, service, now=ctx.now())
     except JobError as exc:
@@ -228,9 +218,9 @@ async def _create(ctx: Context, job: Job) -> int:
             raise CommandFailure(
                 Failure(
                     exit_codes.USAGE,
-                    f"refusing to create a job that refreshes {name} without its name typed: "
+                    f"refusing to create a job that overwrites {name} without its name typed: "
                     "standard input is not a terminal",
-                    f"add --confirm-target {name} (the sandbox the job will overwrite)",
+                    f"add --confirm-target {name} (the environment the job will overwrite)",
                 )
             )
         prompt(f"Type {name} to confirm that this job may overwrite it: ")
@@ -328,17 +318,19 @@ def _history_for(args: argparse.Namespace, job: Job) -> Any:
     """A service with the job's environments' history (for the ETA), or None.
 
     Best effort: without a sign-in `job show` still shows everything else.
+    Either backend: LCS refreshes and exports, Power Platform copies and restores.
     """
     import asyncio
 
     from lcs_tui.commands.runtime import RUNTIME, sign_in
     from lcs_tui.jobs import Export, Refresh
+    from lcs_tui.jobs.model import Copy, Restore
     from lcs_tui.jobs.steps import find_environment
 
     wanted = {
-        s.target if isinstance(s, Refresh) else s.environment
+        s.environment if isinstance(s, Export) else s.target
         for s in job.steps
-        if isinstance(s, (Refresh, Export))
+        if isinstance(s, (Refresh, Export, Copy, Restore))
     }
     if not wanted:
         return None
@@ -352,6 +344,14 @@ def _history_for(args: argparse.Namespace, job: Job) -> Any:
     async def read() -> Any:
         try:
             await asyncio.to_thread(sign_in, workspace)
+            pp = workspace.ppac
+            if pp is not None:
+                await pp.load_environments(include_all=True, details=False)
+                for name in wanted:
+                    found = pp.environment(name)
+                    if found is not None:
+                        await pp.load_history(found.id)
+                return pp
             await workspace.service.load_environments()
             for name in wanted:
                 env = find_environment(workspace.service, name)
@@ -364,7 +364,7 @@ def _history_for(args: argparse.Namespace, job: Job) -> Any:
     try:
         return asyncio.run(read())
     except Exception as exc:
-        err(f"note: no ETA: LCS could not be read ({type(exc).__name__}: {exc})")
+        err(f"note: no ETA: the service could not be read ({type(exc).__name__}: {exc})")
         return None
     finally:
         workspace.session.close()

@@ -258,14 +258,10 @@ async def _restore(ctx: Context) -> int:
 
 
 def _point_in_time(text: str) -> Any:
-    from lcs_tui.api.parsing import parse_datetime
+    from lcs_tui.ppac.requests import parse_point
 
-    stripped = text.strip()
-    has_zone = stripped.endswith(("Z", "z")) or (
-        len(stripped) > 6 and stripped[-6] in "+-" and stripped[-3] == ":"
-    )
-    moment = parse_datetime(stripped.upper() if stripped.endswith("z") else stripped)
-    if moment is None or not has_zone:
+    moment = parse_point(text)
+    if moment is None:
         raise usage(
             f"--time {text!r} is not a date and time with its offset (RFC 3339)",
             "e.g. --time 2026-11-19T07:30:00Z or --time 2026-11-19T08:30:00+01:00",

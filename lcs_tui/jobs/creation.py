@@ -15,6 +15,11 @@ refuse: they change, and are checked again before each step runs (the step
 waits); what they say now is given as a note. Environments are stored by
 their exact names, and every refresh step records the target name the user
 typed (`confirmed`): a job refreshes nothing that nobody typed.
+
+For a Power Platform profile `plan_job` takes its PowerPlatformService
+(after `pp_creation.load_for_plan`) and checks copy and restore steps by
+the direction and restore rules (pp_creation.py); a copy or restore target
+is typed like a refreshed sandbox.
 """
 
 from __future__ import annotations
@@ -24,10 +29,12 @@ from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from lcs_tui.jobs.model import (
     LATEST,
+    OVERWRITES,
+    POWERPLATFORM,
     PREVIOUS,
     Download,
     Export,
@@ -44,6 +51,7 @@ from lcs_tui.service.checks import export_problems, refresh_problems
 
 if TYPE_CHECKING:
     from lcs_tui.jobs.store import JobStore
+    from lcs_tui.ppac.service import PowerPlatformService
     from lcs_tui.service.project import ProjectService
 
 
@@ -54,7 +62,7 @@ class Plan:
     job: Job
     #: Exactly what the job will do, for the confirmation.
     lines: tuple[str, ...]
-    #: Target names the user must type (one per refreshed sandbox).
+    #: Target names the user must type (one per overwritten sandbox or environment).
     must_type: tuple[str, ...]
     #: Things worth knowing now that do not stop the job (quota, busy).
     notes: tuple[str, ...]
@@ -62,23 +70,35 @@ class Plan:
     asks: bool
 
 
-def plan_job(job: Job, service: ProjectService, *, now: datetime) -> Plan:
+def plan_job(job: Job, service: ProjectService | PowerPlatformService, *, now: datetime) -> Plan:
+    from lcs_tui.jobs.pp_creation import check_pp_step
+
     try:
         job.check_shape()
     except ScheduleError as exc:
         raise JobError(str(exc)) from None
+    powerplatform = getattr(service, "backend", None) == POWERPLATFORM
+    _check_backend(job, powerplatform)
     problems: list[str] = []
     steps: list[Step] = []
-    lines: list[str] = [f"Job {job.name} on profile {job.profile} (project {service.project_id}):"]
+    where = "Power Platform" if powerplatform else f"project {getattr(service, 'project_id', '?')}"
+    lines: list[str] = [f"Job {job.name} on profile {job.profile} ({where}):"]
     must_type: list[str] = []
     notes: list[str] = []
+    first = job.schedule.first(now)
     for number, step in enumerate(job.steps, 1):
-        fixed, said = _check_step(number, step, service, problems, notes)
+        if powerplatform:
+            pp = cast("PowerPlatformService", service)
+            fixed, said = check_pp_step(
+                number, step, pp, problems, notes, runs_at=max(first or now, now)
+            )
+        else:
+            lcs = cast("ProjectService", service)
+            fixed, said = _check_step(number, step, lcs, problems, notes)
         steps.append(fixed)
         lines.extend(f"  {number}. {line}" for line in said)
-        if isinstance(fixed, Refresh) and fixed.target not in must_type:
+        if isinstance(fixed, OVERWRITES) and fixed.target not in must_type:
             must_type.append(fixed.target)
-    first = job.schedule.first(now)
     if job.schedule.kind == "once" and first is not None and first <= now:
         problems.append(f"the time {shown(first, job.schedule.zone)} has passed")
     when = "as soon as possible (steps wait for quota and busy environments)"
@@ -106,16 +126,35 @@ def add_job(
     missing = [name for name in plan.must_type if name not in typed]
     if missing:
         raise JobError(
-            "not confirmed: type the name of each sandbox the job overwrites "
+            "not confirmed: type the name of each environment the job overwrites "
             f"({', '.join(missing)})",
-            "in a script: --confirm-target NAME for each refreshed sandbox",
+            "in a script: --confirm-target NAME for each one it refreshes, copies or restores into",
         )
     steps = tuple(
-        replace(s, confirmed=s.target) if isinstance(s, Refresh) else s for s in plan.job.steps
+        replace(s, confirmed=s.target) if isinstance(s, OVERWRITES) else s for s in plan.job.steps
     )
     job = replace(plan.job, steps=steps)
     store.add(job, replace_existing=replace_existing)
     return job
+
+
+def _check_backend(job: Job, powerplatform: bool) -> None:
+    """A job's steps are of its profile's kind (model.py): refused before any check."""
+    needed = job.backend
+    if needed is None or (needed == POWERPLATFORM) == powerplatform:
+        return
+    if powerplatform:
+        raise JobError(
+            f"profile {job.profile} is a Power Platform profile: its jobs copy and restore "
+            "unified environments (--copy, --restore); refresh, export, download and "
+            "waiting for quota are for LCS profiles",
+            "use an LCS profile for those steps (lcs-tui profile list)",
+        )
+    raise JobError(
+        f"profile {job.profile} is an LCS profile: copy and restore steps need a Power "
+        "Platform profile",
+        "add one with lcs-tui profile add --backend powerplatform, and name it with --profile",
+    )
 
 
 def _check_step(

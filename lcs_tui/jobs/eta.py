@@ -10,7 +10,9 @@ about how long one takes), the most recent `SAMPLES` of them. No history of
 that kind: no estimate — never a made-up number.
 
 Pure functions over `HistoryEntry` lists, for the TUI (jobs pane,
-operations) and the CLI (`job show`, `status`) alike.
+operations) and the CLI (`job show`, `status`) alike. Power Platform's
+operation history (copies and restores, `PpOperation`) has the same
+starts and ends: `typical_pp_duration` and `estimate_pp` read it alike.
 """
 
 from __future__ import annotations
@@ -19,15 +21,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from statistics import median
+from typing import TYPE_CHECKING
 
 from lcs_tui.api import HistoryEntry, Outcome
 from lcs_tui.api.models import HISTORY_TYPE_EXPORT, HISTORY_TYPE_REFRESH
 from lcs_tui.units import human_duration
 
+if TYPE_CHECKING:
+    from lcs_tui.ppac.operation_models import PpOperation
+
 #: Past operations looked at (the most recent ones).
 SAMPLES = 20
 _TYPES = {"refresh": HISTORY_TYPE_REFRESH, "export": HISTORY_TYPE_EXPORT}
-_PLURAL = {"refresh": "refreshes", "export": "exports"}
+_PLURAL = {"refresh": "refreshes", "export": "exports", "copy": "copies"}
 
 
 @dataclass(frozen=True)
@@ -88,11 +94,34 @@ def typical_duration(
         and h.ended > h.started
         and h.status.outcome is Outcome.SUCCEEDED
     ]
-    finished.sort(key=lambda h: h.started or datetime.min, reverse=True)
+    return _median(kind, [(h.started, h.ended) for h in finished], samples)
+
+
+def typical_pp_duration(
+    entries: Iterable[PpOperation], kind: str, *, samples: int = SAMPLES
+) -> Typical | None:
+    """The same for Power Platform copies or restores (`kind`), from their names."""
+    finished = [
+        e
+        for e in entries
+        if kind in (e.name or "").lower()
+        and e.started is not None
+        and e.ended is not None
+        and e.ended > e.started
+        and e.status.outcome is Outcome.SUCCEEDED
+    ]
+    return _median(kind, [(e.started, e.ended) for e in finished], samples)
+
+
+def _median(
+    kind: str, spans: list[tuple[datetime | None, datetime | None]], samples: int
+) -> Typical | None:
+    """The median of the most recent `samples` spans (start, end) as a Typical."""
+    spans.sort(key=lambda span: span[0] or datetime.min, reverse=True)
     durations = [
-        (h.ended - h.started).total_seconds()
-        for h in finished[:samples]
-        if h.ended is not None and h.started is not None
+        (ended - started).total_seconds()
+        for started, ended in spans[:samples]
+        if ended is not None and started is not None
     ]
     if not durations:
         return None
@@ -107,7 +136,17 @@ def estimate(
     now: datetime,
 ) -> Eta | None:
     """The ETA of an operation of `kind` that started at `started_at` (None: not yet)."""
-    typical = typical_duration(history, kind)
+    return _eta(typical_duration(history, kind), started_at, now)
+
+
+def estimate_pp(
+    entries: Iterable[PpOperation], kind: str, *, started_at: datetime | None, now: datetime
+) -> Eta | None:
+    """`estimate` for a Power Platform copy or restore, from its target's history."""
+    return _eta(typical_pp_duration(entries, kind), started_at, now)
+
+
+def _eta(typical: Typical | None, started_at: datetime | None, now: datetime) -> Eta | None:
     if typical is None:
         return None
     if started_at is None:

@@ -19,6 +19,12 @@ A refresh step carries `confirmed`: the target's name as the user typed it
 when the job was created. A step whose `confirmed` does not match its target
 (a hand edit of jobs.toml) does not run: the job waits for the user.
 
+A job runs over the workspace of its profile, so its steps are of that
+profile's backend: refresh, export, download and wait-for-quota are LCS
+steps; copy and restore (unified environments) are Power Platform steps;
+wait-until, wait-idle and notify go with either. A job never mixes the two
+(`Job.backend`): one for each profile, as the CLI's own verbs are.
+
 Immutable values, no I/O: the store (store.py) reads and writes them, the
 runner (runner.py) executes them.
 """
@@ -42,6 +48,15 @@ LATEST = "latest"
 NOTIFY_EVENTS = ("finish", "failure", "waiting")
 #: Built-in notification targets (webhooks are named in jobs.toml).
 BUILTIN_TARGETS = ("desktop", "terminal")
+#: Backends a job's steps may need (`Job.backend`); the profile's `backend` names them.
+LCS = "lcs"
+POWERPLATFORM = "powerplatform"
+#: A copy step's types, as `lcs-tui copy --type` names them, and how a job says them.
+COPY_TYPE_WORDS = {
+    "full": "everything",
+    "transactionless": "everything, transactionless",
+    "minimal": "customizations and schemas only",
+}
 
 
 class JobError(ValueError):
@@ -127,8 +142,63 @@ class Notify:
         return f"notify: {self.message}"
 
 
-Step = Refresh | Export | Download | Wait | Notify
-STEP_KINDS = ("refresh", "export", "download", "wait", "notify")
+@dataclass(frozen=True)
+class Copy:
+    """Copy `source` over the unified sandbox or developer environment `target`
+    (Power Platform). `copy_type`: a key of COPY_TYPE_WORDS, as `lcs-tui copy --type`."""
+
+    source: str
+    target: str
+    copy_type: str
+    #: Audit data is left out unless asked for (the admin center's default).
+    skip_audit_data: bool = True
+    #: The target's name as typed when the job was created ("" : not confirmed).
+    confirmed: str = ""
+    kind: str = field(default="copy", init=False)
+    changes_lcs: bool = field(default=True, init=False)
+
+    def describe(self) -> str:
+        words = COPY_TYPE_WORDS.get(self.copy_type, self.copy_type)
+        audit = "" if self.skip_audit_data else ", with audit data"
+        return f"copy {self.source} → {self.target} ({words}{audit})"
+
+
+@dataclass(frozen=True)
+class Restore:
+    """Restore `target` (a unified sandbox) to a backup of `source` — by its
+    label or id — or to `source` as it was at `at` (naive UTC). One of them."""
+
+    source: str
+    target: str
+    backup: str | None = None
+    at: datetime | None = None
+    skip_audit_data: bool = True
+    confirmed: str = ""
+    kind: str = field(default="restore", init=False)
+    changes_lcs: bool = field(default=True, init=False)
+
+    def describe(self) -> str:
+        point = f"backup {self.backup}" if self.backup is not None else "the point in time"
+        if self.at is not None:
+            point = f"as at {self.at:%Y-%m-%d %H:%M} UTC"
+        return f"restore {self.source} → {self.target} ({point})"
+
+
+Step = Refresh | Export | Download | Wait | Notify | Copy | Restore
+STEP_KINDS = ("refresh", "export", "download", "wait", "notify", "copy", "restore")
+#: Steps that overwrite a target the user must type the name of when the job is created.
+OVERWRITES = (Refresh, Copy, Restore)
+
+
+def step_backend(step: Step) -> str | None:
+    """The backend `step` needs (LCS or POWERPLATFORM), or None: either will do."""
+    if isinstance(step, (Copy, Restore)):
+        return POWERPLATFORM
+    if isinstance(step, (Refresh, Export, Download)) or (
+        isinstance(step, Wait) and step.quota is not None
+    ):
+        return LCS
+    return None
 
 
 @dataclass(frozen=True)
@@ -146,8 +216,14 @@ class Job:
 
     @property
     def changes_lcs(self) -> bool:
-        """Whether a run can change anything in LCS (--read-only runs none of these)."""
+        """Whether a run can change anything in LCS or Power Platform (--read-only
+        runs none of these)."""
         return any(step.changes_lcs for step in self.steps)
+
+    @property
+    def backend(self) -> str | None:
+        """The backend its steps need (the first that needs one), None: any."""
+        return next((b for b in map(step_backend, self.steps) if b is not None), None)
 
     def check_shape(self) -> None:
         """The rules that need no project: name, steps, order, notifications."""
@@ -181,6 +257,23 @@ class Job:
                         f"step {index}: a wait step waits for one thing: a time, "
                         "quota on an environment, or an idle environment"
                     )
+            if isinstance(step, Copy) and step.copy_type not in COPY_TYPE_WORDS:
+                raise JobError(
+                    f"step {index}: copy type {step.copy_type!r}: one of "
+                    f"{', '.join(COPY_TYPE_WORDS)}",
+                )
+            if isinstance(step, Restore) and (step.backup is None) == (step.at is None):
+                raise JobError(
+                    f"step {index}: a restore step restores one thing: a backup (its label "
+                    "or id) or a point in time"
+                )
+        needed = {b for b in map(step_backend, self.steps) if b is not None}
+        if len(needed) > 1:
+            raise JobError(
+                f"job {self.name} mixes LCS steps (refresh, export, download, wait for quota) "
+                "with Power Platform steps (copy, restore); a job runs over one profile",
+                "make one job for each profile",
+            )
         for event in self.notify_on:
             if event not in NOTIFY_EVENTS:
                 raise JobError(
@@ -192,22 +285,25 @@ class Job:
         return [f"{index}. {step.describe()}" for index, step in enumerate(self.steps, 1)]
 
 
-_STEP_CLASSES: dict[
-    str, type[Refresh] | type[Export] | type[Download] | type[Wait] | type[Notify]
-] = {
+_STEP_CLASSES: dict[str, type[Step]] = {
     "refresh": Refresh,
     "export": Export,
     "download": Download,
     "wait": Wait,
     "notify": Notify,
+    "copy": Copy,
+    "restore": Restore,
 }
+#: Fields that hold a moment (naive UTC or wall time), kept as ISO text in a run.
+_MOMENTS = ("until", "at")
 
 
 def step_to_json(step: Step) -> dict[str, Any]:
     """A step as a run remembers it (state.RunState.definition)."""
     data = {k: v for k, v in asdict(step).items() if k not in ("kind", "changes_lcs")}
-    if isinstance(step, Wait) and step.until is not None:
-        data["until"] = step.until.isoformat()
+    for key in _MOMENTS:
+        if isinstance(data.get(key), datetime):
+            data[key] = data[key].isoformat()
     return {"kind": step.kind, **data}
 
 
@@ -217,9 +313,10 @@ def step_from_json(data: dict[str, Any]) -> Step:
     if cls is None:
         raise JobError(f"a step of unknown kind {data.get('kind')!r}")
     values = {k: v for k, v in data.items() if k != "kind"}
-    if cls is Wait and isinstance(values.get("until"), str):
-        values["until"] = datetime.fromisoformat(values["until"])
     try:
+        for key in _MOMENTS:
+            if isinstance(values.get(key), str):
+                values[key] = datetime.fromisoformat(values[key])
         return cls(**values)
-    except TypeError as exc:
+    except (TypeError, ValueError) as exc:
         raise JobError(f"an unreadable {data.get('kind')} step: {exc}") from None

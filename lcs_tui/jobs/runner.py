@@ -37,14 +37,18 @@ from typing import TYPE_CHECKING, Any
 from lcs_tui.api import LcsError
 from lcs_tui.jobs.download_step import advance_download
 from lcs_tui.jobs.model import (
+    POWERPLATFORM,
+    Copy,
     Download,
     Export,
     Job,
     JobError,
     Notify,
     Refresh,
+    Restore,
     Step,
     Wait,
+    step_backend,
     step_from_json,
     step_to_json,
 )
@@ -76,6 +80,9 @@ from lcs_tui.jobs.upkeep import Upkeep
 from lcs_tui.jobs.views import JobView, job_view
 
 if TYPE_CHECKING:
+    from lcs_tui.jobs.pp_upkeep import PpUpkeep
+    from lcs_tui.ppac.service import PowerPlatformService
+    from lcs_tui.service.project import ProjectService
     from lcs_tui.workspace import Workspace
 
 #: Moves of one job in one tick at most (a run has a handful of steps).
@@ -144,7 +151,7 @@ class JobRunner:
         self.holder = holder or new_holder()
         self.only = set(only) if only is not None else None
         self._listeners: list[Listener] = []
-        self._upkeep: dict[str, Upkeep] = {}
+        self._upkeep: dict[str, Upkeep | PpUpkeep] = {}
         self._downloads: dict[str, Any] = {}
         self._ticking = False
         self._said: set[str] = set()
@@ -163,12 +170,25 @@ class JobRunner:
         return found
 
     def upkeep(self, profile: str) -> Upkeep | None:
+        """An LCS workspace's upkeep (None for a Power Platform one: see `keeper`)."""
+        keeper = self.keeper(profile)
+        return keeper if isinstance(keeper, Upkeep) else None
+
+    def keeper(self, profile: str) -> Upkeep | PpUpkeep | None:
+        """What this runner read of the profile's workspace and when, either backend."""
+        from lcs_tui.jobs.pp_upkeep import PpUpkeep
+
         ws = self.workspaces().get(profile)
         if ws is None:
             return None
         keeper = self._upkeep.get(profile)
-        if keeper is None or keeper.service is not ws.service:
-            keeper = self._upkeep[profile] = Upkeep(ws.service, self.monotonic)
+        service = ws.ppac if ws.ppac is not None else ws.service
+        if keeper is None or keeper.service is not service:
+            keeper = self._upkeep[profile] = (
+                PpUpkeep(ws.ppac, self.monotonic)
+                if ws.ppac is not None
+                else Upkeep(ws.service, self.monotonic)
+            )
         return keeper
 
     def views(self) -> list[JobView]:
@@ -184,11 +204,9 @@ class JobRunner:
         spaces = self.workspaces()
         for job in jobs:
             ws = spaces.get(job.profile)
-            now = ws.service.now() if ws is not None else utc_now()
+            now = ws.now() if ws is not None else utc_now()
             views.append(
-                job_view(
-                    job, self.states.read(job.name), now=now, service=ws.service if ws else None
-                )
+                job_view(job, self.states.read(job.name), now=now, service=_view_service(ws))
             )
         return views
 
@@ -216,8 +234,8 @@ class JobRunner:
         views = []
         for job, state in found:
             ws = spaces.get(job.profile)
-            now = ws.service.now() if ws is not None else utc_now()
-            views.append(job_view(job, state, now=now, service=ws.service if ws else None))
+            now = ws.now() if ws is not None else utc_now()
+            views.append(job_view(job, state, now=now, service=_view_service(ws)))
         return views
 
     async def tick(self) -> TickResult:
@@ -270,7 +288,7 @@ class JobRunner:
 
     async def _tick_job(self, job: Job, ws: Workspace) -> tuple[str, datetime | None]:
         state = await asyncio.to_thread(self.states.read, job.name)
-        now = ws.service.now()
+        now = ws.now()
         if state.problem is not None:
             self._say(job.name, state.problem)
             return "idle", None
@@ -421,7 +439,7 @@ class JobRunner:
     # -- driving a run -------------------------------------------------------------------
 
     async def _drive(self, job: Job, ws: Workspace) -> None:
-        upkeep = self.upkeep(job.profile)
+        upkeep = self.keeper(job.profile)
         assert upkeep is not None
         for _ in range(MAX_MOVES):
             state = await asyncio.to_thread(self.states.read, job.name)
@@ -433,7 +451,7 @@ class JobRunner:
                 or state.lease.holder != self.holder
             ):
                 return
-            now = ws.service.now()
+            now = ws.now()
             if state.cancel_requested:
                 await self._cancel(job, run, now)
                 return
@@ -458,7 +476,7 @@ class JobRunner:
                 now=now,
                 wall=self.wall(),
                 holder=self.holder,
-                upkeep=upkeep,
+                keeper=upkeep,
                 polls_operations=self.polls_operations,
                 record=functools.partial(self._save_step, job.name, run.run_id, index),
                 downloads=self._downloads,
@@ -475,7 +493,24 @@ class JobRunner:
                 return
 
     async def _advance(self, ctx: StepContext, step: Step, st: StepState) -> StepState:
+        from lcs_tui.jobs import pp_steps
+
+        needed = step_backend(step)
+        if needed is not None and needed != ctx.workspace.backend:
+            # A hand edit put it on a profile of the other kind: nothing is sent.
+            kind = "a Power Platform" if needed == POWERPLATFORM else "an LCS"
+            return replace(
+                st,
+                status=FAILED,
+                message=f"a {step.kind} step needs {kind} profile; {ctx.job.profile} is not "
+                "one (fix the job's profile in jobs.toml)",
+                finished_at=ctx.now,
+            )
         try:
+            if isinstance(step, (Copy, Restore)):
+                return await pp_steps.advance_pp_operation(ctx, step, st)
+            if isinstance(step, Wait) and step.until is None and ctx.workspace.ppac is not None:
+                return await pp_steps.advance_pp_wait_idle(ctx, step, st)
             if isinstance(step, (Refresh, Export)):
                 return await advance_operation(ctx, step, st)
             if isinstance(step, Download):
@@ -495,15 +530,16 @@ class JobRunner:
         except LeaseLost:
             raise
         except LcsError as exc:
-            # Reading LCS failed (offline, throttled, sign-in): nothing was
-            # started by this move; the step looks again later.
+            # Reading the service failed (offline, throttled, sign-in): nothing
+            # was started by this move; the step looks again later.
+            what = "Power Platform" if ctx.workspace.ppac is not None else "LCS"
             if st.status in (PENDING, STEP_WAITING):
                 return waiting(
                     st,
-                    f"LCS could not be read ({exc.message}); trying again",
+                    f"{what} could not be read ({exc.message}); trying again",
                     ctx.now + RETRY_LATER,
                 )
-            return replace(st, message=f"LCS could not be read ({exc.message}); trying again")
+            return replace(st, message=f"{what} could not be read ({exc.message}); trying again")
 
     async def _record_move(
         self,
@@ -632,8 +668,8 @@ class JobRunner:
             return
         from lcs_tui.service.project import utc_now
 
-        now = ws.service.now() if ws is not None else utc_now()
-        view = job_view(job, state, now=now, service=ws.service if ws else None)
+        now = ws.now() if ws is not None else utc_now()
+        view = job_view(job, state, now=now, service=_view_service(ws))
         if self._last_views.get(job.name) == view:
             return
         self._last_views[job.name] = view
@@ -652,6 +688,13 @@ class JobRunner:
                 listener(event)
             except Exception:  # a listener's bug must not stop the runner
                 continue
+
+
+def _view_service(ws: Workspace | None) -> ProjectService | PowerPlatformService | None:
+    """The service whose loaded history gives a view its ETAs (either backend)."""
+    if ws is None:
+        return None
+    return ws.ppac if ws.ppac is not None else ws.service
 
 
 def _future(job: Job, state: JobState, now: datetime) -> datetime | None:

@@ -41,7 +41,9 @@ from lcs_tui.service.operations import NOT_FOUND, NOT_STARTED_LOCALLY, TrackedOp
 from lcs_tui.service.reconcile import RECONCILE_AFTER, checked_absent_at
 
 if TYPE_CHECKING:
+    from lcs_tui.jobs.pp_upkeep import PpUpkeep
     from lcs_tui.jobs.upkeep import Upkeep
+    from lcs_tui.ppac.service import PowerPlatformService
     from lcs_tui.service.project import ProjectService
     from lcs_tui.workspace import Workspace
 
@@ -67,7 +69,8 @@ class StepContext:
     now: datetime
     wall: float
     holder: str
-    upkeep: Upkeep
+    #: What this runner read of the workspace, and when: LCS or Power Platform.
+    keeper: Upkeep | PpUpkeep
     polls_operations: bool
     #: Persist the step's state durably (lease checked) before going on.
     record: Callable[[StepState], Awaitable[None]]
@@ -77,6 +80,27 @@ class StepContext:
     @property
     def service(self) -> ProjectService:
         return self.workspace.service
+
+    @property
+    def upkeep(self) -> Upkeep:
+        """The LCS workspace's upkeep (LCS steps run only on LCS workspaces)."""
+        from lcs_tui.jobs.upkeep import Upkeep
+
+        assert isinstance(self.keeper, Upkeep)
+        return self.keeper
+
+    @property
+    def ppac(self) -> PowerPlatformService:
+        service = self.workspace.ppac
+        assert service is not None  # Power Platform steps run on such workspaces only
+        return service
+
+    @property
+    def pp_upkeep(self) -> PpUpkeep:
+        from lcs_tui.jobs.pp_upkeep import PpUpkeep
+
+        assert isinstance(self.keeper, PpUpkeep)
+        return self.keeper
 
     @property
     def task_key(self) -> str:
@@ -268,16 +292,48 @@ async def _send(
 
 async def _after_intent(ctx: StepContext, step: Refresh | Export, st: StepState) -> StepState:
     """A recorded intent without its outcome: a crash, or another process's move."""
+    return await after_intent(
+        ctx,
+        st,
+        ctx.service,
+        start=lambda fresh: _try_start(ctx, step, fresh),
+        follow=lambda running: _follow(ctx, step, running),
+        where="the LCS portal",
+    )
+
+
+async def after_intent(
+    ctx: StepContext,
+    st: StepState,
+    service: ProjectService | PowerPlatformService,
+    *,
+    start: Callable[[StepState], Awaitable[StepState]],
+    follow: Callable[[StepState], Awaitable[StepState]],
+    where: str,
+    start_again_when_refused: bool = False,
+) -> StepState:
+    """What became of an intent (either backend): follow its journalled operation,
+    or — provably never sent — start afresh; never a second POST for one key.
+
+    `start_again_when_refused`: a journal entry that says the service refused it
+    (nothing started) lets the step start again, checked anew, instead of failing.
+    """
     key = st.intent_key
     if key is None:
         return replace(st, status=PENDING)
-    found = await _journalled(ctx.service, key)
+    found = await journalled(service, key)
     if isinstance(found, str):
         return waiting(st, found, ctx.now + BUSY_RECHECK)  # journal unusable: keep the intent
     if found is not None:
         if found.status == NOT_STARTED_LOCALLY:
+            if start_again_when_refused:
+                return waiting(
+                    replace(st, status=PENDING, intent_key=None),
+                    f"nothing was started: {found.message or 'refused'}",
+                    ctx.now + BUSY_RECHECK,
+                )
             return failed(st, found.message or "LCS did not start it", ctx.now)
-        return await _follow(ctx, step, replace(st, status=RUNNING, operation_key=key))
+        return await follow(replace(st, status=RUNNING, operation_key=key))
     another = st.intent_holder != ctx.holder and not holder_gone(st.intent_holder)
     if another and ctx.wall - (st.intent_wall or 0.0) < INTENT_GRACE:
         return waiting(
@@ -289,15 +345,16 @@ async def _after_intent(ctx: StepContext, step: Refresh | Export, st: StepState)
         return failed(
             st,
             "whether this step started cannot be told any more (its intent is older than "
-            "the operation journal keeps entries): check the environment's history in the "
-            "LCS portal",
+            f"the operation journal keeps entries): check the environment's history in {where}",
             ctx.now,
         )
     # Never journalled, so never sent (the journal is written before the POST).
-    return await _try_start(ctx, step, replace(st, status=PENDING, intent_key=None))
+    return await start(replace(st, status=PENDING, intent_key=None))
 
 
-async def _journalled(service: ProjectService, key: str) -> TrackedOperation | str | None:
+async def journalled(
+    service: ProjectService | PowerPlatformService, key: str
+) -> TrackedOperation | str | None:
     """The journal's entry for `key`; None: provably absent; a str: cannot tell (why)."""
     from lcs_tui.service.journal import JournalError
 
@@ -323,7 +380,7 @@ async def _follow(ctx: StepContext, step: Refresh | Export, st: StepState) -> St
     assert key is not None
     op = service.operations.get(key)
     if op is None:
-        found = await _journalled(service, key)
+        found = await journalled(service, key)
         if isinstance(found, str):
             return replace(st, message=found)
         if found is None:

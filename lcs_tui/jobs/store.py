@@ -35,6 +35,23 @@ secret — a webhook's URL lives in the keyring (notify/webhook.py):
     backup = "previous"              # previous, latest, or a backup's name or id
     folder = "~/backups"
 
+A job of a Power Platform profile has copy and restore steps instead:
+
+    [[jobs.ana-from-prod.steps]]
+    do = "copy"
+    source = "CONTOSO-U-PROD"
+    target = "CONTOSO-UDE-ANA"
+    type = "full"                    # full, transactionless or minimal (lcs-tui copy --type)
+    skip_audit_data = true           # the default
+    confirmed = "CONTOSO-UDE-ANA"
+
+    [[jobs.test-baseline.steps]]
+    do = "restore"
+    source = "CONTOSO-U-TEST"
+    target = "CONTOSO-U-TEST"
+    backup = "test-baseline"         # a backup's label or id, or: at = "2026-11-19T07:30:00Z"
+    confirmed = "CONTOSO-U-TEST"
+
 A broken file is reported with its path, line and key (ConfigError, as for
 profiles.toml). Writes are atomic and serialised with a lock: the CLI and
 the TUI may add jobs at the same time. `JobStore.load()` re-reads the file
@@ -57,12 +74,14 @@ from lcs_tui.jobs.model import (
     BUILTIN_TARGETS,
     JOB_NAME,
     NOTIFY_EVENTS,
+    Copy,
     Download,
     Export,
     Job,
     JobError,
     Notify,
     Refresh,
+    Restore,
     Step,
     Wait,
 )
@@ -85,6 +104,8 @@ _STEP_KEYS: dict[str, tuple[str, ...]] = {
     "download": ("backup", "folder", "connections"),
     "wait": ("until", "zone", "quota", "idle"),
     "notify": ("message",),
+    "copy": ("source", "target", "type", "skip_audit_data", "confirmed"),
+    "restore": ("source", "target", "backup", "at", "skip_audit_data", "confirmed"),
 }
 _JOB_KEYS = (
     "profile",
@@ -501,6 +522,23 @@ class _Parser:
             return Download(text("backup"), text("folder"), connections)
         if kind == "notify":
             return Notify(text("message"))
+        if kind in ("copy", "restore"):
+            skip = table.get("skip_audit_data", True)
+            if not isinstance(skip, bool):
+                raise self.fail(
+                    "skip_audit_data must be true or false", header, "skip_audit_data", index
+                )
+            source, target, confirmed = text("source"), text("target"), text("confirmed", "")
+            if kind == "copy":
+                return Copy(source, target, text("type"), skip, confirmed)
+            backup = table.get("backup")
+            if backup is not None and (not isinstance(backup, str) or not backup):
+                raise self.fail(
+                    'backup must be a label or id, e.g. "before-go-live"', header, "backup", index
+                )
+            at = table.get("at")
+            moment = self._point(at, header, index) if at is not None else None
+            return Restore(source, target, backup, moment, skip, confirmed)
         until = table.get("until")
         zone = text("zone", "UTC")
         moment = self._moment(until, header, "until", index) if until is not None else None
@@ -516,6 +554,26 @@ class _Parser:
         except ScheduleError as exc:
             raise self.fail(str(exc), header, "zone", index) from None
         return Wait(until=moment, zone=zone, quota=quota, idle=idle)
+
+    def _point(self, value: Any, header: str, nth: int) -> datetime:
+        """A restore point: a TOML date-time or RFC 3339 text, with its offset (UTC kept)."""
+        from datetime import timezone
+
+        from lcs_tui.ppac.requests import parse_point
+
+        moment: datetime | None = None
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            moment = value.astimezone(timezone.utc).replace(tzinfo=None)
+        elif isinstance(value, str):
+            moment = parse_point(value)
+        if moment is None:
+            raise self.fail(
+                'at must be a date and time with its offset, e.g. "2026-11-19T07:30:00Z"',
+                header,
+                "at",
+                nth,
+            )
+        return moment
 
     def _locate(self, header: str | None, key: str | None, nth: int) -> int | None:
         """The line of `key` under the `nth` [header] / [[header]] (best effort)."""
@@ -614,6 +672,19 @@ def _step_values(step: Step) -> list[tuple[str, str]]:
         return values
     if isinstance(step, Notify):
         return [("message", q(step.message))]
+    if isinstance(step, (Copy, Restore)):
+        values = [("source", q(step.source)), ("target", q(step.target))]
+        if isinstance(step, Copy):
+            values.append(("type", q(step.copy_type)))
+        elif step.backup is not None:
+            values.append(("backup", q(step.backup)))
+        elif step.at is not None:
+            values.append(("at", q(f"{step.at:%Y-%m-%dT%H:%M:%S}Z")))
+        values += [
+            ("skip_audit_data", "true" if step.skip_audit_data else "false"),
+            ("confirmed", q(step.confirmed)),
+        ]
+        return values
     if step.until is not None:
         return [("until", q(f"{step.until:%Y-%m-%d %H:%M}")), ("zone", q(step.zone))]
     if step.quota is not None:

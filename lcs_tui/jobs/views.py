@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
-from lcs_tui.jobs.eta import Eta, estimate
-from lcs_tui.jobs.model import Export, Job, JobError, Refresh, Step, step_from_json
+from lcs_tui.jobs.eta import Eta, estimate, estimate_pp
+from lcs_tui.jobs.model import Copy, Export, Job, JobError, Refresh, Restore, Step, step_from_json
 from lcs_tui.jobs.schedule import MISSED_AFTER, shown
 from lcs_tui.jobs.state import ACTIVE, DONE, FAILED, NEEDS_YOU, RUNNING, WAITING, JobState
 
 if TYPE_CHECKING:
+    from lcs_tui.ppac.service import PowerPlatformService
     from lcs_tui.service.project import ProjectService
+
+    AnyService = ProjectService | PowerPlatformService
 
 #: A job's status as shown: these words, in the jobs pane and in --json.
 STATUSES = (
@@ -114,7 +117,7 @@ def _steps(job: Job, state: JobState) -> list[Step]:
 
 
 def job_view(
-    job: Job, state: JobState, *, now: datetime, service: ProjectService | None = None
+    job: Job, state: JobState, *, now: datetime, service: AnyService | None = None
 ) -> JobView:
     run = state.run
     steps = _steps(job, state)
@@ -203,13 +206,27 @@ def _eta(
     step: Step,
     started_at: datetime | None,
     status: str | None,
-    service: ProjectService | None,
+    service: AnyService | None,
     now: datetime,
 ) -> Eta | None:
-    if service is None or status in (DONE, FAILED) or not isinstance(step, (Refresh, Export)):
+    if service is None or status in (DONE, FAILED):
+        return None
+    powerplatform = getattr(service, "backend", None) == "powerplatform"
+    if isinstance(step, (Copy, Restore)):
+        if not powerplatform:
+            return None
+        pp = cast("PowerPlatformService", service)
+        target = pp.environment(step.target)
+        entries = pp.history.get(target.id) if target is not None else None
+        if entries is None:
+            return None
+        began = started_at if status == RUNNING else None
+        return estimate_pp(entries, step.kind, started_at=began, now=now)
+    if powerplatform or not isinstance(step, (Refresh, Export)):
         return None
     from lcs_tui.jobs.steps import find_environment
 
+    service = cast("ProjectService", service)
     wanted = step.target if isinstance(step, Refresh) else step.environment
     env = find_environment(service, wanted)
     if env is None or env.id not in service.history:

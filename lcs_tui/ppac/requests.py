@@ -96,6 +96,17 @@ def rfc3339(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds" if not moment.microsecond else "microseconds")
 
 
+def parse_point(text: str) -> datetime | None:
+    """An RFC 3339 date and time *with* its offset (`Z`, `+01:00`) as naive UTC; None
+    for anything else — a restore point without its zone would be a guess."""
+    from lcs_tui.api.parsing import parse_datetime
+
+    stripped = text.strip()
+    if not _has_offset(stripped.upper()):
+        return None
+    return parse_datetime(stripped.upper() if stripped.endswith("z") else stripped)
+
+
 def _has_offset(text: str) -> bool:
     tail = text.strip()[-6:]
     return text.strip().endswith("Z") or (len(tail) == 6 and tail[0] in "+-" and tail[3] == ":")

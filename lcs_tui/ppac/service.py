@@ -282,12 +282,15 @@ class PowerPlatformService:
         return await self._settle_validation(validation, verdict)
 
     async def start_copy(
-        self, source_id: str, target_id: str, options: CopyOptions
+        self, source_id: str, target_id: str, options: CopyOptions, *, key: str | None = None
     ) -> TrackedOperation:
-        """Start the copy: checked, journalled before the POST, sent once."""
+        """Start the copy: checked, journalled before the POST, sent once.
+
+        `key`: the journal key to use (a job step records it before asking)."""
         self._allowed(self.copy_verdict(source_id, target_id))
         source, target = self._pair(source_id, target_id)
         op = TrackedOperation.new(
+            key,
             kind="copy",
             project_id=0,
             poll_environment_id=target.id,
@@ -322,11 +325,18 @@ class PowerPlatformService:
         return await self._settle_validation(validation, verdict)
 
     async def start_restore(
-        self, source_id: str, target_id: str, point: RestorePoint, *, skip_audit_data: bool = True
+        self,
+        source_id: str,
+        target_id: str,
+        point: RestorePoint,
+        *,
+        skip_audit_data: bool = True,
+        key: str | None = None,
     ) -> TrackedOperation:
         self._allowed(self.restore_verdict(source_id, target_id, point))
         source, target = self._pair(source_id, target_id)
         op = TrackedOperation.new(
+            key,
             kind="restore",
             project_id=0,
             poll_environment_id=target.id,

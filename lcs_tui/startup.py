@@ -97,15 +97,19 @@ def demo_jobs() -> Jobs:
     user sees a job go through its refresh, export and download within a few
     minutes (at the demo's pace), the file landing in the same temporary
     folder; and a weekly refresh of CONTOSO-TRAIN on Sunday nights, to show
-    a schedule and its next run.
+    a schedule and its next run. On the unified tenant: a copy of unified
+    production into the UDE every Monday at 06:00.
     """
     import tempfile
     from pathlib import Path
 
     from lcs_tui.jobs import PREVIOUS, Download, Export, Job, JobStateStore, JobStore, Refresh
+    from lcs_tui.jobs.model import Copy
     from lcs_tui.jobs.schedule import Schedule
     from lcs_tui.simulator.demo import (
         CONTOSO,
+        PP_UDE_ENVIRONMENT_NAME,
+        PP_UPE_ENVIRONMENT_NAME,
         PROD_ENVIRONMENT_NAME,
         TEST_ENVIRONMENT_NAME,
         TRAIN_ENVIRONMENT_NAME,
@@ -136,6 +140,23 @@ def demo_jobs() -> Jobs:
             Schedule.every("0 22 * * SUN"),
             notify=("terminal",),
             description="Refresh TRAIN from PROD on Sunday nights, off-peak",
+        )
+    )
+    store.add(
+        Job(
+            "monday-ude",
+            DEMO_TENANT,
+            (
+                Copy(
+                    PP_UPE_ENVIRONMENT_NAME,
+                    PP_UDE_ENVIRONMENT_NAME,
+                    "transactionless",
+                    confirmed=PP_UDE_ENVIRONMENT_NAME,
+                ),
+            ),
+            Schedule.every("0 6 * * MON"),
+            notify=("terminal",),
+            description="Copy unified production into the UDE every Monday morning",
         )
     )
     return store, JobStateStore(folder / "state")

@@ -20,34 +20,23 @@ from textual import work
 from lcs_tui.jobs import JobError
 from lcs_tui.tui.flows import OperationFlows
 from lcs_tui.tui.format import safe
-from lcs_tui.tui.widgets.jobs import JobsPanel, steps_text
+from lcs_tui.tui.jobs_pane import JobsPaneKeys
+from lcs_tui.tui.widgets.jobs import JobsPanel
 
 if TYPE_CHECKING:
-    from collections.abc import Awaitable, Callable
 
     from lcs_tui.api import Environment
-    from lcs_tui.jobs import JobView, Plan
+    from lcs_tui.jobs import Plan
     from lcs_tui.service.operations import TrackedOperation
-    from lcs_tui.tui.controllers.jobs import JobsController
     from lcs_tui.tui.screens.job_options import JobRequest
 
 
-class JobFlows(OperationFlows):
+class JobFlows(OperationFlows, JobsPaneKeys):
     """The base of the workspace screen; the screen composes the JobsPanel."""
-
-    @property
-    def jobs(self) -> JobsController | None:
-        controller: JobsController | None = getattr(self.app, "jobs", None)
-        return controller
 
     @property
     def jobs_offered(self) -> bool:
         return self.jobs is not None and not self.workspace.read_only
-
-    def show_jobs(self, views: list[JobView]) -> None:
-        """This workspace's jobs, as the app's runner last saw them."""
-        if self.is_attached:
-            self.query_one(JobsPanel).show(views)
 
     def etas(self, operations: list[TrackedOperation]) -> dict[str, str]:
         """Each running refresh's and export's ETA, from its environment's past ones."""
@@ -63,12 +52,6 @@ class JobFlows(OperationFlows):
             if eta is not None:
                 found[op.key] = eta.describe()
         return found
-
-    def _highlighted_job(self) -> JobView | None:
-        name = self.query_one(JobsPanel).highlighted
-        if name is None or self.jobs is None:
-            return None
-        return next((v for v in self.jobs.views if v.name == name), None)
 
     # -- a refresh as a job ----------------------------------------------------------------
 
@@ -120,79 +103,3 @@ class JobFlows(OperationFlows):
             title="Job saved",
         )
         self.query_one(JobsPanel).table.focus()
-
-    # -- the jobs pane's keys --------------------------------------------------------------
-
-    def action_job_details(self) -> None:
-        from lcs_tui.tui.screens.common import TextPage
-
-        view = self._highlighted_job()
-        if view is None:
-            return
-        text = Text()
-        text.append_text(safe(f"{view.summary}\n", "bold", limit=400))
-        text.append_text(safe(f"Schedule: {view.schedule}\n"))
-        if view.next_run_text:
-            text.append_text(safe(f"Next run: {view.next_run_text}\n"))
-        if view.eta is not None:
-            text.append_text(safe(f"{view.eta.describe()}\n"))
-        if view.problem:
-            text.append_text(safe(f"✘ {view.problem}\n", "red", limit=400))
-        text.append("\n")
-        text.append_text(steps_text(view))
-        self.app.push_screen(TextPage(f"Job {view.name}", text))
-
-    def action_pause_job(self) -> None:
-        view, jobs = self._highlighted_job(), self.jobs
-        if view is None or jobs is None:
-            return
-        if view.paused:
-            self._control(jobs.resume, view.name, f"Job {view.name} resumed.")
-        else:
-            self._control(
-                jobs.pause,
-                view.name,
-                f"Job {view.name} paused: it starts no step until resumed "
-                "(a step already started in LCS goes on there).",
-            )
-
-    def action_run_job_now(self) -> None:
-        view, jobs = self._highlighted_job(), self.jobs
-        if view is None or jobs is None:
-            return
-        self._control(jobs.run_now, view.name, f"Job {view.name}: a run starts now.")
-
-    def action_cancel_job(self) -> None:
-        from lcs_tui.tui.screens.common import ConfirmDialog
-
-        view, jobs = self._highlighted_job(), self.jobs
-        if view is None or jobs is None:
-            return
-        body = (
-            "No further step starts. An operation "
-            "already started in LCS cannot be stopped there and goes on; the Operations "
-            "pane keeps watching it."
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes and jobs is not None:
-                self._control(jobs.cancel, view.name, f"Job {view.name}: run cancelled.")
-
-        self.app.push_screen(
-            ConfirmDialog(
-                f"Cancel the run of {view.name}?", body, "Cancel the run", "error", "Keep it"
-            ),
-            answered,
-        )
-
-    @work(group="jobs", exit_on_error=False)
-    async def _control(
-        self, change: Callable[[str], Awaitable[None]], name: str, done: str
-    ) -> None:
-        try:
-            await change(name)
-        except (JobError, OSError) as exc:
-            text = exc.message if isinstance(exc, JobError) else str(exc)
-            self.notify(text, title=f"Job {name}", severity="error")
-            return
-        self.notify(done, title="Jobs")

@@ -7,6 +7,7 @@ what a user sees and does, and what is (and is not) sent.
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from textual.widgets import Button, Input, Static
 
@@ -20,6 +21,7 @@ from lcs_tui.tui.unified.dialogs import BackupDialog, CopyPicker, RestorePicker,
 from lcs_tui.tui.unified.tables import UnifiedBackupsTable, UnifiedEnvironmentsTable
 from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.tui.widgets.status_bar import StatusBar
+from lcs_tui.workspace import open_demo_tenant
 from tests.tui.support import wait_until
 from tests.unified.support import (
     choose,
@@ -313,3 +315,45 @@ async def test_hostile_names_and_labels_from_power_platform_are_shown_inertly() 
         await wait_until(pilot, lambda: isinstance(app.screen, RestorePicker), what="picker")
         await pilot.pause()
         assert_inert(painted(app))
+
+
+async def test_a_copy_job_on_the_tenant_runs_in_the_app_and_its_copy_is_watched(
+    tmp_path: Path,
+) -> None:
+    from lcs_tui.jobs import Job, JobStateStore, JobStore, Schedule
+    from lcs_tui.jobs.model import Copy
+    from lcs_tui.tui.widgets.jobs import JobsTable
+
+    sim = tenant_sim()
+    tenant = open_demo_tenant(sim)
+    tenant.poll_interval = 0.05
+    store = JobStore(tmp_path / "jobs.toml")
+    store.add(
+        Job(
+            "monday-ude",
+            "unified",
+            (
+                Copy(
+                    d.UAT_ENVIRONMENT_NAME,
+                    d.PP_UDE_ENVIRONMENT_NAME,
+                    "transactionless",
+                    confirmed=d.PP_UDE_ENVIRONMENT_NAME,
+                ),
+            ),
+            Schedule.asap(),
+        )
+    )
+    app = LcsApp(tenant, jobs=(store, JobStateStore(tmp_path / "state")))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await tenant_loaded(pilot)
+        await wait_until(pilot, lambda: app.jobs is not None, what="the job runner")
+        jobs = screen(app).query_one(JobsTable)
+        await wait_until(pilot, lambda: "monday-ude" in jobs.rows, what="the job listed")
+        pp = runtime(app).pp
+        await wait_until(
+            pilot, lambda: any(mine(op) and op.activity_id for op in pp.operations.values())
+        )
+        op = next(op for op in pp.operations.values() if mine(op))
+        ops = screen(app).query_one(OperationsTable)
+        await wait_until(pilot, lambda: op.key in ops.rows, what="the job's copy on screen")
+        assert op.poll_environment_id == pp.environment(d.PP_UDE_ENVIRONMENT_NAME).id  # type: ignore[union-attr]

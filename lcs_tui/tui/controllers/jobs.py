@@ -125,8 +125,7 @@ class JobsController:
         loaded: dict[str, Workspace] = {}
         for name, runtime in self._runtimes().items():
             generation = runtime.load_generation
-            # Power Platform workspaces have no job steps in the app yet.
-            if generation <= 0 or runtime.workspace.is_powerplatform:
+            if generation <= 0:
                 continue
             loaded[name] = runtime.workspace
             if self._generations.get(name) != generation:
@@ -137,9 +136,9 @@ class JobsController:
     def _seed(self) -> None:
         """Tell the runner's upkeep what the workspaces' loads just read."""
         for name in list(self._fresh):
-            upkeep = self.runner.upkeep(name)
-            if upkeep is not None:
-                upkeep.loaded_now(upkeep.service.history)
+            keeper = self.runner.keeper(name)  # an LCS project's or a tenant's
+            if keeper is not None:
+                keeper.loaded_now(keeper.service.history)
             self._fresh.discard(name)
 
     @property
@@ -245,7 +244,7 @@ class JobsController:
         runtime = self._runtimes().get(profile)
         if runtime is None:
             return
-        keys = frozenset(runtime.service.operations)
+        keys = frozenset(runtime.tracked.operations)
         if self._operations.get(profile) != keys:
             self._operations[profile] = keys
             runtime.operations_changed()

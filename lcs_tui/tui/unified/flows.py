@@ -21,7 +21,7 @@ from lcs_tui.ppac.models import PpEnvironment
 from lcs_tui.ppac.operation_models import PpBackup
 from lcs_tui.ppac.service import ValidationResult
 from lcs_tui.service.project import ActionRefused
-from lcs_tui.tui.screen_base import WorkspaceScreenBase
+from lcs_tui.tui.jobs_pane import JobsPaneKeys
 from lcs_tui.tui.unified.tables import UnifiedBackupsTable, environment_order
 from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.tui.widgets.request_log import RequestLog
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from lcs_tui.tui.unified.runtime import UnifiedRuntime
 
 
-class UnifiedFlows(WorkspaceScreenBase):
+class UnifiedFlows(JobsPaneKeys):
     """The base of the Power Platform workspace's screen, which draws."""
 
     runtime: UnifiedRuntime

@@ -35,12 +35,12 @@ from lcs_tui.tui.unified.tables import (
     stage_line,
 )
 from lcs_tui.tui.widgets.footer import FittedFooter
+from lcs_tui.tui.widgets.jobs import JobsPanel, JobsTable
 from lcs_tui.tui.widgets.operations import OperationsTable, elapsed
 from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
-    from lcs_tui.jobs import JobView
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.tui.unified.runtime import UnifiedRuntime
     from lcs_tui.tui.widgets.downloads import DownloadsPanel
@@ -89,6 +89,7 @@ class UnifiedScreen(UnifiedFlows):
             with Vertical(id="backups"):
                 yield Static(id="backup-detail")
                 yield UnifiedBackupsTable(id="backups-table")
+        yield JobsPanel(id="jobs")
         operations = OperationsTable(id="operations")
         operations.display = False
         yield operations
@@ -117,6 +118,8 @@ class UnifiedScreen(UnifiedFlows):
         if runtime.needs_user is not None:
             self.call_after_refresh(self._event, runtime.needs_user)
         self.show_demo_clock()
+        if self.jobs is not None:
+            self.show_jobs(self.jobs.of_profile(ws.profile.name))
 
     def on_unmount(self) -> None:
         if self._unsubscribe is not None:
@@ -267,6 +270,7 @@ class UnifiedScreen(UnifiedFlows):
     def highlight_row(self, key: str) -> None:
         tables: tuple[DataTable[Any], ...] = (
             self.query_one(OperationsTable),
+            self.query_one(JobsTable),
             self.query_one(UnifiedEnvironmentsTable),
         )
         for table in tables:
@@ -274,9 +278,6 @@ class UnifiedScreen(UnifiedFlows):
                 table.focus()
                 table.move_cursor(row=table.get_row_index(key))
                 return
-
-    def show_jobs(self, views: list[JobView]) -> None:
-        """Jobs run on LCS workspaces only for now: nothing to show here."""
 
     def existing_downloads_panel(self) -> DownloadsPanel | None:
         return None  # unified environments have no downloads (§4.4)

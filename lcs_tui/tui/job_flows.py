@@ -14,19 +14,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rich.text import Text
-from textual import work
-
 from lcs_tui.jobs import JobError
 from lcs_tui.tui.flows import OperationFlows
-from lcs_tui.tui.format import safe
 from lcs_tui.tui.jobs_pane import JobsPaneKeys
-from lcs_tui.tui.widgets.jobs import JobsPanel
 
 if TYPE_CHECKING:
 
     from lcs_tui.api import Environment
-    from lcs_tui.jobs import Plan
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.tui.screens.job_options import JobRequest
 
@@ -59,7 +53,6 @@ class JobFlows(OperationFlows, JobsPaneKeys):
         self, request: JobRequest, source: Environment, target: Environment
     ) -> None:
         from lcs_tui.jobs import plan_job
-        from lcs_tui.tui.screens.common import ConfirmDialog
 
         job = request.job(self.workspace.profile.name, source.name, target.name)
         try:
@@ -68,38 +61,4 @@ class JobFlows(OperationFlows, JobsPaneKeys):
             hint = f" {exc.hint}" if exc.hint else ""
             self.notify(f"{exc.message}.{hint}", title="Job not saved", severity="error")
             return
-        body = Text("\n").join(safe(line, limit=400) for line in plan.lines)
-        for note in plan.notes:
-            body.append("\n")
-            body.append_text(safe(f"ℹ {note}", "dim", limit=400))
-        body.append_text(
-            Text(
-                "\n\nAny open lcs-tui runs it, or `lcs-tui run` while none is open; "
-                "it is kept in jobs.toml.",
-                style="dim",
-            )
-        )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self.save_job(plan, target.name)
-
-        dialog = ConfirmDialog(f"Save job {job.name}?", body, "Save job", variant="error")
-        self.app.push_screen(dialog, answered)
-
-    @work(group="jobs", exit_on_error=False)
-    async def save_job(self, plan: Plan, target: str) -> None:
-        jobs = self.jobs
-        if jobs is None:
-            return
-        try:
-            job = await jobs.add(plan, typed={target})
-        except (JobError, OSError) as exc:
-            text = exc.message if isinstance(exc, JobError) else str(exc)
-            self.notify(text, title="Job not saved", severity="error")
-            return
-        self.notify(
-            f"Job {job.name} saved: {job.schedule.describe()}. The Jobs pane follows it.",
-            title="Job saved",
-        )
-        self.query_one(JobsPanel).table.focus()
+        self.offer_plan(plan, target.name)

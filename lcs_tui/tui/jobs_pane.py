@@ -20,7 +20,7 @@ from lcs_tui.tui.widgets.jobs import JobsPanel, steps_text
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
-    from lcs_tui.jobs import JobView
+    from lcs_tui.jobs import JobView, Plan
     from lcs_tui.tui.controllers.jobs import JobsController
 
 
@@ -42,6 +42,49 @@ class JobsPaneKeys(WorkspaceScreenBase):
         if name is None or self.jobs is None:
             return None
         return next((v for v in self.jobs.views if v.name == name), None)
+
+    # -- saving a planned job ---------------------------------------------------------
+
+    def offer_plan(self, plan: Plan, target: str) -> None:
+        """Show what the job will do, in full; save it on "Save job" (the
+        target's name was typed in the dialog before)."""
+        from lcs_tui.tui.screens.common import ConfirmDialog
+
+        body = Text("\n").join(safe(line, limit=400) for line in plan.lines)
+        for note in plan.notes:
+            body.append("\n")
+            body.append_text(safe(f"ℹ {note}", "dim", limit=400))
+        body.append_text(
+            Text(
+                "\n\nAny open lcs-tui runs it, or `lcs-tui run` while none is open; "
+                "it is kept in jobs.toml.",
+                style="dim",
+            )
+        )
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.save_job(plan, target)
+
+        dialog = ConfirmDialog(f"Save job {plan.job.name}?", body, "Save job", variant="error")
+        self.app.push_screen(dialog, answered)
+
+    @work(group="jobs", exit_on_error=False)
+    async def save_job(self, plan: Plan, target: str) -> None:
+        jobs = self.jobs
+        if jobs is None:
+            return
+        try:
+            job = await jobs.add(plan, typed={target})
+        except (JobError, OSError) as exc:
+            text = exc.message if isinstance(exc, JobError) else str(exc)
+            self.notify(text, title="Job not saved", severity="error")
+            return
+        self.notify(
+            f"Job {job.name} saved: {job.schedule.describe()}. The Jobs pane follows it.",
+            title="Job saved",
+        )
+        self.query_one(JobsPanel).table.focus()
 
     # -- the jobs pane's keys --------------------------------------------------------------
 

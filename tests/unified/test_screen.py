@@ -357,3 +357,58 @@ async def test_a_copy_job_on_the_tenant_runs_in_the_app_and_its_copy_is_watched(
         ops = screen(app).query_one(OperationsTable)
         await wait_until(pilot, lambda: op.key in ops.rows, what="the job's copy on screen")
         assert op.poll_environment_id == pp.environment(d.PP_UDE_ENVIRONMENT_NAME).id  # type: ignore[union-attr]
+
+
+async def test_a_copy_can_be_saved_as_a_weekly_job_instead_of_started(tmp_path: Path) -> None:
+    import tomllib
+    from textual.widgets import Select
+
+    from lcs_tui.jobs import JobStateStore, JobStore
+    from lcs_tui.tui.screens.common import ConfirmDialog
+    from lcs_tui.tui.screens.job_options import CRON, JobOptions
+
+    sim = tenant_sim()
+    tenant = open_demo_tenant(sim)
+    tenant.poll_interval = 0.05
+    seen: list[object] = []
+    tenant.add_observer(seen.append)
+    store = JobStore(tmp_path / "jobs.toml")
+    app = LcsApp(tenant, jobs=(store, JobStateStore(tmp_path / "state")))
+    async with app.run_test(size=(160, 48)) as pilot:
+        await tenant_loaded(pilot)
+        await wait_until(pilot, lambda: app.jobs is not None, what="the job runner")
+        await highlight(pilot, d.PP_UPE_ENVIRONMENT_NAME)
+        target = runtime(app).pp.environment(d.PP_UDE_ENVIRONMENT_NAME)
+        assert target is not None
+        await pilot.press("c")
+        await wait_until(pilot, lambda: isinstance(app.screen, CopyPicker), what="the picker")
+        await choose(pilot, "#target", target.id)
+        app.screen.query_one("#continue", Button).press()
+        await wait_until(pilot, lambda: isinstance(app.screen, TypedConfirm), what="confirm")
+        await pilot.pause()
+        confirm = app.screen
+        options = confirm.query_one(JobOptions)
+        options.collapsed = False
+        confirm.query_one("#when", Select).value = CRON
+        await pilot.pause()
+        confirm.query_one("#when-text", Input).value = "0 6 * * MON Europe/Amsterdam"
+        confirm.query_one("#typed", Input).value = d.PP_UDE_ENVIRONMENT_NAME
+        await pilot.pause()
+        assert str(confirm.query_one("#confirm", Button).label) == "Save the job"
+        confirm.query_one("#confirm", Button).press()
+        await wait_until(pilot, lambda: isinstance(app.screen, ConfirmDialog), what="the plan")
+        await pilot.pause()
+        plan = screen_text(app)
+        assert "copy" in plan and d.PP_UDE_ENVIRONMENT_NAME in plan and "06:00" in plan
+        app.screen.query_one("#confirm", Button).press()
+        await wait_until(pilot, lambda: (tmp_path / "jobs.toml").exists(), what="jobs.toml")
+        saved = tomllib.loads((tmp_path / "jobs.toml").read_text())
+        text = str(saved)
+        assert "'copy'" in text and d.PP_UDE_ENVIRONMENT_NAME in text and "0 6 * * MON" in text
+        # Saved, not started: only the validate-only call went out.
+        starts = [
+            e.path  # type: ignore[attr-defined]
+            for e in seen
+            if e.method == "POST" and "ValidateOnly" not in e.path  # type: ignore[attr-defined]
+        ]
+        assert starts == []

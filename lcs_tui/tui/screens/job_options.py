@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from textual import on, work
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.widget import Widget
 from textual.widgets import Checkbox, Collapsible, Input, Label, Select, Static
 
 from lcs_tui.download.prefs import default_folder
@@ -64,11 +65,16 @@ class JobOptions(Collapsible):
     class Changed(Message):
         """Something the dialog's button label depends on changed."""
 
-    def __init__(self, target_name: str, *, job_only: bool) -> None:
+    def __init__(
+        self, target_name: str, *, job_only: bool, follow_ups: bool = True, verb: str = "refresh"
+    ) -> None:
+        """`follow_ups`: offer the export and the download after it (an LCS
+        refresh); without, only when (a Power Platform copy or restore)."""
         base = target_name.lower()
         when = [w for w in WHEN if not (job_only and w[1] == NOW)]
         first = ASAP if job_only else NOW
-        super().__init__(
+        self._follow_ups = follow_ups
+        rows: list[Widget] = [
             Horizontal(
                 Label("When"),
                 Select(when, id="when", allow_blank=False, value=first, compact=True),
@@ -77,34 +83,49 @@ class JobOptions(Collapsible):
             Horizontal(
                 Label(""), Input(id="when-text", compact=True), classes="row", id="when-row"
             ),
-            Horizontal(
-                Checkbox("Then export it as", id="then-export", compact=True),
-                Input(value=f"{base}-golden-{{date}}", id="export-template", compact=True),
-                classes="row",
-            ),
-            Horizontal(
-                Checkbox("Then download that to", id="then-download", compact=True),
-                Input(placeholder="a folder", id="download-folder", compact=True),
-                classes="row",
-            ),
+        ]
+        if follow_ups:
+            rows += [
+                Horizontal(
+                    Checkbox("Then export it as", id="then-export", compact=True),
+                    Input(value=f"{base}-golden-{{date}}", id="export-template", compact=True),
+                    classes="row",
+                ),
+                Horizontal(
+                    Checkbox("Then download that to", id="then-download", compact=True),
+                    Input(placeholder="a folder", id="download-folder", compact=True),
+                    classes="row",
+                ),
+            ]
+        rows += [
             Horizontal(
                 Label("Job name"),
-                Input(value=f"refresh-{base}", id="job-name", compact=True),
+                Input(value=f"{verb}-{base}", id="job-name", compact=True),
                 classes="row",
             ),
             Static(
                 safe(
                     "Names may hold {date} {time} {env} {job}; times are UTC unless a zone follows."
+                    if follow_ups
+                    else "Times are UTC unless a zone follows (e.g. 0 6 * * MON Europe/Amsterdam)."
                 ),
                 classes="hint",
             ),
-            title="As a job: then export, then download, later…",
+        ]
+        super().__init__(
+            *rows,
+            title=(
+                "As a job: then export, then download, later…"
+                if follow_ups
+                else f"As a job: {verb} later, or on a schedule…"
+            ),
             collapsed=not job_only,
         )
 
     def on_mount(self) -> None:
         self.query_one("#when-row").display = False
-        self._find_folder()
+        if self._follow_ups:
+            self._find_folder()
 
     @work(thread=True, exclusive=True, group="job-folder", exit_on_error=False)
     def _find_folder(self) -> None:
@@ -133,14 +154,15 @@ class JobOptions(Collapsible):
 
     @property
     def is_job(self) -> bool:
-        return (
-            self.query_one("#when", Select).value != NOW
-            or self.query_one("#then-export", Checkbox).value
+        if self.query_one("#when", Select).value != NOW:
+            return True
+        return self._follow_ups and (
+            self.query_one("#then-export", Checkbox).value
             or self.query_one("#then-download", Checkbox).value
         )
 
-    def request(self) -> JobRequest:
-        """The job asked for; ScheduleError (a line for the user) when it cannot be."""
+    def schedule_and_name(self) -> tuple[Schedule, str]:
+        """When and under what name; ScheduleError (a line for the user) when unclear."""
         when = self.query_one("#when", Select).value
         text = self.query_one("#when-text", Input).value.strip()
         schedule = Schedule.asap()
@@ -155,6 +177,13 @@ class JobOptions(Collapsible):
         name = self.query_one("#job-name", Input).value.strip()
         if not name:
             raise ScheduleError("give the job a name")
+        return schedule, name
+
+    def request(self) -> JobRequest:
+        """The job asked for; ScheduleError (a line for the user) when it cannot be."""
+        schedule, name = self.schedule_and_name()
+        if not self._follow_ups:
+            return JobRequest(name, None, None, schedule)
         template = self.query_one("#export-template", Input).value.strip()
         folder = self.query_one("#download-folder", Input).value.strip()
         export = self.query_one("#then-export", Checkbox).value

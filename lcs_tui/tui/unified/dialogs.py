@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from lcs_tui.jobs import Schedule, ScheduleError
 from lcs_tui.ppac.models import PpEnvironment
 from lcs_tui.ppac.operation_models import PpBackup
 from lcs_tui.ppac.requests import COPY_TRANSACTIONLESS, COPY_TYPES, CopyOptions, RestorePoint
@@ -25,6 +26,7 @@ from lcs_tui.ppac.rules import LABEL_MAX, Verdict
 from lcs_tui.service.checks import Problem
 from lcs_tui.tui.format import safe
 from lcs_tui.tui.screens.common import Dialog
+from lcs_tui.tui.screens.job_options import JobOptions
 
 #: Client-side checks of a (source, target) choice.
 CopyCheck = Callable[[str, str], Verdict]
@@ -245,18 +247,24 @@ class RestorePicker(Dialog):
 
 
 class TypedConfirm(Dialog):
-    """Step 2 of a copy or restore: what happens, Power Platform's notes, the name typed."""
+    """Step 2 of a copy or restore: what happens, Power Platform's notes, the name
+    typed; with `job_verb`, the "as a job" part (later, or on a schedule)."""
 
     DEFAULT_CSS = """
     TypedConfirm > Vertical { border: thick $error; overflow-y: auto; }
     """
 
-    def __init__(self, title: str, body: Text, target_name: str, button: str) -> None:
+    def __init__(
+        self, title: str, body: Text, target_name: str, button: str, *, job_verb: str = ""
+    ) -> None:
         super().__init__()
         self._title = title
         self._body = body
         self._target = target_name
         self._button = button
+        self._job_verb = job_verb
+        #: When the user asked for a job: its schedule and name.
+        self.job: tuple[Schedule, str] | None = None
 
     def compose(self) -> ComposeResult:
         target = safe(self._target, "bold")
@@ -266,14 +274,25 @@ class TypedConfirm(Dialog):
             yield Label(Text.assemble("Type ", target, " to confirm:"), classes="field-label")
             yield Input(placeholder="type the name here", id="typed")
             yield Static(id="mismatch", classes="problems")
+            if self._job_verb:
+                yield JobOptions(
+                    self._target, job_only=False, follow_ups=False, verb=self._job_verb
+                )
             with Horizontal(classes="buttons"):
                 yield Button("Cancel", id="cancel")
-                yield Button(
-                    safe(self._button, limit=60), id="confirm", variant="error", disabled=True
-                )
+                yield Button(self._label(), id="confirm", variant="error", disabled=True)
+
+    def _label(self) -> Text:
+        is_job = bool(self._job_verb) and self.is_mounted and self.query_one(JobOptions).is_job
+        return safe("Save the job" if is_job else self._button, limit=60)
 
     def on_mount(self) -> None:
         self.query_one("#typed", Input).focus()
+
+    @on(JobOptions.Changed)
+    def _options_changed(self) -> None:
+        self.query_one("#confirm", Button).label = self._label()
+        self.query_one("#mismatch", Static).update("")
 
     @on(Input.Changed, "#typed")
     def _typed(self, event: Input.Changed) -> None:
@@ -281,8 +300,15 @@ class TypedConfirm(Dialog):
         self.query_one("#mismatch", Static).update("")
 
     def confirm(self) -> None:
-        if self.query_one("#typed", Input).value.strip() == self._target:
-            self.dismiss(True)
+        if self.query_one("#typed", Input).value.strip() != self._target:
+            return
+        if self._job_verb and self.query_one(JobOptions).is_job:
+            try:
+                self.job = self.query_one(JobOptions).schedule_and_name()
+            except ScheduleError as exc:
+                self.query_one("#mismatch", Static).update(safe(f"✘ {exc}", limit=400))
+                return
+        self.dismiss(True)
 
     @on(Input.Submitted, "#typed")
     def _submitted(self, event: Input.Submitted) -> None:
@@ -292,62 +318,6 @@ class TypedConfirm(Dialog):
             self.query_one("#mismatch", Static).update(
                 safe(f"That is not {self._target} (the name must match exactly).")
             )
-
-
-def copy_consequences(
-    source: PpEnvironment, target: PpEnvironment, options: CopyOptions, notes: Sequence[str]
-) -> Text:
-    t, s = safe(target.name, "bold"), safe(source.name, "bold")
-    body = Text.assemble(
-        ("✔ Power Platform validated it.\n\n", "green"),
-        t,
-        " will be ",
-        ("overwritten", "bold"),
-        " by a copy of ",
-        s,
-        f" ({COPY_TYPES[options.copy_type].split(':')[0].lower()}"
-        f"{', without audit data' if options.skip_audit_data else ', with audit data'}).\n\n",
-        "• Everything in ",
-        t,
-        " now is lost; its users are signed out.\n",
-        "• Afterwards it is in ",
-        ("admin mode", "bold"),
-        ": only admins can sign in until you turn it off in PPAC.\n",
-        "• A copy takes ",
-        ("8 to 24 hours", "bold"),
-        "; lcs-tui watches it through its stages and never gives up before 24 hours.\n",
-    )
-    for note in notes:
-        body.append_text(safe(f"ℹ {note}\n", "dim", limit=400))
-    return body
-
-
-def restore_consequences(
-    source: PpEnvironment, target: PpEnvironment, point: RestorePoint, notes: Sequence[str]
-) -> Text:
-    t = safe(target.name, "bold")
-    what = f"the backup {point.backup_label}" if point.backup_label else "the point in time"
-    body = Text.assemble(
-        ("✔ Power Platform validated it.\n\n", "green"),
-        t,
-        " will be ",
-        ("overwritten", "bold"),
-        " by ",
-        safe(source.name, "bold"),
-        f" as it was at {point.moment:%Y-%m-%d %H:%M} UTC ({what}).\n\n",
-        "• Everything in ",
-        t,
-        " now is lost.\n",
-        "• Afterwards it is in ",
-        ("admin mode", "bold"),
-        ".\n",
-        "• A restore can take ",
-        ("several hours", "bold"),
-        "; lcs-tui watches it through its stages.\n",
-    )
-    for note in notes:
-        body.append_text(safe(f"ℹ {note}\n", "dim", limit=400))
-    return body
 
 
 class BackupDialog(Dialog):

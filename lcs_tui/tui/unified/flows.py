@@ -17,6 +17,7 @@ from textual import on, work
 from textual.widgets import DataTable
 
 from lcs_tui.api import LcsError, OutcomeUnknown
+from lcs_tui.jobs.model import Copy
 from lcs_tui.ppac.models import PpEnvironment
 from lcs_tui.ppac.operation_models import PpBackup
 from lcs_tui.ppac.service import ValidationResult
@@ -27,6 +28,7 @@ from lcs_tui.tui.widgets.operations import OperationsTable
 from lcs_tui.tui.widgets.request_log import RequestLog
 
 if TYPE_CHECKING:
+    from lcs_tui.jobs import Schedule
     from lcs_tui.ppac.service import PowerPlatformService
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.tui.unified.runtime import UnifiedRuntime
@@ -77,7 +79,8 @@ class UnifiedFlows(JobsPaneKeys):
 
     @work(group="copy", exclusive=True)
     async def _copy(self, source_id: str | None) -> None:
-        from lcs_tui.tui.unified.dialogs import CopyPicker, TypedConfirm, copy_consequences
+        from lcs_tui.tui.unified.consequences import copy_consequences
+        from lcs_tui.tui.unified.dialogs import CopyPicker, TypedConfirm
 
         pp = self.pp
         if source_id is not None and source_id not in pp.candidates:
@@ -101,11 +104,21 @@ class UnifiedFlows(JobsPaneKeys):
             copy_consequences(source, target, choice.options, result.notes),
             target.name,
             f"Copy over {target.name}",
+            job_verb="copy" if self.jobs_offered else "",
         )
-        if await self.app.push_screen_wait(confirm):
-            await self._start(
-                "Copy", pp.start_copy(choice.source_id, choice.target_id, choice.options)
+        if not await self.app.push_screen_wait(confirm):
+            return
+        if confirm.job is not None:
+            options = choice.options
+            step = Copy(
+                source.name,
+                target.name,
+                options.copy_type,
+                skip_audit_data=options.skip_audit_data,
             )
+            self._plan(step, *confirm.job)
+            return
+        await self._start("Copy", pp.start_copy(choice.source_id, choice.target_id, choice.options))
 
     # -- restore ---------------------------------------------------------------------------
 
@@ -120,7 +133,8 @@ class UnifiedFlows(JobsPaneKeys):
 
     @work(group="restore", exclusive=True)
     async def _restore(self, source: PpEnvironment, backup: PpBackup | None) -> None:
-        from lcs_tui.tui.unified.dialogs import RestorePicker, TypedConfirm, restore_consequences
+        from lcs_tui.tui.unified.consequences import restore_consequences
+        from lcs_tui.tui.unified.dialogs import RestorePicker, TypedConfirm
 
         pp = self.pp
         picker = RestorePicker(
@@ -150,6 +164,25 @@ class UnifiedFlows(JobsPaneKeys):
             await self._start(
                 "Restore", pp.start_restore(source.id, choice.target_id, choice.point)
             )
+
+    # -- a copy as a job -------------------------------------------------------------------
+
+    @property
+    def jobs_offered(self) -> bool:
+        return self.jobs is not None and not self.workspace.read_only
+
+    def _plan(self, step: Copy, schedule: Schedule, name: str) -> None:
+        """The job's plan, checked by the same rules as `lcs-tui job add --copy`."""
+        from lcs_tui.jobs import Job, JobError, plan_job
+
+        job = Job(name, self.workspace.profile.name, (step,), schedule, notify=("desktop",))
+        try:
+            plan = plan_job(job, self.pp, now=self.pp.now())
+        except JobError as exc:
+            hint = f" {exc.hint}" if exc.hint else ""
+            self.notify(f"{exc.message}.{hint}", title="Job not saved", severity="error")
+            return
+        self.offer_plan(plan, step.target)
 
     # -- validating and starting -----------------------------------------------------------
 

@@ -33,6 +33,7 @@ from lcs_tui.tui.unified.tables import (
     current_stage,
     environment_order,
     stage_line,
+    stages_of,
 )
 from lcs_tui.tui.widgets.footer import FittedFooter
 from lcs_tui.tui.widgets.jobs import JobsPanel, JobsTable
@@ -41,6 +42,7 @@ from lcs_tui.tui.widgets.request_log import RequestLog
 from lcs_tui.tui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
+    from lcs_tui.ppac.service import PowerPlatformService
     from lcs_tui.service.operations import TrackedOperation
     from lcs_tui.tui.unified.runtime import UnifiedRuntime
     from lcs_tui.tui.widgets.downloads import DownloadsPanel
@@ -49,14 +51,35 @@ if TYPE_CHECKING:
 BACKUPS_AFTER = 0.3
 
 
-def stage_notes(operations: list[TrackedOperation]) -> dict[str, str]:
-    """Operation key → "stage Run · Validate ✓ · Prepare ✓ · Run …" for the note column."""
+def stage_notes(
+    operations: list[TrackedOperation], pp: PowerPlatformService
+) -> dict[str, str]:
+    """Operation key → "stage Run (3/4) · ETA 15:40 UTC" while it runs (the ETA from
+    the target's past copies or restores), "Validate ✓ · Prepare ✓ · Run ✗ ·
+    Finalize –" once it has ended (where it stopped), for the note column."""
+    from lcs_tui.jobs.eta import estimate_pp
+
+    now = pp.now()
     notes: dict[str, str] = {}
     for op in operations:
-        line = stage_line(op)
-        if line:
-            stage = current_stage(op)
-            notes[op.key] = (f"stage {stage} · " if stage and not op.finished else "") + line
+        parts: list[str] = []
+        stages = [s.name for s in stages_of(op)]
+        stage = current_stage(op)
+        if op.finished:
+            if line := stage_line(op):
+                parts.append(line)
+        elif stage:
+            at = f" ({stages.index(stage) + 1}/{len(stages)})" if stage in stages else ""
+            parts.append(f"stage {stage}{at}")
+        history = pp.loaded_history(op.poll_environment_id)
+        if not op.finished and history:
+            eta = estimate_pp(
+                history, op.kind, started_at=op.started_at or op.requested_at, now=now
+            )
+            if eta is not None:
+                parts.append(f"ETA {eta.short()}")
+        if parts:
+            notes[op.key] = " · ".join(parts)
     return notes
 
 
@@ -238,7 +261,7 @@ class UnifiedScreen(UnifiedFlows):
 
     def show_operations(self) -> None:
         ops = list(self.pp.operations.values())
-        self.query_one(OperationsTable).show(ops, self.pp.now(), stage_notes(ops))
+        self.query_one(OperationsTable).show(ops, self.pp.now(), stage_notes(ops, self.pp))
         running = sum(1 for op in ops if op.needs_watching)
         self.query_one("#operations").border_title = (
             f"Operations ({running} running)" if running else "Operations"

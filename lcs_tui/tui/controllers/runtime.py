@@ -102,6 +102,11 @@ class WorkspaceRuntime:
         return self.workspace.profile.name
 
     @property
+    def service_name(self) -> str:
+        """Who answers this workspace's requests, for the user."""
+        return "Power Platform" if self.workspace.is_powerplatform else "LCS"
+
+    @property
     def load_generation(self) -> int:
         return self.loader.generation
 
@@ -310,7 +315,7 @@ class WorkspaceRuntime:
             # Something the client had to cut short (a list that never ended):
             # once per wording; the request log keeps every occurrence.
             self._warnings_shown.add(event.note)
-            self.emit(Notice("LCS", event.note, "warning", 20))
+            self.emit(Notice(self.service_name, event.note, "warning", 20))
         if event.kind == "wait" and event.status == 429:
             until = datetime.now(timezone.utc) + timedelta(seconds=event.waited)
             self.emit(ConnectionChanged(f"throttled until {until:%H:%M:%S} UTC"))

@@ -113,7 +113,7 @@ class UnifiedScreen(UnifiedFlows):
                 yield Static(id="backup-detail")
                 yield UnifiedBackupsTable(id="backups-table")
         yield JobsPanel(id="jobs")
-        operations = OperationsTable(id="operations")
+        operations = OperationsTable(id="operations", id_label="Operation id")
         operations.display = False
         yield operations
         yield RequestLog(id="log")

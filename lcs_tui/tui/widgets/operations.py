@@ -54,10 +54,15 @@ def note(op: TrackedOperation, eta: str = "") -> Text:
 class OperationsTable(PaneTable):
     BINDINGS = bindings("operations")
 
+    def __init__(self, *, id: str | None = None, id_label: str = "Activity id") -> None:
+        """`id_label`: what the service calls an operation's id (LCS: activity id)."""
+        super().__init__(id=id)
+        self._id_label = id_label
+
     def on_mount(self) -> None:
         self.cursor_type = "row"
         for key, label, width in COLUMNS:
-            self.add_column(label, key=key, width=width)
+            self.add_column(self._id_label if key == "activity" else label, key=key, width=width)
 
     def show(
         self,

@@ -48,7 +48,7 @@ LOOK_FOR_LOST_AT = (0.0, 15.0, 45.0)
 
 
 def register(subparsers: Any) -> None:
-    from lcs_tui.ppac.requests import COPY_TYPES
+    from lcs_tui.ppac.requests import COPY_TRANSACTIONLESS, COPY_TYPES
 
     copy = subparsers.add_parser(
         "copy",
@@ -62,9 +62,10 @@ def register(subparsers: Any) -> None:
     copy.add_argument("--target", required=True, metavar="ENV", help="environment to overwrite")
     copy.add_argument(
         "--type",
-        required=True,
+        default=COPY_TRANSACTIONLESS,
         choices=list(COPY_TYPES),
-        help="; ".join(f"{k}: {v}" for k, v in COPY_TYPES.items()),
+        help="; ".join(f"{k}: {v}" for k, v in COPY_TYPES.items())
+        + f" (default: {COPY_TRANSACTIONLESS}, as the app's copy dialog)",
     )
     copy.add_argument(
         "--keep-audit-data",

@@ -218,4 +218,12 @@ def _print_power_platform(base: str, authority: str, ca_file: str) -> None:
     out("The same tenant's Power Platform side (unified environments), on the same port:")
     for label, value in rows:
         out(f"  {label:<{width}}  {value}")
+    out("A profile for the tenant (then: lcs-tui --profile simulator,simulator-tenant):")
+    profile_add = command_line(
+        "lcs-tui", "profile", "add", "simulator-tenant", "--backend", "powerplatform",
+        "--tenant", demo.TENANT_ID, "--client-id", demo.CLIENT_ID,
+        "--username", demo.USERNAME, "--api-host", pp_base, "--bap-host", bap_base,
+        "--authority", authority, "--ca-bundle", ca_file, "--method", "password",
+    )  # fmt: skip
+    out(f"  {profile_add}")
 

@@ -49,6 +49,8 @@ from lcs_tui.service.checks import Problem
 
 #: A backup label: the API documents none; these keep it one line, and short.
 LABEL_MAX = 100
+#: "nothing is copied into production", "restored".
+_DONE = {"copy": "copied", "restore": "restored"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +85,8 @@ def _common(
     if target.is_production:
         problems.append(
             Problem(
-                f"{target.name} is a production environment; nothing is {verb}d into "
+                f"{target.name} is a production environment; nothing is "
+                f"{_DONE.get(verb, verb)} into "
                 "production (to use it as a target, switch it to a sandbox in the Power "
                 "Platform admin center first — that also cuts its backup retention to 7 days)"
             )
@@ -247,7 +250,7 @@ def _direction(
     target_is_use = target.kind == KIND_USE
     if target_is_use and source.kind == KIND_USE:
         notes.append(
-            "USE to USE is not in Microsoft's table of copy directions; the validation decides"
+            f"USE to USE is not in Microsoft's table of {verb} directions; the validation decides"
         )
     if target_is_use and source.kind == KIND_LCS_PRODUCTION:
         notes.append(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from lcs_tui.api import OperationStatus, Outcome
@@ -130,7 +130,7 @@ class TrackedOperation:
             return f"copy {self.source_name}→{self.environment_name}"
         if self.kind == "restore":
             point = self.extra.get(EXTRA_RESTORE_POINT)
-            at = f" @{point}" if isinstance(point, str) and point else ""
+            at = f" @{_minute(point)}" if isinstance(point, str) and point else ""
             if self.source_name is None:
                 return f"restore into {self.environment_name}"
             return f"restore {self.source_name}{at}→{self.environment_name}"
@@ -170,3 +170,15 @@ class TrackedOperation:
         if not isinstance(values.get("backend", "lcs"), str):
             raise ValueError("operation backend is not a string")
         return cls(**values)
+
+
+def _minute(point: str) -> str:
+    """A restore point as a title shows it: "2026-12-02 12:11 UTC", not the wire's
+    "2026-12-02T12:11:33.261+00:00" (kept as it is when it does not read)."""
+    try:
+        moment = datetime.fromisoformat(point.replace("Z", "+00:00"))
+    except ValueError:
+        return point
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(timezone.utc)
+    return f"{moment:%Y-%m-%d %H:%M} UTC"

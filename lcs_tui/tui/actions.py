@@ -52,6 +52,8 @@ class Action:
     footer: bool = True
     #: What "… is off" names with --read-only (default: the label).
     off_label: str = ""
+    #: The help line on a Power Platform workspace, where it differs.
+    unified_help: str = ""
 
 
 _COMMON_AND_LCS: tuple[Action, ...] = (
@@ -106,6 +108,7 @@ _COMMON_AND_LCS: tuple[Action, ...] = (
         label="Stop watching",
         title="Stop watching the operation",
         help="stop watching the highlighted operation (it goes on in LCS)",
+        unified_help="forget the highlighted operation once it has ended",
         section="Operations",
     ),
     Action(
@@ -347,6 +350,7 @@ _COMMON_AND_LCS: tuple[Action, ...] = (
         label="Quit",
         title="Quit",
         help="quit (operations go on in LCS; downloads resume next time)",
+        unified_help="quit (copies and restores go on in Power Platform)",
         section="Help",
     ),
 )
@@ -434,7 +438,11 @@ def offered(action: Action, *, unified: bool) -> bool:
     if action.scope in ("app", "tables"):
         return True
     if unified:
-        return action.scope in UNIFIED_SCOPES or action.name in SHARED_WITH_UNIFIED
+        return (
+            action.scope in UNIFIED_SCOPES
+            or action.scope == "jobs"
+            or action.name in SHARED_WITH_UNIFIED
+        )
     return action.scope not in UNIFIED_SCOPES
 
 

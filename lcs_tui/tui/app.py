@@ -429,7 +429,9 @@ class LcsApp(App[None]):
                 continue
             keys = self.keys.shown(action.name)
             yield SystemCommand(
-                action.title, f"{action.help} — {keys}", self._palette_callback(action)
+                action.title,
+                f"{(action.unified_help or action.help) if unified else action.help} — {keys}",
+                self._palette_callback(action),
             )
 
     def _palette_callback(self, action: Action) -> Callable[[], Any]:

@@ -94,15 +94,17 @@ class JobsPaneKeys(WorkspaceScreenBase):
         view = self._highlighted_job()
         if view is None:
             return
-        text = Text()
-        text.append_text(safe(f"{view.summary}\n", "bold", limit=400))
-        text.append_text(safe(f"Schedule: {view.schedule}\n"))
+        # One line each, made inert one by one: a newline inside an inert
+        # text would show as the two characters "\n".
+        lines = [safe(view.summary, "bold", limit=400), safe(f"Schedule: {view.schedule}")]
         if view.next_run_text:
-            text.append_text(safe(f"Next run: {view.next_run_text}\n"))
+            lines.append(safe(f"Next run: {view.next_run_text}"))
         if view.eta is not None:
-            text.append_text(safe(f"{view.eta.describe()}\n"))
+            lines.append(safe(view.eta.describe()))
         if view.problem:
-            text.append_text(safe(f"✘ {view.problem}\n", "red", limit=400))
+            lines.append(safe(f"✘ {view.problem}", "red", limit=400))
+        text = Text("\n").join(lines)
+        text.append("\n")
         text.append("\n")
         text.append_text(steps_text(view))
         self.app.push_screen(TextPage(f"Job {view.name}", text))

@@ -126,7 +126,8 @@ class Keymap:
                 continue
             lines.append(section)
             for action in actions:
-                lines.append(f"  {self.shown(action.name):<10} {action.help}")
+                said = (action.unified_help or action.help) if unified else action.help
+                lines.append(f"  {self.shown(action.name):<10} {said}")
             lines.append("")
         return "\n".join(lines).rstrip() + "\n"
 

@@ -500,3 +500,11 @@ def test_hostile_server_text_reaches_the_terminal_inert(pp: PpHarness) -> None:
     ):
         result = pp.run(*argv)
         assert not DANGEROUS.search(result.out + result.err), argv
+
+
+def test_a_copy_without_a_type_is_transactionless_as_in_the_app(pp: PpHarness) -> None:
+    result = pp.run("copy", "--source", "CONTOSO-USE", "--target", "ANA-UDE", "--yes")
+    assert result.code == 0, result.err
+    (post,) = copy_posts(pp)
+    assert post.body["copyType"] == "Full"
+    assert post.body["copyOptions"]["executeAdvancedCopyForFinanceAndOperations"] is True

@@ -538,7 +538,8 @@ async def test_a_restore_from_a_backup_is_journalled_with_its_point(
     assert backup.point is not None
     point = RestorePoint(backup.point, backup.point_text, backup.id, backup.label)
     op = await service.start_restore(USE, UDE, point)
-    assert op.title() == f"restore CONTOSO-USE @{backup.point_text}→ANA-UDE"
+    # The title gives the point to the minute, in UTC; the journal keeps it exact.
+    assert op.title() == f"restore CONTOSO-USE @{backup.point:%Y-%m-%d %H:%M} UTC→ANA-UDE"
     (post,) = fake.posts("/restore")
     assert post.body["restorePointDateTime"] == backup.point_text
     stored = json.loads((tmp_path / "journal-unified.json").read_text())["operations"][0]

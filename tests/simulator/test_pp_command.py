@@ -37,3 +37,26 @@ def test_the_banner_has_the_power_platform_base_urls_users_and_demo_spn(
         demo.PP_UDE_ENVIRONMENT_NAME,
     ):
         assert expected in banner
+
+
+def test_the_banner_gives_a_ready_profile_add_line_for_the_tenant(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import shlex
+
+    from lcs_tui.cli import build_parser
+    from lcs_tui.commands import simulator
+
+    args = build_parser().parse_args(["simulator", "--port", "0"])
+    stop = threading.Event()
+    stop.set()
+    assert simulator.run(args, stop) == 0
+    banner = capsys.readouterr().out
+    (line,) = [x for x in banner.splitlines() if "profile add" in x and "powerplatform" in x]
+    words = shlex.split(line)
+    added = build_parser().parse_args(words[1:])  # as the shell would pass it
+    assert added.backend == "powerplatform" and added.name == "simulator-tenant"
+    base = next(x for x in banner.splitlines() if "API host" in x).split()[-1]
+    assert added.api_host == f"{base}/powerplatform" and added.bap_host == f"{base}/bap"
+    assert added.ca_bundle and added.authority.endswith(demo.TENANT_ID)
+    assert "lcs-tui --profile simulator,simulator-tenant" in banner

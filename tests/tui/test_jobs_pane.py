@@ -226,6 +226,7 @@ async def test_pause_resume_run_now_and_cancel_from_the_pane(tmp_path: Path) -> 
         await pilot.press("enter")
         assert isinstance(app.screen, TextPage)
         assert "export CONTOSO-UAT as uat-{date}" in screen_text(app)
+        assert "Schedule:" in screen_text(app) and "\\n" not in screen_text(app)  # lines, not "\n"
         await pilot.press("escape")
         await pilot.press("n")
         await wait_until(

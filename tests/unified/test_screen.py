@@ -412,3 +412,32 @@ async def test_a_copy_can_be_saved_as_a_weekly_job_instead_of_started(tmp_path: 
             if e.method == "POST" and "ValidateOnly" not in e.path  # type: ignore[attr-defined]
         ]
         assert starts == []
+
+
+async def test_a_copy_started_elsewhere_is_found_without_a_reload() -> None:
+    """Started in the admin center (or by pac, or another lcs-tui) after the load:
+    the next look at the histories finds it, watches it, marks its target busy."""
+    sim = tenant_sim()
+    app, _, _ = tenant_app(sim)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await tenant_loaded(pilot)
+        rt = runtime(app)
+        target = rt.pp.environment(d.PP_UDE_ENVIRONMENT_NAME)
+        source = rt.pp.environment(d.PP_USE_ENVIRONMENT_NAME)
+        assert target is not None and source is not None
+        assert target.id not in rt.pp.busy_environment_ids()
+        started = sim.add_pp_operation(
+            "Copy",
+            environment_id=target.id,
+            source_environment_id=source.id,
+            started_at=sim.clock.now(),
+        )
+        await rt.look_around()
+        ops = screen(app).query_one(OperationsTable)
+        found = [op for op in rt.pp.operations.values() if op.activity_id == started.operation_id]
+        assert len(found) == 1 and found[0].discovered
+        await wait_until(pilot, lambda: found[0].key in ops.rows, what="its row")
+        table = screen(app).query_one(UnifiedEnvironmentsTable)
+        await wait_until(
+            pilot, lambda: str(table.get_cell(target.id, "state")) == "busy", what="busy"
+        )

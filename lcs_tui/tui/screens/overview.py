@@ -94,7 +94,10 @@ def overview_rows(
                 view.profile,
                 view.name,
                 safe(f"job {view.name}"),
-                safe(("paused · " if view.paused else "") + view.status.replace("_", " ")),
+                safe(
+                    ("paused · " if view.paused and view.status != "paused" else "")
+                    + view.status.replace("_", " ")
+                ),
                 safe(view.summary.partition(": ")[2] or view.summary, limit=120),
             )
         )

@@ -80,7 +80,12 @@ class ProjectSwitcher(ModalScreen[str | None]):
                 )
                 cells = [
                     safe(marker + name, "bold" if name == self._shown else ""),
-                    safe(runtime.workspace.profile.project_id),
+                    safe(
+                        f"tenant {runtime.workspace.profile.tenant}"
+                        if runtime.workspace.is_powerplatform
+                        else runtime.workspace.profile.project_id,
+                        limit=40,
+                    ),
                     safe(state, style),
                 ]
             table.add_row(*cells, key=name)

@@ -35,7 +35,8 @@ def copy_consequences(
         "; lcs-tui watches it through its stages and never gives up before 24 hours.\n",
     )
     for note in notes:
-        body.append_text(safe(f"ℹ {note}\n", "dim", limit=400))
+        body.append_text(safe(f"ℹ {note}", "dim", limit=400))
+        body.append("\n")
     return body
 
 
@@ -63,5 +64,6 @@ def restore_consequences(
         "; lcs-tui watches it through its stages.\n",
     )
     for note in notes:
-        body.append_text(safe(f"ℹ {note}\n", "dim", limit=400))
+        body.append_text(safe(f"ℹ {note}", "dim", limit=400))
+        body.append("\n")
     return body

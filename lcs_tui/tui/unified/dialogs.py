@@ -57,8 +57,19 @@ class CopyChoice:
     options: CopyOptions
 
 
+#: Below 32 rows (the app's "-short") the dialogs give up their introductions
+#: and scroll, so the checks and the buttons stay in reach at 80x24.
+SHORT_CSS = """
+{name} > Vertical {{ overflow-y: auto; }}
+{name}.-short .intro {{ display: none; }}
+{name}.-short .field-label {{ margin-top: 0; }}
+"""
+
+
 class CopyPicker(Dialog):
     """Step 1 of a copy: source, target (only sandboxes and UDEs pass), copy type."""
+
+    DEFAULT_CSS = SHORT_CSS.format(name="CopyPicker")
 
     def __init__(
         self, envs: Sequence[PpEnvironment], check: CopyCheck, source_id: str | None
@@ -75,7 +86,8 @@ class CopyPicker(Dialog):
             yield Static(
                 "Power Platform copies the source's finance and operations database (and "
                 "its Dataverse) over the target. It is checked here, then validated by "
-                "Power Platform, before anything starts."
+                "Power Platform, before anything starts.",
+                classes="intro",
             )
             yield Label("Source (copied from)", classes="field-label")
             yield Select(
@@ -157,6 +169,8 @@ def parse_point(text: str) -> datetime | None:
 class RestorePicker(Dialog):
     """Step 1 of a restore: the backup (or a point in time) and the target sandbox."""
 
+    DEFAULT_CSS = SHORT_CSS.format(name="RestorePicker")
+
     def __init__(
         self,
         source: PpEnvironment,
@@ -180,7 +194,8 @@ class RestorePicker(Dialog):
             yield Label(safe(f"Restore a backup of {self._source.name}"), classes="title")
             yield Static(
                 "Restores the source's database as it was at a point in time into a "
-                "sandbox, within the source's backup retention."
+                "sandbox, within the source's backup retention.",
+                classes="intro",
             )
             yield Label("Point in time (UTC, YYYY-MM-DD HH:MM)", classes="field-label")
             yield Input(point_text, placeholder=f"{self._now:%Y-%m-%d %H:%M}", id="point")
@@ -252,6 +267,7 @@ class TypedConfirm(Dialog):
 
     DEFAULT_CSS = """
     TypedConfirm > Vertical { border: thick $error; overflow-y: auto; }
+    TypedConfirm.-short .field-label { margin-top: 0; }
     """
 
     def __init__(

@@ -192,7 +192,9 @@ class UnifiedFlows(JobsPaneKeys):
         """Power Platform's validate-only answer; None (and said why) when it did not pass."""
         from lcs_tui.tui.screens.signin import ErrorDialog
 
-        self.notify(f"Asking Power Platform to validate the {what} (nothing starts yet)…")
+        self.notify(
+            f"Asking Power Platform to validate the {what} (nothing starts yet)…", timeout=3
+        )
         try:
             result = await asking
         except ActionRefused as exc:
@@ -275,7 +277,7 @@ class UnifiedFlows(JobsPaneKeys):
             )
             return
         self.notify(
-            f"Backup {dialog.label} of {env.name} made"
+            f"Backup “{dialog.label}” of {env.name} made"
             + (
                 f" (point in time {made.point:%Y-%m-%d %H:%M} UTC)." if made and made.point else "."
             ),

@@ -36,6 +36,11 @@ if TYPE_CHECKING:
 
 #: Histories read at once during a load (a tenant may have dozens of environments).
 HISTORIES_AT_ONCE = 4
+#: Poll intervals between two looks at the unified environments' histories and
+#: the journal, for copies and restores started elsewhere (PPAC, pac, the CLI):
+#: every 5 minutes against Power Platform, every minute in the demo.
+LOOK_AROUND_EVERY = 10
+LOOK_AROUND_MIN = 60.0
 
 
 class UnifiedLoader(Loader):
@@ -160,6 +165,35 @@ class UnifiedRuntime(WorkspaceRuntime):
                 interval=self.workspace.poll_interval,
             ),
         )
+
+    def start(self) -> None:
+        if not self.started:
+            super().start()
+            self.spawn(self._look_around_loop())
+
+    async def _look_around_loop(self) -> None:
+        """Now and then, what others started: the journal (another lcs-tui, the
+        CLI, a job runner) and the unified environments' histories (PPAC, pac)."""
+        every = max(LOOK_AROUND_MIN, self.workspace.poll_interval * LOOK_AROUND_EVERY)
+        while True:
+            await asyncio.sleep(every)
+            if self.username is None or not self.loader.generation or not self.idle:
+                continue
+            await self.look_around()
+
+    async def look_around(self) -> None:
+        pp = self.pp
+        before = set(pp.operations)
+        try:
+            await pp.read_journal()
+            for env in [e for e in pp.environments.values() if e.is_unified]:
+                await pp.load_history(env.id)
+        except LcsError:
+            return  # the next look, or the next reload, tries again
+        adopted = pp.adopt_running_from_history()
+        if set(pp.operations) != before or adopted:
+            self.operations_changed()
+            self.emit(EnvironmentsArrived())
 
     def read_history(self, environment_id: str) -> None:
         """An environment's operation history, once (the load reads only unified ones')."""

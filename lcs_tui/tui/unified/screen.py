@@ -84,6 +84,9 @@ def stage_notes(
 
 
 class UnifiedScreen(UnifiedFlows):
+    DEFAULT_CSS = """
+    UnifiedScreen #environment-summary, UnifiedScreen #backup-detail { padding: 0 1; }
+    """
     BINDINGS: ClassVar[list[BindingType]] = [
         *keymap.bindings("unified"),
         # The LCS workspace's keys that mean the same here (log, zoom, reload).
@@ -250,12 +253,15 @@ class UnifiedScreen(UnifiedFlows):
             return
         table.show(backups, self.pp.now())
         manual = sum(1 for b in backups if b.is_manual)
+        keys = not self.workspace.read_only
         if not backups and env.is_linked:
             said = "None listed here: LCS keeps this environment's backups (its LCS project)."
         elif not backups:
-            said = "No backups listed. b makes a manual one."
+            said = "No backups listed." + (" b makes a manual one." if keys else "")
         else:
-            said = f"{len(backups)} ({manual} manual) · r restores the highlighted one · b backs up"
+            said = f"{len(backups)} ({manual} manual)" + (
+                " · r restores the highlighted one · b backs up" if keys else ""
+            )
         detail.update(Text(said, "dim"))
         pane.border_title = safe(f"Backups of {env.name} ({len(backups)})", limit=60).plain
 

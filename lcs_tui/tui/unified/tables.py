@@ -21,7 +21,7 @@ ENVIRONMENT_COLUMNS = (
     ("kind", "Kind", 25),
     ("state", "State", 10),
     ("region", "Region", 11),
-    ("version", "F&O version", 11),
+    ("version", "F&O version", None),  # 10.0.2177.52: never cut
 )
 #: A system backup has no label: "(system)" says what it is; the point in time which.
 BACKUP_COLUMNS = (

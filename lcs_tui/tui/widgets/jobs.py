@@ -81,7 +81,8 @@ class JobsPanel(Vertical):
             cells = {
                 "name": safe(view.name, "bold"),
                 "state": safe(
-                    ("paused · " if view.paused else "") + view.summary,
+                    ("paused · " if view.paused and view.status != "paused" else "")
+                    + view.summary,
                     STATE_STYLES.get(view.status, ""),
                     limit=120,
                 ),

@@ -250,7 +250,8 @@ class LcsApp(App[None]):
         if runtime is self.current and isinstance(
             event, (ev.Loaded, ev.LoadFailed, ev.SignInNeeded, ev.SignInFailed)
         ):
-            self.call_later(self._start_background)
+            # Once that screen is on the terminal, not in the frame's way.
+            self.set_timer(collector.AFTER_FIRST_SCREEN, self._start_background)
         said = workspace_notice(event, where)
         if said is not None:
             self.notify(

@@ -4,7 +4,7 @@
     python -m bench.startup_apps bare   # the same widgets, static rows, no network
 
 `lcs` opens $BENCH_WORKSPACES demo-like projects (default 1: Contoso alone;
-bench/projects.py, bench/hooks.py), the first one shown.
+bench/projects.py, bench/hooks.py), the first one shown, with the demo's jobs.
 
 Each runs in a terminal (startup.py gives it a pseudo-terminal), exits by
 itself right after its first *full* frame, and writes one JSON line of
@@ -102,6 +102,8 @@ def run_lcs() -> None:
     demo_opens(
         int(os.environ.get(ENV_WORKSPACES, "1")),
         on_built=lambda: STAMPS.mark("workspaces_built"),
+        # As `lcs-tui --demo`: its job runner starts after the first screen.
+        jobs=True,
     )
     after_import("lcs_tui.tui.app", _swap_in_exit_after_first_load)
     from lcs_tui.cli import main
@@ -170,7 +172,9 @@ def run_bare() -> None:
         """lcs-tui's main screen with static rows: the widgets' own cost, nothing else.
 
         The same widget tree as WorkspaceScreen.compose (and BackupsPane.compose),
-        the same borders and heights, the demo's row counts (Contoso's).
+        the same borders and heights, the demo's row counts (Contoso's). The
+        Jobs pane is mounted and hidden, as lcs-tui's is until its job runner,
+        which starts after the first full screen, has shown a job.
         """
 
         CSS = """
@@ -185,13 +189,16 @@ def run_bare() -> None:
         #backup-filter { display: none; height: 3; }
         #backups-table { height: 1fr; }
         #backup-detail { height: 4; padding: 0 1; border-top: hkey $primary-muted; }
+        #jobs { height: auto; max-height: 9; border: round $primary-muted; display: none; }
+        #jobs-table { height: auto; max-height: 7; }
         #operations { height: auto; min-height: 6; max-height: 40%; }
         #log { height: 10; border: round $secondary; display: none; }
         """
         BINDINGS = [
             Binding("r", "noop", "Refresh"),
             Binding("e", "noop", "Export"),
-            Binding("w", "noop", "Watch id"),
+            Binding("w", "noop", "Watch"),
+            Binding("d", "noop", "Download"),
             Binding("slash", "noop", "Filter"),
             Binding("l", "noop", "Log"),
             Binding("question_mark", "noop", "Help"),
@@ -222,6 +229,8 @@ def run_bare() -> None:
                     yield Static(
                         "backup-000 · AxDB_000.bacpac · by Ana Admin (demo)", id="backup-detail"
                     )
+            with Vertical(id="jobs"):
+                yield DataTable(id="jobs-table", cursor_type="row")
             yield DataTable(id="operations", cursor_type="row")
             yield RichLog(id="log")
             yield Footer()
@@ -249,6 +258,8 @@ def run_bare() -> None:
             backups.add_column("Created (UTC)", width=16)
             for i in range(37):
                 backups.add_row(Text(f"backup-{i:03d}", style="bold"), Text("2026-11-19 08:00"))
+            jobs = self.query_one("#jobs-table", DataTable)
+            jobs.add_columns("Job", "State", "Next run", "ETA")
             ops = self.query_one("#operations", DataTable)
             ops.add_columns("Operation", "Status", "Elapsed", "Activity id", "Note")
             ops.add_row(

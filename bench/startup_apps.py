@@ -55,13 +55,15 @@ class Stamps:
         #: Workspaces the app opened (lcs only).
         self.workspaces = 0
         self.sent = False
+        self.closed = False
         self.profiler: Any = None
 
     def mark(self, name: str) -> None:
         self.values.setdefault(name, time.monotonic())
 
-    def send(self) -> None:
-        """Report once; called at the end of the first full frame."""
+    def send(self, *, last: bool = True) -> None:
+        """Report once; called at the end of the first full frame. Not `last`:
+        `send_later` adds stamps taken after it (the report's arrival is the figure)."""
         if self.sent:
             return
         self.sent = True
@@ -69,17 +71,22 @@ class Stamps:
             # Stop here: what follows (shutting down, joining threads) is not start-up.
             self.profiler.disable()
             self.profiler.dump_stats(os.environ[ENV_PROFILE])
-        fd = os.environ.get(ENV_FD)
-        if fd is None:
-            return  # run by hand: main() prints the figures once the terminal is back
-        line = (
-            json.dumps(
-                {"stamps": self.values, "frames": self.frames, "workspaces": self.workspaces}
-            )
-            + "\n"
+        self._write(
+            {"stamps": self.values, "frames": self.frames, "workspaces": self.workspaces}, last
         )
-        os.write(int(fd), line.encode())
-        os.close(int(fd))
+
+    def send_later(self, *names: str) -> None:
+        """After the report: these stamps (those taken), and the end of the reports."""
+        self._write({"stamps": {n: self.values[n] for n in names if n in self.values}}, True)
+
+    def _write(self, report: dict[str, Any], last: bool) -> None:
+        fd = os.environ.get(ENV_FD)
+        if fd is None or self.closed:
+            return  # run by hand: main() prints the figures once the terminal is back
+        os.write(int(fd), (json.dumps(report) + "\n").encode())
+        if last:
+            self.closed = True
+            os.close(int(fd))
 
     def show(self) -> None:
         base = self.values["main"]
@@ -133,14 +140,21 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
             STAMPS.mark("mounted")
 
         def _start_background(self) -> None:
-            # Private: the App starts the workspaces not shown once the shown
-            # one has loaded (or after a limit); when, against the full frame?
+            # Private: the App starts the workspaces not shown (and the job
+            # runner) once the shown one's first screen is up (or after a
+            # limit); when, against the full frame?
             if EXPERIMENT == "others-after-frame" and "loaded_frame" not in STAMPS.values:
                 return  # an experiment, not the app: they wait for the full frame
             started = self._background_started
             super()._start_background()
             if self._background_started and not started:
                 STAMPS.mark("background_started")
+                if STAMPS.sent:
+                    self._leave()
+
+        def _leave(self) -> None:
+            STAMPS.send_later("background_started")
+            self.exit()
 
         # Private Textual API (8.2.8): `_display` is where a composed frame is
         # handed to the driver. It is the one place that sees every frame.
@@ -153,8 +167,14 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
             if self.load_generation >= 1:
                 STAMPS.mark("loaded_frame")
                 STAMPS.workspaces = len(self.runtimes)
-                STAMPS.send()
-                self.exit()
+                if self._background_started:
+                    STAMPS.send()
+                    self.exit()
+                    return
+                # The figure is this report's arrival; the process stays on
+                # until the others start, to stamp when (at most a few seconds).
+                STAMPS.send(last=False)
+                self.set_timer(5.0, self._leave)
 
     app_module.LcsApp = ExitAfterFirstLoad
 

@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui import collector, keymap
 from lcs_tui.tui.actions import ACTIONS, Action
+from lcs_tui.tui.breakpoints import breakpoint_classes
 from lcs_tui.tui.controllers import events as ev
 from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 from lcs_tui.tui.format import PAGE_LIMIT
@@ -174,6 +175,7 @@ class LcsApp(App[None]):
     def _add(self, runtime: WorkspaceRuntime) -> None:
         def screen() -> Screen[Any]:
             made = WorkspaceScreen(runtime, paint_patience=self.paint_patience)
+            made.add_class(*breakpoint_classes(self, made))  # no restyle at its first resize
             self._screens[runtime.name] = made
             return made
 

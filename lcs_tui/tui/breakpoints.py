@@ -12,6 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from textual.app import App
+from textual.screen import Screen
+
 
 def _pick(dimension: int, breakpoints: Sequence[tuple[int, str]]) -> list[str]:
     # As Textual's Screen._get_breakpoint_classes: the highest one reached.
@@ -21,12 +24,12 @@ def _pick(dimension: int, breakpoints: Sequence[tuple[int, str]]) -> list[str]:
     return []
 
 
-def breakpoint_classes(app: Any, screen: Any) -> list[str]:
+def breakpoint_classes(app: App[Any], screen: Screen[Any]) -> list[str]:
     """The classes the first resize of `screen` would give it at the app's size."""
     width, height = app.size
     horizontal = screen.HORIZONTAL_BREAKPOINTS
     vertical = screen.VERTICAL_BREAKPOINTS
     return [
-        *_pick(width, app.HORIZONTAL_BREAKPOINTS if horizontal is None else horizontal),
-        *_pick(height, app.VERTICAL_BREAKPOINTS if vertical is None else vertical),
+        *_pick(width, (app.HORIZONTAL_BREAKPOINTS if horizontal is None else horizontal) or []),
+        *_pick(height, (app.VERTICAL_BREAKPOINTS if vertical is None else vertical) or []),
     ]

@@ -61,9 +61,9 @@ class FittedFooter(Footer):
     async def recompose(self) -> None:
         # Textual recomposes the footer whenever the screen's bindings may have
         # changed (every focus change, every refresh of the bindings) and the
-        # screen asks again at every resize: some fifteen keys removed, made,
-        # mounted and styled again, a layout and a frame, about ten times
-        # during start-up, mostly for the same keys. Only a change is redrawn.
+        # screen asks again at every resize: its keys removed, made, mounted
+        # and styled again, then a layout, mostly for the same keys (half the
+        # recompositions before the first full screen). Only a change is redrawn.
         if self.is_attached and self._keys_wanted() == self._composed_from:
             return
         await super().recompose()

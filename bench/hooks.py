@@ -38,14 +38,21 @@ def after_import(name: str, then: Callable[[Any], None]) -> None:
     sys.meta_path.insert(0, Finder())
 
 
-def demo_opens(count: int, *, on_built: Callable[[], None] | None = None, **options: Any) -> None:
+def demo_opens(
+    count: int,
+    *,
+    on_built: Callable[[], None] | None = None,
+    jobs: bool = False,
+    **options: Any,
+) -> None:
     """`lcs-tui --demo` opens `count` demo-like projects (bench/projects.py), Contoso shown.
 
     The real `demo_start` opens Contoso and Fabrikam; this one builds the
     same kind of simulator (the demo's clock and token lifetime unless
     `options` say otherwise: `time_scale`, `poll_interval`, `watched`,
     `failure_rate`) with `count` projects in Contoso's shape, and opens one
-    demo workspace for each, as `demo_start` does.
+    demo workspace for each, as `demo_start` does; with `jobs`, the demo's
+    jobs too.
     """
 
     def patch(startup_module: Any) -> None:
@@ -70,10 +77,11 @@ def demo_opens(count: int, *, on_built: Callable[[], None] | None = None, **opti
             if "poll_interval" in options:
                 for workspace in workspaces:
                     workspace.poll_interval = float(options["poll_interval"])
+            demo_jobs = startup_module.demo_jobs() if jobs else None
             if on_built is not None:
                 on_built()
             return startup_module.StartUp(
-                workspaces, [p.demo.profile for p in opened], remember=False
+                workspaces, [p.demo.profile for p in opened], remember=False, jobs=demo_jobs
             )
 
         startup_module.demo_start = bench_demo_start

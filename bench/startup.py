@@ -59,6 +59,8 @@ PHASES = (
     ("app object created", "app_imported", "app_created"),
     ("Textual start → mounted", "app_created", "mounted"),
     ("mounted → first frame", "mounted", "first_frame"),
+    # The bare app's first frame is not its full one: its footer keys come later.
+    ("first frame → full frame", "first_frame", "loaded_frame"),
     ("sign-in (from mount)", "mounted", "signed_in"),
     ("load + paint (from sign-in)", "signed_in", "loaded_frame"),
     ("full frame → others start", "loaded_frame", "background_started"),

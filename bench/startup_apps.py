@@ -4,7 +4,7 @@
     python -m bench.startup_apps bare   # the same widgets, static rows, no network
 
 `lcs` opens $BENCH_WORKSPACES demo-like projects (default 1: Contoso alone;
-bench/projects.py, bench/hooks.py), the first one shown.
+bench/projects.py, bench/hooks.py), the first one shown, with the demo's jobs.
 
 Each runs in a terminal (startup.py gives it a pseudo-terminal), exits by
 itself right after its first *full* frame, and writes one JSON line of
@@ -14,12 +14,14 @@ parent compares them with the moment it launched the process.
 "Full frame" is the first frame handed to the terminal driver in which
 everything is on screen: for lcs-tui, the shown workspace's
 `load_generation >= 1` (environments, backups and sandbox quotas); for the
-bare app, its rows. LcsApp has no "exit after the first full screen"
-switch, so this module calls the real `lcs_tui.cli.main(["--demo"])` and,
-through import hooks, swaps in a subclass the moment `lcs_tui.tui.app` has
-been imported and the benchmark's projects for the demo's two the moment
-`lcs_tui.startup` has: argument parsing, the launch steps, `open_demo`, the
-sign-in and the start of the other workspaces are the real ones.
+bare app, its rows; for both, the footer's keys (Textual's footer adds them
+after the first frame, so the bare app's first frame had none). LcsApp has
+no "exit after the first full screen" switch, so this module calls the real
+`lcs_tui.cli.main(["--demo"])` and, through import hooks, swaps in a
+subclass the moment `lcs_tui.tui.app` has been imported and the benchmark's
+projects for the demo's two the moment `lcs_tui.startup` has: argument
+parsing, the launch steps, `open_demo`, the sign-in and the start of the
+other workspaces are the real ones.
 
 Only the standard library is imported at module level, so both processes pay
 the same fixed cost before their own imports.
@@ -55,13 +57,15 @@ class Stamps:
         #: Workspaces the app opened (lcs only).
         self.workspaces = 0
         self.sent = False
+        self.closed = False
         self.profiler: Any = None
 
     def mark(self, name: str) -> None:
         self.values.setdefault(name, time.monotonic())
 
-    def send(self) -> None:
-        """Report once; called at the end of the first full frame."""
+    def send(self, *, last: bool = True) -> None:
+        """Report once; called at the end of the first full frame. Not `last`:
+        `send_later` adds stamps taken after it (the report's arrival is the figure)."""
         if self.sent:
             return
         self.sent = True
@@ -69,17 +73,22 @@ class Stamps:
             # Stop here: what follows (shutting down, joining threads) is not start-up.
             self.profiler.disable()
             self.profiler.dump_stats(os.environ[ENV_PROFILE])
-        fd = os.environ.get(ENV_FD)
-        if fd is None:
-            return  # run by hand: main() prints the figures once the terminal is back
-        line = (
-            json.dumps(
-                {"stamps": self.values, "frames": self.frames, "workspaces": self.workspaces}
-            )
-            + "\n"
+        self._write(
+            {"stamps": self.values, "frames": self.frames, "workspaces": self.workspaces}, last
         )
-        os.write(int(fd), line.encode())
-        os.close(int(fd))
+
+    def send_later(self, *names: str) -> None:
+        """After the report: these stamps (those taken), and the end of the reports."""
+        self._write({"stamps": {n: self.values[n] for n in names if n in self.values}}, True)
+
+    def _write(self, report: dict[str, Any], last: bool) -> None:
+        fd = os.environ.get(ENV_FD)
+        if fd is None or self.closed:
+            return  # run by hand: main() prints the figures once the terminal is back
+        os.write(int(fd), (json.dumps(report) + "\n").encode())
+        if last:
+            self.closed = True
+            os.close(int(fd))
 
     def show(self) -> None:
         base = self.values["main"]
@@ -102,6 +111,8 @@ def run_lcs() -> None:
     demo_opens(
         int(os.environ.get(ENV_WORKSPACES, "1")),
         on_built=lambda: STAMPS.mark("workspaces_built"),
+        # As `lcs-tui --demo`: its job runner starts after the first screen.
+        jobs=True,
     )
     after_import("lcs_tui.tui.app", _swap_in_exit_after_first_load)
     from lcs_tui.cli import main
@@ -131,14 +142,21 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
             STAMPS.mark("mounted")
 
         def _start_background(self) -> None:
-            # Private: the App starts the workspaces not shown once the shown
-            # one has loaded (or after a limit); when, against the full frame?
+            # Private: the App starts the workspaces not shown (and the job
+            # runner) once the shown one's first screen is up (or after a
+            # limit); when, against the full frame?
             if EXPERIMENT == "others-after-frame" and "loaded_frame" not in STAMPS.values:
                 return  # an experiment, not the app: they wait for the full frame
             started = self._background_started
             super()._start_background()
             if self._background_started and not started:
                 STAMPS.mark("background_started")
+                if STAMPS.sent:
+                    self._leave()
+
+        def _leave(self) -> None:
+            STAMPS.send_later("background_started")
+            self.exit()
 
         # Private Textual API (8.2.8): `_display` is where a composed frame is
         # handed to the driver. It is the one place that sees every frame.
@@ -148,13 +166,27 @@ def _swap_in_exit_after_first_load(app_module: Any) -> None:
                 return
             STAMPS.frames += 1
             STAMPS.mark("first_frame")
-            if self.load_generation >= 1:
+            if self.load_generation >= 1 and _footer_keys(self):
                 STAMPS.mark("loaded_frame")
                 STAMPS.workspaces = len(self.runtimes)
-                STAMPS.send()
-                self.exit()
+                if self._background_started:
+                    STAMPS.send()
+                    self.exit()
+                    return
+                # The figure is this report's arrival; the process stays on
+                # until the others start, to stamp when (at most a few seconds).
+                STAMPS.send(last=False)
+                self.set_timer(5.0, self._leave)
 
     app_module.LcsApp = ExitAfterFirstLoad
+
+
+def _footer_keys(app: Any) -> int:
+    """The keys the footer shows. Textual's footer composes them only once the
+    screen's bindings are known, after the first frame: a full frame has them."""
+    from textual.widgets._footer import FooterKey
+
+    return len(app.query(FooterKey))
 
 
 def run_bare() -> None:
@@ -170,7 +202,9 @@ def run_bare() -> None:
         """lcs-tui's main screen with static rows: the widgets' own cost, nothing else.
 
         The same widget tree as WorkspaceScreen.compose (and BackupsPane.compose),
-        the same borders and heights, the demo's row counts (Contoso's).
+        the same borders and heights, the demo's row counts (Contoso's). The
+        Jobs pane is mounted and hidden, as lcs-tui's is until its job runner,
+        which starts after the first full screen, has shown a job.
         """
 
         CSS = """
@@ -185,16 +219,21 @@ def run_bare() -> None:
         #backup-filter { display: none; height: 3; }
         #backups-table { height: 1fr; }
         #backup-detail { height: 4; padding: 0 1; border-top: hkey $primary-muted; }
+        #jobs { height: auto; max-height: 9; border: round $primary-muted; display: none; }
+        #jobs-table { height: auto; max-height: 7; }
         #operations { height: auto; min-height: 6; max-height: 40%; }
         #log { height: 10; border: round $secondary; display: none; }
         """
+        # One action each: the footer shows one key per action (all "noop"
+        # showed as one key, so the bare footer had three keys, not nine).
         BINDINGS = [
-            Binding("r", "noop", "Refresh"),
-            Binding("e", "noop", "Export"),
-            Binding("w", "noop", "Watch id"),
-            Binding("slash", "noop", "Filter"),
-            Binding("l", "noop", "Log"),
-            Binding("question_mark", "noop", "Help"),
+            Binding("r", "noop('refresh')", "Refresh"),
+            Binding("e", "noop('export')", "Export"),
+            Binding("w", "noop('watch')", "Watch"),
+            Binding("d", "noop('download')", "Download"),
+            Binding("slash", "noop('filter')", "Filter"),
+            Binding("l", "noop('log')", "Log"),
+            Binding("question_mark", "noop('help')", "Help"),
             Binding("q", "quit", "Quit"),
         ]
 
@@ -222,6 +261,8 @@ def run_bare() -> None:
                     yield Static(
                         "backup-000 · AxDB_000.bacpac · by Ana Admin (demo)", id="backup-detail"
                     )
+            with Vertical(id="jobs"):
+                yield DataTable(id="jobs-table", cursor_type="row")
             yield DataTable(id="operations", cursor_type="row")
             yield RichLog(id="log")
             yield Footer()
@@ -249,6 +290,8 @@ def run_bare() -> None:
             backups.add_column("Created (UTC)", width=16)
             for i in range(37):
                 backups.add_row(Text(f"backup-{i:03d}", style="bold"), Text("2026-11-19 08:00"))
+            jobs = self.query_one("#jobs-table", DataTable)
+            jobs.add_columns("Job", "State", "Next run", "ETA")
             ops = self.query_one("#operations", DataTable)
             ops.add_columns("Operation", "Status", "Elapsed", "Activity id", "Note")
             ops.add_row(
@@ -261,7 +304,7 @@ def run_bare() -> None:
             self.query_one("#log", RichLog).write("GET /environmentinfo/v1/detail  200")
             envs.focus()
 
-        def action_noop(self) -> None:
+        def action_noop(self, what: str) -> None:
             pass
 
         def _display(self, screen: Any, renderable: Any) -> None:
@@ -270,7 +313,9 @@ def run_bare() -> None:
                 return
             STAMPS.frames += 1
             STAMPS.mark("first_frame")
-            if self.query_one("#backups-table", DataTable).row_count:
+            # Its rows and every key of its footer (one per binding, the palette's).
+            rows = self.query_one("#backups-table", DataTable).row_count
+            if rows and _footer_keys(self) > len(self.BINDINGS):
                 STAMPS.mark("loaded_frame")
                 STAMPS.send()
                 self.exit()

@@ -2,8 +2,9 @@
 
 The child sees a real terminal (160×48) and a real Textual driver; it
 reports by writing one JSON line to the file descriptor named by
-$BENCH_MARK_FD. The parent drains the terminal all along (a full pty buffer
-would stall the child's writes) and notes the moment the line arrived.
+$BENCH_MARK_FD (and may add stamps in later lines). The parent drains the
+terminal all along (a full pty buffer would stall the child's writes) and
+notes the moment the first line arrived.
 """
 
 from __future__ import annotations
@@ -126,4 +127,10 @@ def run_in_pty(
     if exit_code != 0:
         # A crash after the report would leave a plausible figure: refuse it.
         raise RuntimeError(f"{name}: exit status {exit_code} after its report")
-    return Report(json.loads(mark.decode()), launched, received)
+    first, *later = mark.decode().splitlines()
+    data = json.loads(first)
+    # A child may stay on after its report to stamp what follows it (each
+    # later line: {"stamps": {...}}); the report's arrival is still `received`.
+    for line in later:
+        data.setdefault("stamps", {}).update(json.loads(line).get("stamps", {}))
+    return Report(data, launched, received)

@@ -43,6 +43,8 @@ class AnswerTooLarge(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Answer:
+    """An answer read whole: status, headers and body."""
+
     status: int
     headers: httpx.Headers
     body: bytes

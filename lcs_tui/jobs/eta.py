@@ -52,6 +52,8 @@ class Typical:
 
 @dataclass(frozen=True)
 class Eta:
+    """When a running (or planned) operation should end, from its typical duration."""
+
     typical: Typical
     #: Expected end (naive UTC), or None when the operation has not started.
     finishes_at: datetime | None

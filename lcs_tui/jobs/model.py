@@ -71,6 +71,8 @@ class JobError(ValueError):
 
 @dataclass(frozen=True)
 class Refresh:
+    """Refresh `target` from `source` (a step that starts an operation in LCS)."""
+
     source: str
     target: str
     #: The target's name as typed when the job was created ("" : not confirmed).
@@ -84,6 +86,8 @@ class Refresh:
 
 @dataclass(frozen=True)
 class Export:
+    """Export `environment`'s database as a backup named from `name`."""
+
     environment: str
     #: A name template (names.py): "uat-golden-{date}".
     name: str
@@ -96,6 +100,8 @@ class Export:
 
 @dataclass(frozen=True)
 class Download:
+    """Download a backup (the one an earlier step made, the latest, or a named one)."""
+
     #: PREVIOUS, LATEST, or a backup's name or id.
     backup: str
     folder: str
@@ -134,6 +140,8 @@ class Wait:
 
 @dataclass(frozen=True)
 class Notify:
+    """Tell the job's notification targets `message`."""
+
     message: str
     kind: str = field(default="notify", init=False)
     changes_lcs: bool = field(default=False, init=False)
@@ -203,6 +211,8 @@ def step_backend(step: Step) -> str | None:
 
 @dataclass(frozen=True)
 class Job:
+    """A named routine of one profile: its steps, when it runs, whom it tells."""
+
     name: str
     profile: str
     steps: tuple[Step, ...]

@@ -12,10 +12,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lcs_tui.api import OperationStatus, Outcome
-from lcs_tui.ppac.models import PpStatus
+
+if TYPE_CHECKING:
+    from lcs_tui.ppac.models import PpStatus
 
 #: Local states before or instead of an LCS status word.
 STARTING = "Starting"  # written before the POST; no activity id yet
@@ -78,6 +80,9 @@ class TrackedOperation:
     def lcs_status(self) -> OperationStatus | PpStatus:
         """The status word read with its backend's vocabulary (one interface for both)."""
         if self.backend == POWERPLATFORM:
+            # Imported here: an LCS workspace (and its start-up) never needs it.
+            from lcs_tui.ppac.models import PpStatus
+
             return PpStatus(self.status)
         return OperationStatus(self.status)
 

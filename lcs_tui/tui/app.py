@@ -27,6 +27,7 @@ from textual.worker import Worker, WorkerState
 from lcs_tui.service.operations import TrackedOperation
 from lcs_tui.tui import collector, keymap
 from lcs_tui.tui.actions import ACTIONS, Action, offered
+from lcs_tui.tui.breakpoints import breakpoint_classes
 from lcs_tui.tui.controllers import events as ev
 from lcs_tui.tui.controllers.runtime import WorkspaceRuntime
 from lcs_tui.tui.format import PAGE_LIMIT
@@ -200,6 +201,7 @@ class LcsApp(App[None]):
                 made = UnifiedScreen(runtime)
             else:
                 made = WorkspaceScreen(runtime, paint_patience=self.paint_patience)
+            made.add_class(*breakpoint_classes(self, made))  # no restyle at its first resize
             self._screens[runtime.name] = made
             return made
 
@@ -276,7 +278,8 @@ class LcsApp(App[None]):
         if runtime is self.current and isinstance(
             event, (ev.Loaded, ev.LoadFailed, ev.SignInNeeded, ev.SignInFailed)
         ):
-            self.call_later(self._start_background)
+            # Once that screen is on the terminal, not in the frame's way.
+            self.set_timer(collector.AFTER_FIRST_SCREEN, self._start_background)
         said = workspace_notice(event, where)
         if said is not None:
             self.notify(

@@ -21,6 +21,14 @@ import gc
 
 _paused_here = False
 
+#: Seconds after the first full screen is drawn before the one collection.
+#: Not "after the next refresh": the screen may look clean (its widgets have
+#: not reported their changes yet) and run such a callback before the frame,
+#: and the collection of everything start-up made (≈ 55 ms on the benchmark
+#: machine) then delays the very frame it should follow. Textual composes a
+#: frame within 1/60 s of a change; this leaves it time to be on the terminal.
+AFTER_FIRST_SCREEN = 0.25
+
 
 def pause_for_start_up() -> None:
     global _paused_here

@@ -17,6 +17,8 @@ from lcs_tui.tui.controllers import events as ev
 
 @dataclass(frozen=True)
 class Said:
+    """A notification to show (and whether the bell rings with it)."""
+
     message: str
     title: str
     severity: Literal["information", "warning", "error"] = "information"

@@ -165,7 +165,7 @@ class WorkspaceScreen(JobFlows):
             self.show_operations()
         if event is not None and event.adopted:
             self.notify(f"Watching {event.adopted} running operation(s) found in the history.")
-        self.call_after_refresh(collector.resume_after_start_up)
+        self.set_timer(collector.AFTER_FIRST_SCREEN, collector.resume_after_start_up)
 
     def _waiting(self, event: ev.Waiting) -> None:
         if event.pane == "backups":

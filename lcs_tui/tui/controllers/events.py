@@ -17,6 +17,8 @@ from lcs_tui.service.operations import TrackedOperation
 
 @dataclass(frozen=True, slots=True)
 class SignedIn:
+    """Signed in (silently or with the user) as `username`."""
+
     username: str
 
 
@@ -40,6 +42,8 @@ class DeviceCodeShown:
 
 @dataclass(frozen=True, slots=True)
 class SignInFailed:
+    """Signing in failed; `hint` says what the user can do."""
+
     message: str
     hint: str | None
     #: The device-code wait ended (successfully or not): its dialog closes.
@@ -55,12 +59,12 @@ class ConnectionChanged:
 
 @dataclass(frozen=True, slots=True)
 class EnvironmentsArrived:
-    pass
+    """The environments (or one more history) are in: redraw them."""
 
 
 @dataclass(frozen=True, slots=True)
 class BackupsArrived:
-    pass
+    """The backups are in: redraw them."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,8 @@ class OperationsChanged:
 
 @dataclass(frozen=True, slots=True)
 class OperationFinished:
+    """A watched operation reached its end (succeeded, failed, rolled back)."""
+
     operation: TrackedOperation
 
 
@@ -109,6 +115,8 @@ class PollProblem:
 
 @dataclass(frozen=True, slots=True)
 class RequestLogged:
+    """One call to LCS, for the request log."""
+
     event: RequestEvent
 
 

@@ -136,6 +136,11 @@ class BackupsPane(Vertical):
         return self.table.row_count
 
     def set_backups(self, backups: list[DatabaseBackup]) -> None:
+        if self.loaded and list(self._all.values()) == backups:
+            # The same list again: the first load hands it over up to three
+            # times (as it arrives, as the panes appear, once all is in), and
+            # each rebuild is every row made, sorted and laid out anew.
+            return
         self.loaded = True
         self.waiting = None
         self._all = {b.id: b for b in backups}

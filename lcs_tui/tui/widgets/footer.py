@@ -9,6 +9,8 @@ way, pane keys and views first.
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from textual.app import ComposeResult
 from textual.widget import Widget
 from textual.widgets import Footer
@@ -48,7 +50,29 @@ def _rank(item: Widget) -> int:
 
 
 class FittedFooter(Footer):
+    #: What the keys on show were composed from (see `recompose`).
+    _composed_from: Hashable = None
+
+    def _keys_wanted(self) -> Hashable:
+        """Everything `compose` draws from: the screen's keys, the width, the style."""
+        keys = tuple(
+            (b.key, b.key_display, b.action, b.description, b.show, b.group, enabled, tooltip)
+            for (_, b, enabled, tooltip) in self.screen.active_bindings.values()
+        )
+        return (self._bindings_ready, self.compact, self.app.size.width, keys)
+
+    async def recompose(self) -> None:
+        # Textual recomposes the footer whenever the screen's bindings may have
+        # changed (every focus change, every refresh of the bindings) and the
+        # screen asks again at every resize: its keys removed, made, mounted
+        # and styled again, then a layout, mostly for the same keys (half the
+        # recompositions before the first full screen). Only a change is redrawn.
+        if self.is_attached and self._keys_wanted() == self._composed_from:
+            return
+        await super().recompose()
+
     def compose(self) -> ComposeResult:
+        self._composed_from = self._keys_wanted()
         items = list(super().compose())
         room = self.app.size.width - 1
         # Each item's width once: Textual recomposes the footer at every focus

@@ -9,7 +9,8 @@ Three stores, chosen per profile (`secret_store` in the profile):
 - MemoryStore: "this session only" - nothing survives the process.
 - FileStore: an explicit opt-in for machines without a keyring: a JSON file
   with mode 0600, UNENCRYPTED and labelled so in the file and everywhere the
-  app mentions it.
+  app mentions it; replaced atomically (lcs_tui/atomic.py), never written
+  through a link planted under its name.
 
 All methods are blocking and thread-safe: the TUI calls them from worker
 threads. Errors never carry a secret value.
@@ -22,12 +23,13 @@ import hashlib
 import json
 import os
 import stat
-import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal, Protocol, get_args
+
+from lcs_tui.atomic import write_atomically
 
 if TYPE_CHECKING:
     from keyring.backend import KeyringBackend
@@ -394,19 +396,9 @@ class FileStore:
         text = json.dumps({"warning": FILE_WARNING, "secrets": data}, indent=1, sort_keys=True)
         directory = self.path.parent
         directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-        # mkstemp creates the file with mode 0600 from the start: the secret
-        # is never readable by others, not even for a moment.
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".secrets.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        # The temporary file has mode 0600 from the start (mkstemp): the
+        # secret is never readable by others, not even for a moment.
+        write_atomically(self.path, text.encode("utf-8"))
 
 
 # -------------------------------------------------------------------- factory

@@ -10,15 +10,15 @@ It is a convenience, never a reason not to start: a missing, unreadable or
 hand-broken file gives the defaults (nothing remembered) and a message in
 `SessionState.problem` for the app to show; a field of the wrong type costs
 only that field. A newer version's file is read for the fields this one
-knows. Writes are atomic (a temporary file in the same directory, fsynced,
-renamed over the old one): a crash leaves the old state or the new, never
-half. A symbolic link (or any other non-file) planted under the file's name
-is never followed: reading it gives the defaults with a message, and saving
-replaces the link itself, never what it points to.
+knows. Writes are atomic (lcs_tui/atomic.py: a temporary file in the same
+directory, fsynced, renamed over the old one): a crash leaves the old state
+or the new, never half. A symbolic link (or any other non-file) planted
+under the file's name is never followed: reading it gives the defaults with
+a message, and saving replaces the link itself, never what it points to.
 
-Standard library and platformdirs only; callable from a thread worker (one
-lock serialises this process's reads and writes; between two processes the
-last save wins, each file complete).
+Standard library, platformdirs and lcs_tui.atomic only; callable from a
+thread worker (one lock serialises this process's reads and writes; between
+two processes the last save wins, each file complete).
 """
 
 from __future__ import annotations
@@ -27,13 +27,14 @@ import contextlib
 import json
 import os
 import stat
-import tempfile
 import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+
+from lcs_tui.atomic import write_atomically
 
 APP_NAME = "lcs-tui"
 STATE_DIR_ENV = "LCS_TUI_STATE_DIR"
@@ -124,7 +125,7 @@ def save_session_state(state: SessionState, path: Path | None = None) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             _remove_leftovers(path)
-            _write_atomically(path, payload)
+            write_atomically(path, payload)
         except OSError as exc:
             raise SessionStateError(
                 f"could not remember the open workspaces in {path}: {exc.strerror or exc}; "
@@ -235,24 +236,6 @@ def _to_json(state: SessionState) -> dict[str, Any]:
     return {"version": FORMAT_VERSION, "workspaces": workspaces, "shown": shown, "theme": theme}
 
 
-def _write_atomically(path: Path, payload: bytes) -> None:
-    # mkstemp creates a new file with O_EXCL: a link planted under a
-    # temporary name is never written through; os.replace then swaps the
-    # name itself (a planted link at `path` is replaced, not followed).
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
-    _fsync_directory(path.parent)
-
-
 def _remove_leftovers(path: Path) -> None:
     """Temporary files of saves killed before their rename (none in normal use)."""
     now = time.time()
@@ -261,15 +244,3 @@ def _remove_leftovers(path: Path) -> None:
             info = leftover.lstat()
             if stat.S_ISREG(info.st_mode) and now - info.st_mtime > _LEFTOVER_AGE:
                 leftover.unlink()
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename durable (POSIX); harmless to skip where unsupported."""
-    if os.name != "posix":
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)

@@ -1,8 +1,8 @@
 """The profiles file: TOML in the platform config directory.
 
-Writes are atomic (temp file, flush, fsync, rename), so a crash or a full
-disk never leaves half a file. A broken file is reported with its path, line
-and key, because users edit it by hand.
+Writes are atomic (lcs_tui/atomic.py: temp file, flush, fsync, rename), so
+a crash or a full disk never leaves half a file. A broken file is reported
+with its path, line and key, because users edit it by hand.
 """
 
 from __future__ import annotations
@@ -10,12 +10,12 @@ from __future__ import annotations
 import os
 import re
 import sys
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from lcs_tui.atomic import write_atomically
 from lcs_tui.config.clouds import CLOUDS, CUSTOM_CLOUD
 from lcs_tui.config.geographies import CUSTOM, GEOGRAPHIES
 from lcs_tui.config.keymap import Keymap, parse_keys, render_keys
@@ -424,38 +424,7 @@ def _toml_string(value: str) -> str:
 
 def _atomic_write(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as tmp:
-            tmp.write(text)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        with _suppress_os_error():
-            os.unlink(tmp_name)
-        raise
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; not possible on Windows, harmless to skip.
-    if os.name != "posix":
-        return
-    with _suppress_os_error():
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-class _suppress_os_error:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> bool:
-        return isinstance(exc, OSError)
+    write_atomically(path, text.encode("utf-8"))
 
 
 _DECODE_LINE = re.compile(r"line (\d+)")

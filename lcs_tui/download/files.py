@@ -29,6 +29,7 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from lcs_tui import atomic
 from lcs_tui.download.errors import NotOurs
 
 PRIVATE_MODE = 0o600
@@ -141,23 +142,13 @@ def read_ours(path: Path, *, limit: int) -> bytes | None:
 
 
 def write_atomically(path: Path, data: bytes, *, durable: bool = True) -> None:
-    """Replace `path` with `data`: a private temporary file in the same
-    folder, fsynced, then renamed over `path` (rename replaces a link at
-    `path` itself; it never writes through it)."""
-    import tempfile
-
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            if durable:
-                os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    """Replace `path` with `data` (lcs_tui/atomic.py: a private temporary file
+    in the same folder, renamed over `path`; a link at `path` is replaced,
+    never written through). `durable=False`: not even the content is
+    fsynced (a preference)."""
+    # The folder is not fsynced: after a power loss an older checkpoint only
+    # costs downloading its part again, and a checkpoint is saved often.
+    atomic.write_atomically(path, data, sync_file=durable, sync_folder=False)
 
 
 def remove_temporaries(path: Path) -> None:
@@ -167,18 +158,6 @@ def remove_temporaries(path: Path) -> None:
             if inspect(leftover) is None:
                 with contextlib.suppress(OSError):
                     leftover.unlink()
-
-
-def fsync_folder(folder: Path) -> None:
-    """Make a rename in `folder` durable (POSIX; a no-op elsewhere)."""
-    if not _POSIX:
-        return
-    with contextlib.suppress(OSError):
-        fd = os.open(folder, os.O_RDONLY | _CLOEXEC)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
 
 
 def _is_link_error(exc: OSError, path: Path) -> bool:

@@ -14,7 +14,8 @@ import stat
 import threading
 from pathlib import Path
 
-from lcs_tui.download import files, sidecar
+from lcs_tui.atomic import fsync_directory
+from lcs_tui.download import sidecar
 from lcs_tui.download.errors import DestinationExists, NotOurs
 from lcs_tui.download.files import FileId
 from lcs_tui.download.partfile import PartFile
@@ -76,7 +77,7 @@ def move_into_place(part_path: Path, destination: Path, identity: FileId, overwr
         with contextlib.suppress(OSError):
             destination.unlink()
         raise swapped(part_path)
-    files.fsync_folder(destination.parent)
+    fsync_directory(destination.parent)
     sidecar.remove(part_path)
 
 

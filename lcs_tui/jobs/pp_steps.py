@@ -23,7 +23,6 @@ it for as long as the journal has it.
 from __future__ import annotations
 
 import contextlib
-import uuid
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
@@ -36,6 +35,7 @@ from lcs_tui.jobs.steps import (
     after_intent,
     failed,
     journalled,
+    record_intent,
     waiting,
 )
 from lcs_tui.service.operations import EXTRA_STAGES, NOT_FOUND, NOT_STARTED_LOCALLY
@@ -117,20 +117,7 @@ async def _try_start(ctx: StepContext, step: PpStep, st: StepState) -> StepState
             if kind == "fail"
             else waiting(st, text, ctx.now + BUSY_RECHECK)
         )
-    key = uuid.uuid4().hex
-    st = replace(
-        st,
-        status=STARTING,
-        intent_key=key,
-        intent_at=ctx.now,
-        intent_wall=ctx.wall,
-        intent_holder=ctx.holder,
-        operation_key=None,
-        attempts=st.attempts + 1,
-        message="starting",
-        look_again_at=None,
-    )
-    await ctx.record(st)  # durable before the service journals the key and sends
+    st = await record_intent(ctx, st)
     return await _send(ctx, step, st, source, target, point)
 
 

@@ -15,7 +15,13 @@ import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
-from lcs_tui.jobs.upkeep import BACKUPS_MAX_AGE, ENVIRONMENTS_MAX_AGE, FRESH, MIN_SPACING
+from lcs_tui.jobs.upkeep import (
+    BACKUPS_MAX_AGE,
+    ENVIRONMENTS_MAX_AGE,
+    FRESH,
+    MIN_SPACING,
+    ReadTimes,
+)
 
 if TYPE_CHECKING:
     from lcs_tui.ppac.service import PowerPlatformService
@@ -24,33 +30,18 @@ if TYPE_CHECKING:
 CANDIDATES_MAX_AGE = ENVIRONMENTS_MAX_AGE
 
 
-class PpUpkeep:
+class PpUpkeep(ReadTimes):
     """What this runner read of one Power Platform workspace, and when (monotonic)."""
 
     def __init__(
         self, service: PowerPlatformService, monotonic: Callable[[], float] = time.monotonic
     ) -> None:
+        super().__init__(monotonic)
         self.service = service
-        self.monotonic = monotonic
-        self._read: dict[str, float] = {}
-        #: How many reads each kind took (tests and benchmarks count them).
-        self.reads: dict[str, int] = {}
 
     def loaded_now(self, histories: Iterable[str]) -> None:
         """The host has just loaded the environments and these histories."""
-        now = self.monotonic()
-        self._read["environments"] = now
-        for environment_id in histories:
-            self._read[f"history:{environment_id}"] = now
-
-    def _due(self, what: str, max_age: float) -> bool:
-        last = self._read.get(what)
-        return last is None or self.monotonic() - last >= max_age
-
-    def _done(self, what: str) -> None:
-        self._read[what] = self.monotonic()
-        kind = what.split(":", 1)[0]
-        self.reads[kind] = self.reads.get(kind, 0) + 1
+        self._fresh(["environments", *(f"history:{e}" for e in histories)])
 
     async def environments(self) -> None:
         if not self.service.all_environments or self._due("environments", ENVIRONMENTS_MAX_AGE):

@@ -141,7 +141,7 @@ class RunState:
     status: str = RUNNING
     step: int = 0
     steps: tuple[StepState, ...] = ()
-    #: The job's steps as they were when the run began (see store.render):
+    #: The job's steps as they were when the run began (model.step_to_json):
     #: editing jobs.toml during a run changes the next run, not this one.
     definition: tuple[dict[str, Any], ...] = ()
     finished_at: datetime | None = None

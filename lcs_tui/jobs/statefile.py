@@ -1,14 +1,13 @@
 """One small JSON file, read and replaced under a lock, never through a planted link.
 
 The same discipline as the operation journal (service/journal.py, whose
-locking and atomic-write helpers this reuses): every change is a locked
-read-modify-write; the new content goes to a temporary file in the same
-directory (created with O_EXCL, so a link planted under a temporary name is
-never written through), is flushed and fsynced, renamed over the old file,
-and the directory is fsynced. A process killed at any moment leaves the old
-file or the new one. Reading opens with O_NOFOLLOW and refuses anything but
-a regular file of sane size, so a symbolic link or FIFO planted under the
-file's name is reported, never followed or waited on.
+lock this reuses): every change is a locked read-modify-write; the new
+content replaces the file atomically (lcs_tui/atomic.py: a temporary file
+created with O_EXCL, fsynced, renamed over the old file, the directory
+fsynced). A process killed at any moment leaves the old file or the new
+one. Reading opens with O_NOFOLLOW and refuses anything but a regular file
+of sane size, so a symbolic link or FIFO planted under the file's name is
+reported, never followed or waited on.
 """
 
 from __future__ import annotations
@@ -22,11 +21,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from lcs_tui.service.journal import (  # the journal's proven primitives
+from lcs_tui.atomic import write_atomically
+from lcs_tui.service.journal import (  # the journal's proven lock
     LOCK_TIMEOUT,
-    _fsync_directory,
-    _mkstemp,
-    _replace,
     _try_lock,
     _unlock,
 )
@@ -144,21 +141,7 @@ class StateFile:
 
     def _write(self, value: dict[str, Any]) -> None:
         payload = json.dumps(value, indent=1, ensure_ascii=False).encode("utf-8")
-        directory = self.path.parent
         try:
-            fd, tmp = _mkstemp(directory, self.path.name)
+            write_atomically(self.path, payload)
         except OSError as exc:
-            raise StateFileError(f"cannot write in {directory}: {exc}") from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            _replace(tmp, self.path)
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            if isinstance(exc, OSError):
-                raise StateFileError(f"cannot write {self.path}: {exc}") from exc
-            raise
-        _fsync_directory(directory)
+            raise StateFileError(f"cannot write {self.path}: {exc}") from exc

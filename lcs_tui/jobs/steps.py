@@ -115,6 +115,26 @@ def failed(st: StepState, reason: str, now: datetime) -> StepState:
     return replace(st, status=FAILED, message=reason, finished_at=now, look_again_at=None)
 
 
+async def record_intent(ctx: StepContext, st: StepState) -> StepState:
+    """The step about to start its operation under a new key, durable before the
+    service journals that key and sends: a runner killed after this finds the
+    intent and reconciles it (`after_intent`), never sends a second time."""
+    st = replace(
+        st,
+        status=STARTING,
+        intent_key=uuid.uuid4().hex,
+        intent_at=ctx.now,
+        intent_wall=ctx.wall,
+        intent_holder=ctx.holder,
+        operation_key=None,
+        attempts=st.attempts + 1,
+        message="starting",
+        look_again_at=None,
+    )
+    await ctx.record(st)
+    return st
+
+
 def find_environment(service: ProjectService, wanted: str) -> Environment | None:
     """By exact name or id, then case-insensitively, then by id without dashes."""
     envs = list(service.environments.values())
@@ -191,20 +211,7 @@ async def _try_start(ctx: StepContext, step: Refresh | Export, st: StepState) ->
     reason = await _wait_reason(ctx, involved, charged)
     if reason is not None:
         return waiting(st, *reason)
-    key = uuid.uuid4().hex
-    st = replace(
-        st,
-        status=STARTING,
-        intent_key=key,
-        intent_at=ctx.now,
-        intent_wall=ctx.wall,
-        intent_holder=ctx.holder,
-        operation_key=None,
-        attempts=st.attempts + 1,
-        message="starting",
-        look_again_at=None,
-    )
-    await ctx.record(st)  # durable before the service journals the key and sends
+    st = await record_intent(ctx, st)
     return await _send(ctx, step, st, involved)
 
 

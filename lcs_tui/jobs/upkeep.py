@@ -29,27 +29,23 @@ ENVIRONMENTS_MAX_AGE = 30 * 60.0
 BACKUPS_MAX_AGE = 5 * 60.0
 
 
-class Upkeep:
-    """What this runner read of one workspace, and when (real, monotonic time)."""
+class ReadTimes:
+    """When each thing ("environments", "history:ID", ...) was last read (monotonic).
 
-    def __init__(
-        self, service: ProjectService, monotonic: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.service = service
+    The bookkeeping both backends' upkeep share (this Upkeep, pp_upkeep.PpUpkeep).
+    """
+
+    def __init__(self, monotonic: Callable[[], float]) -> None:
         self.monotonic = monotonic
         self._read: dict[str, float] = {}
         #: How many reads each kind took: the benchmark and the tests count them.
         self.reads: dict[str, int] = {}
 
-    def loaded_now(self, histories: Iterable[str]) -> None:
-        """The host (the TUI) has just loaded the project: environments,
-        backups and these histories are fresh; reading them again would only
-        spend the history endpoint's budget shared with the host."""
+    def _fresh(self, whats: Iterable[str]) -> None:
+        """The host read these just now (not counted: this runner did not)."""
         now = self.monotonic()
-        self._read["environments"] = now
-        self._read["backups"] = now
-        for environment_id in histories:
-            self._read[f"history:{environment_id}"] = now
+        for what in whats:
+            self._read[what] = now
 
     def _due(self, what: str, max_age: float) -> bool:
         last = self._read.get(what)
@@ -59,6 +55,22 @@ class Upkeep:
         self._read[what] = self.monotonic()
         kind = what.split(":", 1)[0]
         self.reads[kind] = self.reads.get(kind, 0) + 1
+
+
+class Upkeep(ReadTimes):
+    """What this runner read of one workspace, and when (real, monotonic time)."""
+
+    def __init__(
+        self, service: ProjectService, monotonic: Callable[[], float] = time.monotonic
+    ) -> None:
+        super().__init__(monotonic)
+        self.service = service
+
+    def loaded_now(self, histories: Iterable[str]) -> None:
+        """The host (the TUI) has just loaded the project: environments,
+        backups and these histories are fresh; reading them again would only
+        spend the history endpoint's budget shared with the host."""
+        self._fresh(["environments", "backups", *(f"history:{e}" for e in histories)])
 
     async def environments(self) -> None:
         if not self.service.environments or self._due("environments", ENVIRONMENTS_MAX_AGE):

@@ -6,9 +6,9 @@ reconciled against the environment history — never re-sent.
 
 Crash safety, point by point:
 
-* Every write is atomic: a temporary file in the same directory, written,
-  flushed and fsynced, then renamed over the journal, then the directory is
-  fsynced. A reader sees the old journal or the new one, never half of one —
+* Every write is atomic (lcs_tui/atomic.py): a temporary file in the same
+  directory, written, flushed and fsynced, then renamed over the journal,
+  then the directory is fsynced. A reader sees the old journal or the new one, never half of one —
   also when the process is killed (SIGKILL, power loss) at any moment.
 * A write killed between creating its temporary file and the rename leaves
   that file behind; the next access (under the lock) deletes it.
@@ -42,6 +42,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO, Any
 
+from lcs_tui.atomic import fsync_directory, write_atomically
 from lcs_tui.service.operations import OUTCOME_UNKNOWN, STARTING, TrackedOperation
 
 SCHEMA_VERSION = 1
@@ -281,7 +282,7 @@ class Journal:
                 f"the operation journal {self.path} could not be read ({reason}) "
                 f"nor moved aside ({exc})"
             ) from exc
-        _fsync_directory(self.path.parent)
+        fsync_directory(self.path.parent)
         self.recovered_from = (
             f"The operation journal {self.path} could not be read ({reason}); "
             f"it was moved to {aside.name} and a new one was started. "
@@ -300,24 +301,10 @@ class Journal:
             },
             indent=1,
         ).encode()
-        directory = self.path.parent
         try:
-            fd, tmp = _mkstemp(directory, self.path.name)
+            write_atomically(self.path, payload)
         except OSError as exc:
-            raise JournalError(f"cannot write the journal in {directory}: {exc}") from exc
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            _replace(tmp, self.path)
-        except BaseException as exc:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            if isinstance(exc, OSError):
-                raise JournalError(f"cannot write the journal {self.path}: {exc}") from exc
-            raise
-        _fsync_directory(directory)
+            raise JournalError(f"cannot write the journal {self.path}: {exc}") from exc
 
 
 def _check_loaded(op: TrackedOperation) -> None:
@@ -342,37 +329,3 @@ def _expired(
         # month nothing more can be learnt about it.
         return op.requested_at is not None and now - op.requested_at > keep_unresolved
     return False
-
-
-def _mkstemp(directory: Path, name: str) -> tuple[int, str]:
-    import tempfile
-
-    # Same directory as the journal: the rename must not cross file systems.
-    return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-
-
-def _replace(tmp: str, target: Path) -> None:
-    # On Windows a reader holding the target open makes the rename fail for a
-    # moment; elsewhere the first attempt succeeds.
-    for attempt in range(5):
-        try:
-            os.replace(tmp, target)
-            return
-        except PermissionError:
-            if sys.platform != "win32" or attempt == 4:
-                raise
-            time.sleep(0.05 * (attempt + 1))
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (POSIX); a no-op where unsupported."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

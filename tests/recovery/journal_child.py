@@ -22,7 +22,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from lcs_tui.service import journal as journal_module
+from lcs_tui import atomic as atomic_module
 from lcs_tui.service.journal import Journal
 from lcs_tui.service.operations import TrackedOperation
 
@@ -43,8 +43,9 @@ def stop_at(plan: str) -> None:
         return
     wanted = int(number)
     writes = 0
-    name = {"tmp": "_replace", "renamed": "_fsync_directory"}[point]
-    real: Callable[..., Any] = getattr(journal_module, name)
+    # The journal writes through lcs_tui/atomic.py, and nothing else writes here.
+    name = {"tmp": "_replace", "renamed": "fsync_directory"}[point]
+    real: Callable[..., Any] = getattr(atomic_module, name)
 
     def counted(*args: Any) -> Any:
         nonlocal writes
@@ -54,7 +55,7 @@ def stop_at(plan: str) -> None:
             time.sleep(3600)
         return real(*args)
 
-    setattr(journal_module, name, counted)
+    setattr(atomic_module, name, counted)
 
 
 def main(path: Path, child: int, plan: str) -> None:

@@ -15,9 +15,15 @@ wraps that tick and only moves the simulated clock: an interval (30 s, the
 interval against real LCS) begins when every workspace has finished its
 poll of the previous one, with the clock moved one interval, and in it each
 workspace's next tick starts that workspace's poll. So a simulated hour is
-120 polls of every workspace, run in seconds. Every request the simulator
-saw (`sim.request_log`) is then sorted by path, per interval and per
-operation.
+120 polls of every workspace, run in seconds (the rule: bench/hour.py).
+Every request the simulator saw (`sim.request_log`) is then sorted by path,
+per interval and per operation.
+
+Nothing here waits on the machine being fast: before the hour, once every
+workspace has loaded, no new poll begins and the running ones are waited
+for; the hour ends when the last interval's polls have, and stays ended
+whenever the waiter looks. A wait gives up with an error only when nothing
+has moved for QUIET_LIMIT real seconds.
 
 Two liberties, both so that compressed time does not invent calls real time
 would not make: the poll loops tick every 0.1 real seconds, and a tick that
@@ -38,15 +44,17 @@ import asyncio
 import re
 import sys
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from time import perf_counter
-from typing import Any
+from typing import Any, Literal
 
 from textual.pilot import Pilot
 
 from bench import projects
 from bench.common import Target, arguments, table, write_result
+from bench.hour import SimulatedHour
 from bench.scenario import START
 from lcs_tui.simulator import ManualClock, Simulator
 from lcs_tui.tui.app import LcsApp
@@ -55,6 +63,11 @@ from lcs_tui.tui.workspace_screen import WorkspaceScreen
 from lcs_tui.workspace import DEFAULT_POLL_INTERVAL, Workspace, open_demo
 
 REAL_TICK = 0.1
+#: Real seconds a wait may see no progress before the benchmark stops with an
+#: error: more than the client's own pacing may hold a call at start-up (its
+#: windows are a minute of real time), far less than a stalled run's patience.
+QUIET_LIMIT = 150.0
+Phase = Literal["start-up", "settling", "hour"]
 STATUS_PATH = re.compile(
     r"^/databasemovement/v1/fetchstatus/project/[^/]+/environment/[^/]+/operationactivity/([^/]+)$"
 )
@@ -76,15 +89,18 @@ class SimulatedHourApp(LcsApp):
         self.sim = sim
         self.clock = clock
         self.step = step
-        self.intervals = intervals
-        self.running = False
+        #: "start-up": ticks are the app's own; "settling": the polls after the
+        #: loads finish and none begins; "hour": ticks go by `self.hour`.
+        self.phase: Phase = "start-up"
         #: len(sim.request_log) as each interval of the hour began.
         self.boundaries: list[int] = []
-        #: The workspaces whose poll of the current interval has started.
-        self.polled: set[str] = set()
-        self.skipped = 0
+        self.hour = SimulatedHour(list(self.runtimes), intervals, self._interval_begins)
         for runtime in self.runtimes.values():
             self._wrap(runtime)
+
+    def _interval_begins(self) -> None:
+        self.clock.advance(self.step)
+        self.boundaries.append(len(self.sim.request_log))
 
     def _wrap(self, runtime: WorkspaceRuntime) -> None:
         # The watcher's tick (controllers/watcher.py), wrapped on the
@@ -93,23 +109,12 @@ class SimulatedHourApp(LcsApp):
         tick = watcher.tick
 
         def hour_tick() -> None:
-            if not self.running:
-                tick()  # before the hour (the polls right after the loads) it is itself
-                return
-            if watcher.polling:
-                self.skipped += 1  # the app skips this tick; so does the simulated clock
-                return
-            if runtime.name in self.polled:
-                if len(self.polled) < len(self.runtimes) or self.polling:
-                    return  # the others have not finished this interval yet
-                self.polled.clear()
-            if not self.polled:
-                if len(self.boundaries) >= self.intervals:
-                    return  # the hour is over: no more polls to count
-                self.clock.advance(self.step)
-                self.boundaries.append(len(self.sim.request_log))
-            self.polled.add(runtime.name)
-            tick()
+            if self.phase == "start-up":
+                tick()  # the polls right after the loads: the app's own
+            elif self.phase == "hour" and self.hour.may_poll(
+                runtime.name, busy=watcher.polling, anyone_busy=self.polling
+            ):
+                tick()
 
         watcher.tick = hour_tick  # type: ignore[method-assign]
 
@@ -119,11 +124,11 @@ class SimulatedHourApp(LcsApp):
 
     @property
     def hour_over(self) -> bool:
-        return (
-            len(self.boundaries) >= self.intervals
-            and len(self.polled) == len(self.runtimes)
-            and not self.polling
-        )
+        return self.hour.over(anyone_busy=self.polling)
+
+    @property
+    def skipped(self) -> int:
+        return self.hour.skipped
 
 
 @dataclass
@@ -201,11 +206,26 @@ def classify(path: str) -> str:
     return "sign-in / other"
 
 
-async def wait_for(pilot: Pilot[None], condition: Any, what: str, timeout: float = 60) -> None:
-    deadline = perf_counter() + timeout
+async def wait_for(
+    pilot: Pilot[None],
+    condition: Callable[[], bool],
+    what: str,
+    *,
+    progress: Callable[[], object] = lambda: None,
+    detail: Callable[[], str] = lambda: "",
+) -> None:
+    """Wait until `condition()` holds; give up (an error, never a hang) only after
+    QUIET_LIMIT real seconds in which `progress()` did not change: a slow or
+    loaded machine takes longer, it does not fail."""
+    last = progress()
+    deadline = perf_counter() + QUIET_LIMIT
     while not condition():
-        if perf_counter() > deadline:
-            raise RuntimeError(f"timed out waiting for {what}")
+        seen = progress()
+        if seen != last:
+            last, deadline = seen, perf_counter() + QUIET_LIMIT
+        elif perf_counter() > deadline:
+            quiet = f"nothing moved for {QUIET_LIMIT:.0f} s"
+            raise RuntimeError(f"{quiet} waiting for {what}{detail()}")
         await pilot.pause(0.02)
 
 
@@ -234,20 +254,44 @@ async def simulated_hour(
                 for rt in runtimes
             )
 
-        await wait_for(pilot, ready, f"{count} workspaces watching {operations} each")
+        def loaded() -> tuple[int, int]:
+            return (
+                sum(1 for rt in runtimes if rt.load_generation >= 1),
+                sum(len(rt.service.active_operations()) for rt in runtimes),
+            )
+
+        await wait_for(
+            pilot, ready, f"{count} workspaces watching {operations} each", progress=loaded
+        )
         # The polls right after the loads, and the one history read of the
         # environment the shown screen highlights (read once, after the cursor
         # rests), belong to start-up, not to the hour.
         await wait_for(pilot, lambda: highlighted_history_read(app), "the highlighted history")
-        await wait_for(pilot, lambda: all(rt.idle for rt in runtimes), "the first polls")
+        # Then no poll begins until the hour does, and the running ones end:
+        # the moment they all rest does not depend on the machine's speed.
+        app.phase = "settling"
+        await wait_for(
+            pilot,
+            lambda: all(rt.idle for rt in runtimes),
+            "the first polls",
+            progress=lambda: sum(1 for rt in runtimes if rt.idle),
+        )
         first = len(sim.request_log)
         started = perf_counter()
-        app.running = True
+        app.phase = "hour"
+        # Each interval begun and each workspace's poll in it is progress: the
+        # hour ends, or an interval that stops moving ends the run with an error.
+        hour = app.hour
         await wait_for(
             pilot,
             lambda: app.hour_over,
             "the simulated hour",
-            timeout=60 + intervals * 2 * count,
+            progress=lambda: (hour.begun, len(hour.polled)),
+            detail=lambda: (
+                f" (interval {hour.begun} of {hour.intervals}; not polled in it: "
+                f"{', '.join(hour.waiting_for()) or 'none'}; polling: "
+                f"{', '.join(rt.name for rt in runtimes if rt.watcher.polling) or 'none'})"
+            ),
         )
         real_seconds = perf_counter() - started
         await pilot.pause()

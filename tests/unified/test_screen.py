@@ -268,6 +268,9 @@ async def test_the_overview_shows_the_tenants_running_operations() -> None:
         await tenant_loaded(pilot)
         pp = runtime(app).pp
         await wait_until(pilot, lambda: any(not o.finished for o in pp.operations.values()))
+        # The LCS project, started in the background, has its environments too.
+        lcs = app.runtimes["demo"]
+        await wait_until(pilot, lambda: lcs.load_generation >= 1, what="the LCS project")
         await pilot.press("o")
         await pilot.pause()
         from lcs_tui.tui.screens.overview import OverviewScreen

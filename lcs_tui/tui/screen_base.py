@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import events
 from textual.screen import Screen
+from textual.widgets import DataTable
 
 from lcs_tui.tui.actions import ACTIONS
 from lcs_tui.tui.controllers import events as ev
@@ -32,6 +33,30 @@ class WorkspaceScreenBase(Screen[None]):
     runtime: WorkspaceRuntime
     workspace: Workspace
     _device_dialog: DeviceCodeDialog | None = None
+
+    def row_tables(self) -> tuple[DataTable[Any], ...]:
+        """The tables `highlight_row` looks in, in order (operations, jobs, environments)."""
+        raise NotImplementedError
+
+    def highlight_row(self, key: str) -> None:
+        """Focus the row with this key: an operation, a job, or an environment."""
+        for table in self.row_tables():
+            if key in table.rows:
+                table.focus()
+                table.move_cursor(row=table.get_row_index(key))
+                return
+
+    def show_demo_clock(self) -> None:
+        """The demo runs a faster clock: say so, or elapsed times and dates mislead."""
+        simulator = self.workspace.simulator
+        if not self.workspace.demo or simulator is None:
+            return
+        rate = simulator.clock.rate
+        now = self.workspace.now()
+        bar = self.query_one(StatusBar)
+        fast = f" ×{rate:g}" if rate != 1 else ""
+        bar.clock = f"demo clock{fast} · {now:%H:%M} UTC"
+        bar.clock_short = f"demo{fast} {now:%H:%M}"
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_only":

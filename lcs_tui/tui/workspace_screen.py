@@ -272,35 +272,17 @@ class WorkspaceScreen(JobFlows):
                 # An ETA turns into "longer than usual" as time passes.
                 table.show_note(op, etas.get(op.key, ""))
 
-    def show_demo_clock(self) -> None:
-        """The demo runs a faster clock: say so, or elapsed times and dates mislead."""
-        simulator = self.workspace.simulator
-        if not self.workspace.demo or simulator is None:
-            return
-        rate = simulator.clock.rate
-        now = self.service.now()
-        bar = self.query_one(StatusBar)
-        fast = f" ×{rate:g}" if rate != 1 else ""
-        bar.clock = f"demo clock{fast} · {now:%H:%M} UTC"
-        bar.clock_short = f"demo{fast} {now:%H:%M}"
-
     def _read_history(self, env_id: str) -> None:
         highlighted = self.highlighted_env()
         if highlighted is not None and highlighted.id == env_id:
             self.runtime.read_history(env_id)
 
-    def highlight_row(self, key: str) -> None:
-        """Focus the row with this key: an operation, a job, or an environment."""
-        tables: tuple[DataTable[Any], ...] = (
+    def row_tables(self) -> tuple[DataTable[Any], ...]:
+        return (
             self.query_one(OperationsTable),
             self.query_one(JobsTable),
             self.query_one(EnvironmentsTable),
         )
-        for table in tables:
-            if key in table.rows:
-                table.focus()
-                table.move_cursor(row=table.get_row_index(key))
-                return
 
     def highlighted_env(self) -> Environment | None:
         env_id = self.query_one(EnvironmentsTable).highlighted_id

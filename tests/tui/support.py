@@ -89,3 +89,14 @@ def screen_text(app: LcsApp) -> str:  # call after `await pilot.pause()`
     """The characters on the app's screen right now, line by line."""
     strips = app.screen._compositor.render_strips()
     return "\n".join(strip.text for strip in strips)
+
+
+async def settle(pilot: Pilot[None]) -> None:
+    """Wait until two looks at the screen agree (tables size columns when idle)."""
+    previous = None
+    for _ in range(50):
+        await pilot.pause(0.05)
+        current = screen_text(pilot.app)  # type: ignore[arg-type]
+        if current == previous:
+            return
+        previous = current

@@ -12,7 +12,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input
 
 from lcs_tui.simulator import demo
-from tests.tui.support import BellCountingApp, demo_simulator, loaded, screen_text, wait_until
+from tests.tui.support import BellCountingApp, demo_simulator, loaded, settle, wait_until
 from tests.tui.support import make_app as make_live_app
 
 
@@ -20,17 +20,6 @@ def make_app() -> BellCountingApp:
     # No background polling: every poll draws ids and times from the simulator,
     # so the picture would depend on how fast the machine is.
     return make_live_app(demo_simulator(), poll_interval=3600)
-
-
-async def _settle(pilot: Pilot[None]) -> None:
-    """Wait until two looks at the screen agree (tables size columns when idle)."""
-    previous = None
-    for _ in range(50):
-        await pilot.pause(0.05)
-        current = screen_text(pilot.app)  # type: ignore[arg-type]
-        if current == previous:
-            return
-        previous = current
 
 
 async def _ready(pilot: Pilot[None]) -> None:
@@ -47,12 +36,12 @@ async def _ready(pilot: Pilot[None]) -> None:
     await wait_until(pilot, lambda: app.current.idle, what="the history read")
     await app.workers.wait_for_complete()
     pilot.app.clear_notifications()
-    await _settle(pilot)
+    await settle(pilot)
 
 
 async def _ready_and_settled(pilot: Pilot[None]) -> None:
     await _ready(pilot)
-    await _settle(pilot)
+    await settle(pilot)
 
 
 def _freeze_cursors(pilot: Pilot[None]) -> None:
@@ -75,7 +64,7 @@ def test_refresh_confirmation_asks_for_the_target_name(snap_compare: Any) -> Non
         await pilot.click("#continue")
         await pilot.press(*"CONTOSO-TE")
         _freeze_cursors(pilot)
-        await _settle(pilot)
+        await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
@@ -86,7 +75,7 @@ def test_export_dialog_explains_an_invalid_name(snap_compare: Any) -> None:
         await pilot.press("down", "e")  # CONTOSO-UAT highlighted
         pilot.app.screen.query_one("#name", Input).value = "uat golden!"
         _freeze_cursors(pilot)
-        await _settle(pilot)
+        await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
@@ -103,7 +92,7 @@ def test_refresh_running_in_the_operations_pane(snap_compare: Any) -> None:
         # picture showed TEST's quota before or after the refresh by chance.
         app.view.show_operations()  # type: ignore[attr-defined]
         app.view.show_environments()  # type: ignore[attr-defined]
-        await _settle(pilot)
+        await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)
 
@@ -112,6 +101,6 @@ def test_help_page(snap_compare: Any) -> None:
     async def run_before(pilot: Pilot[None]) -> None:
         await _ready(pilot)
         await pilot.press("question_mark")
-        await _settle(pilot)
+        await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

@@ -14,7 +14,7 @@ from textual.widgets import Input
 from lcs_tui.simulator import demo as d
 from lcs_tui.tui.app import LcsApp
 from lcs_tui.tui.unified.dialogs import CopyPicker, TypedConfirm
-from tests.tui.support import screen_text, wait_until
+from tests.tui.support import settle, wait_until
 from tests.unified.support import (
     choose,
     highlight,
@@ -30,16 +30,6 @@ def make_app() -> LcsApp:
     app, tenant, _ = tenant_app(tenant_sim())
     tenant.poll_interval = 3600  # no status round: the picture must not depend on speed
     return app
-
-
-async def _settle(pilot: Pilot[None]) -> None:
-    previous = None
-    for _ in range(50):
-        await pilot.pause(0.05)
-        current = screen_text(pilot.app)  # type: ignore[arg-type]
-        if current == previous:
-            return
-        previous = current
 
 
 async def _ready(pilot: Pilot[None]) -> None:
@@ -58,7 +48,7 @@ async def _ready(pilot: Pilot[None]) -> None:
     shown = screen(app)
     shown.show_environments()
     shown.show_operations()
-    await _settle(pilot)
+    await settle(pilot)
 
 
 def test_tenant_screen_comfortable_160x48(snap_compare: Any) -> None:
@@ -87,6 +77,6 @@ def test_copy_confirmation_states_the_consequences(snap_compare: Any) -> None:
         await pilot.press(*"CONTOSO-UDE")
         for widget in app.screen.query(Input):
             widget.cursor_blink = False
-        await _settle(pilot)
+        await settle(pilot)
 
     assert snap_compare(make_app(), terminal_size=(160, 48), run_before=run_before)

@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Static
+from textual.widgets import Button, Input, Label, Static
 
 from lcs_tui.tui.format import safe, safe_block
 
@@ -47,6 +47,32 @@ class Dialog(ModalScreen[bool]):
     def confirm(self) -> None:
         """What the #confirm button does; by default, close with True."""
         self.dismiss(True)
+
+
+class TypedNameDialog(Dialog):
+    """A dialog confirmed by typing a name exactly (#typed, #confirm, #mismatch):
+    the button is enabled only by an exact match, and Enter on a near miss says so."""
+
+    #: The name to type (set by the subclass).
+    typed_name: str = ""
+
+    def typed_matches(self) -> bool:
+        return self.query_one("#typed", Input).value.strip() == self.typed_name
+
+    @on(Input.Changed, "#typed")
+    def _typed(self, event: Input.Changed) -> None:
+        self.query_one("#confirm", Button).disabled = event.value.strip() != self.typed_name
+        self.query_one("#mismatch", Static).update("")  # a complaint about the old text
+
+    @on(Input.Submitted, "#typed")
+    def _submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip() == self.typed_name:
+            self.confirm()
+        else:
+            # Exactly as LCS shows it: a near miss is not a confirmation.
+            self.query_one("#mismatch", Static).update(
+                safe(f"That is not {self.typed_name} (the name must match exactly).")
+            )
 
 
 class ConfirmDialog(Dialog):

@@ -20,7 +20,7 @@ from lcs_tui.api import Environment
 from lcs_tui.jobs import ScheduleError
 from lcs_tui.service.checks import Problem
 from lcs_tui.tui.format import safe
-from lcs_tui.tui.screens.common import Dialog
+from lcs_tui.tui.screens.common import Dialog, TypedNameDialog
 from lcs_tui.tui.screens.job_options import JobOptions, JobRequest
 
 ProblemCheck = Callable[[str, str], list[Problem]]
@@ -159,7 +159,7 @@ class RefreshPicker(Dialog):
             self.dismiss(True)
 
 
-class RefreshConfirm(Dialog):
+class RefreshConfirm(TypedNameDialog):
     """Step 2: the consequences, and the target's name typed to confirm."""
 
     DEFAULT_CSS = """
@@ -183,6 +183,7 @@ class RefreshConfirm(Dialog):
         super().__init__()
         self._source = source
         self._target = target
+        self.typed_name = target.name
         self._quota = quota
         self._jobs = jobs or job_only
         self._job_only = job_only
@@ -245,13 +246,8 @@ class RefreshConfirm(Dialog):
         self.query_one("#confirm", Button).label = self._button_label()
         self.query_one("#mismatch", Static).update("")
 
-    @on(Input.Changed, "#typed")
-    def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#confirm", Button).disabled = event.value.strip() != self._target.name
-        self.query_one("#mismatch", Static).update("")  # a complaint about the old text
-
     def confirm(self) -> None:
-        if self.query_one("#typed", Input).value.strip() != self._target.name:
+        if not self.typed_matches():
             return
         if self._jobs and (self._job_only or self.query_one(JobOptions).is_job):
             try:
@@ -260,13 +256,3 @@ class RefreshConfirm(Dialog):
                 self.query_one("#mismatch", Static).update(safe(f"✘ {exc}", limit=400))
                 return
         self.dismiss(True)
-
-    @on(Input.Submitted, "#typed")
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self._target.name:
-            self.confirm()
-        else:
-            # Exactly as LCS shows it: a near miss is not a confirmation.
-            self.query_one("#mismatch", Static).update(
-                safe(f"That is not {self._target.name} (the name must match exactly).")
-            )

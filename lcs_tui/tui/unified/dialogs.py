@@ -25,7 +25,7 @@ from lcs_tui.ppac.requests import COPY_TRANSACTIONLESS, COPY_TYPES, CopyOptions,
 from lcs_tui.ppac.rules import LABEL_MAX, Verdict
 from lcs_tui.service.checks import Problem
 from lcs_tui.tui.format import safe
-from lcs_tui.tui.screens.common import Dialog
+from lcs_tui.tui.screens.common import Dialog, TypedNameDialog
 from lcs_tui.tui.screens.job_options import JobOptions
 
 #: Client-side checks of a (source, target) choice.
@@ -261,7 +261,7 @@ class RestorePicker(Dialog):
             self.dismiss(True)
 
 
-class TypedConfirm(Dialog):
+class TypedConfirm(TypedNameDialog):
     """Step 2 of a copy or restore: what happens, Power Platform's notes, the name
     typed; with `job_verb`, the "as a job" part (later, or on a schedule)."""
 
@@ -277,6 +277,7 @@ class TypedConfirm(Dialog):
         self._title = title
         self._body = body
         self._target = target_name
+        self.typed_name = target_name
         self._button = button
         self._job_verb = job_verb
         #: When the user asked for a job: its schedule and name.
@@ -310,13 +311,8 @@ class TypedConfirm(Dialog):
         self.query_one("#confirm", Button).label = self._label()
         self.query_one("#mismatch", Static).update("")
 
-    @on(Input.Changed, "#typed")
-    def _typed(self, event: Input.Changed) -> None:
-        self.query_one("#confirm", Button).disabled = event.value.strip() != self._target
-        self.query_one("#mismatch", Static).update("")
-
     def confirm(self) -> None:
-        if self.query_one("#typed", Input).value.strip() != self._target:
+        if not self.typed_matches():
             return
         if self._job_verb and self.query_one(JobOptions).is_job:
             try:
@@ -325,15 +321,6 @@ class TypedConfirm(Dialog):
                 self.query_one("#mismatch", Static).update(safe(f"✘ {exc}", limit=400))
                 return
         self.dismiss(True)
-
-    @on(Input.Submitted, "#typed")
-    def _submitted(self, event: Input.Submitted) -> None:
-        if event.value.strip() == self._target:
-            self.confirm()
-        else:
-            self.query_one("#mismatch", Static).update(
-                safe(f"That is not {self._target} (the name must match exactly).")
-            )
 
 
 class BackupDialog(Dialog):

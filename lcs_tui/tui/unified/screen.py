@@ -283,30 +283,12 @@ class UnifiedScreen(UnifiedFlows):
             if not op.finished and op.key in table.rows:
                 table.show_elapsed(op.key, elapsed(op, now))
 
-    def show_demo_clock(self) -> None:
-        simulator = self.workspace.simulator
-        if not self.workspace.demo or simulator is None:
-            return
-        rate = simulator.clock.rate
-        now = self.pp.now()
-        bar = self.query_one(StatusBar)
-        fast = f" ×{rate:g}" if rate != 1 else ""
-        bar.clock = f"demo clock{fast} · {now:%H:%M} UTC"
-        bar.clock_short = f"demo{fast} {now:%H:%M}"
-
-    # -- what the app asks of every workspace screen --------------------------------------
-
-    def highlight_row(self, key: str) -> None:
-        tables: tuple[DataTable[Any], ...] = (
+    def row_tables(self) -> tuple[DataTable[Any], ...]:
+        return (
             self.query_one(OperationsTable),
             self.query_one(JobsTable),
             self.query_one(UnifiedEnvironmentsTable),
         )
-        for table in tables:
-            if key in table.rows:
-                table.focus()
-                table.move_cursor(row=table.get_row_index(key))
-                return
 
     def existing_downloads_panel(self) -> DownloadsPanel | None:
         return None  # unified environments have no downloads (§4.4)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Generic, TypeVar
 
 from rich.text import Text
 from textual import on
@@ -50,6 +51,42 @@ def verdict_text(verdict: Verdict) -> Text:
     return shown
 
 
+Choice = TypeVar("Choice")
+
+
+class CheckedPicker(Dialog, Generic[Choice]):
+    """Step 1 of a copy or restore: the checks run as the choice changes, and
+    Validate… is offered only when they pass. `chosen` once it is pressed."""
+
+    chosen: Choice | None = None
+
+    def _choice(self) -> Choice | str:
+        """The choice, or what is still missing."""
+        raise NotImplementedError
+
+    def _verdict(self, choice: Choice) -> Verdict:
+        raise NotImplementedError
+
+    def _recheck(self) -> None:
+        choice = self._choice()
+        problems = self.query_one("#problems", Static)
+        button = self.query_one("#continue", Button)
+        if isinstance(choice, str):
+            problems.update(Text(choice, style="dim"))
+            button.disabled = True
+            return
+        verdict = self._verdict(choice)
+        problems.update(verdict_text(verdict))
+        button.disabled = bool(verdict.problems)
+
+    @on(Button.Pressed, "#continue")
+    def _continue(self) -> None:
+        choice = self._choice()
+        if not isinstance(choice, str) and not self._verdict(choice).problems:
+            self.chosen = choice
+            self.dismiss(True)
+
+
 @dataclass(frozen=True, slots=True)
 class CopyChoice:
     source_id: str
@@ -66,7 +103,7 @@ SHORT_CSS = """
 """
 
 
-class CopyPicker(Dialog):
+class CopyPicker(CheckedPicker[CopyChoice]):
     """Step 1 of a copy: source, target (only sandboxes and UDEs pass), copy type."""
 
     DEFAULT_CSS = SHORT_CSS.format(name="CopyPicker")
@@ -78,7 +115,6 @@ class CopyPicker(Dialog):
         self._envs = list(envs)
         self._check = check
         self._source_id = source_id
-        self.chosen: CopyChoice | None = None
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -115,38 +151,25 @@ class CopyPicker(Dialog):
         self._recheck()
         self.query_one("#target" if self._source_id else "#source", Select).focus()
 
-    def _choice(self) -> CopyChoice | None:
+    def _choice(self) -> CopyChoice | str:
         source = self.query_one("#source", Select).value
         target = self.query_one("#target", Select).value
         copy_type = self.query_one("#copy-type", Select).value
         if not (isinstance(source, str) and isinstance(target, str)):
-            return None
+            return "Choose a source and a target."
         options = CopyOptions(
             copy_type=copy_type if isinstance(copy_type, str) else COPY_TRANSACTIONLESS,
             skip_audit_data=self.query_one("#skip-audit", Checkbox).value,
         )
         return CopyChoice(source, target, options)
 
+    def _verdict(self, choice: CopyChoice) -> Verdict:
+        return self._check(choice.source_id, choice.target_id)
+
     @on(Select.Changed)
     @on(Checkbox.Changed)
-    def _recheck(self) -> None:
-        choice = self._choice()
-        problems = self.query_one("#problems", Static)
-        button = self.query_one("#continue", Button)
-        if choice is None:
-            problems.update(Text("Choose a source and a target.", style="dim"))
-            button.disabled = True
-            return
-        verdict = self._check(choice.source_id, choice.target_id)
-        problems.update(verdict_text(verdict))
-        button.disabled = bool(verdict.problems)
-
-    @on(Button.Pressed, "#continue")
-    def _continue(self) -> None:
-        choice = self._choice()
-        if choice is not None and not self._check(choice.source_id, choice.target_id).problems:
-            self.chosen = choice
-            self.dismiss(True)
+    def _changed(self) -> None:
+        self._recheck()
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +189,7 @@ def parse_point(text: str) -> datetime | None:
     return None
 
 
-class RestorePicker(Dialog):
+class RestorePicker(CheckedPicker[RestoreChoice]):
     """Step 1 of a restore: the backup (or a point in time) and the target sandbox."""
 
     DEFAULT_CSS = SHORT_CSS.format(name="RestorePicker")
@@ -185,7 +208,6 @@ class RestorePicker(Dialog):
         self._check = check
         self._backup = backup
         self._now = now
-        self.chosen: RestoreChoice | None = None
 
     def compose(self) -> ComposeResult:
         backup = self._backup
@@ -236,29 +258,13 @@ class RestorePicker(Dialog):
             return "Choose the target sandbox."
         return RestoreChoice(target, point)
 
+    def _verdict(self, choice: RestoreChoice) -> Verdict:
+        return self._check(choice.target_id, choice.point)
+
     @on(Select.Changed)
     @on(Input.Changed)
-    def _recheck(self) -> None:
-        choice = self._choice()
-        problems = self.query_one("#problems", Static)
-        button = self.query_one("#continue", Button)
-        if isinstance(choice, str):
-            problems.update(Text(choice, style="dim"))
-            button.disabled = True
-            return
-        verdict = self._check(choice.target_id, choice.point)
-        problems.update(verdict_text(verdict))
-        button.disabled = bool(verdict.problems)
-
-    @on(Button.Pressed, "#continue")
-    def _continue(self) -> None:
-        choice = self._choice()
-        if (
-            isinstance(choice, RestoreChoice)
-            and not self._check(choice.target_id, choice.point).problems
-        ):
-            self.chosen = choice
-            self.dismiss(True)
+    def _changed(self) -> None:
+        self._recheck()
 
 
 class TypedConfirm(TypedNameDialog):

@@ -29,6 +29,7 @@ _KEY_NAMES = {
     "pageup": "PgUp",
     "pagedown": "PgDn",
     "space": "Space",
+    "delete": "Del",
 }
 #: The id of the twin binding that says why a mutating action is off.
 READ_ONLY_SUFFIX = ".read-only"
